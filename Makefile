@@ -1,0 +1,72 @@
+# mpi4py-import: build, test, benchmark and demo targets.
+# `make` builds build/harness; `make asan` the sanitizer build the tests run.
+
+CC       := mpicc
+PKGS     := libconfig libpq json-c
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CFLAGS   ?= -O2 -g
+# Messages are cut to their fixed buffers on purpose: snprintf truncation is not a bug here.
+WARN     := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-format-truncation
+CPPFLAGS := -iquote harness -iquote staging $(PKG_CFLAGS)
+# Debian's librsync-dev ships no pkg-config file.
+LDLIBS   := $(PKG_LIBS) -lrsync -lm
+SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+SRCS     := $(wildcard harness/*.c staging/*.c)
+LIB_SRCS := $(filter-out harness/main.c,$(SRCS))
+OBJS      = $(SRCS:%.c=build/obj/%.o)
+ASAN_OBJS = $(SRCS:%.c=build/asan/obj/%.o)
+ASAN_LIB  = $(LIB_SRCS:%.c=build/asan/obj/%.o)
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/asan/%)
+HEADERS  := $(wildcard harness/*.h staging/*.h)
+
+.PHONY: all asan unit test bench demo clean deps venv
+all: build/harness build/spawn-loop
+
+build/obj/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) -c -o $@ $<
+
+build/asan/obj/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) -O1 -g $(SANITIZE) $(CPPFLAGS) -c -o $@ $<
+
+build/harness: $(OBJS)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+build/asan/harness: $(ASAN_OBJS)
+	$(CC) $(SANITIZE) -o $@ $^ $(LDLIBS)
+
+build/asan/test_%: tests/unit/test_%.c tests/unit/check.h $(ASAN_LIB)
+	$(CC) $(WARN) -O1 -g $(SANITIZE) $(CPPFLAGS) -iquote tests/unit -o $@ $< $(ASAN_LIB) $(LDLIBS)
+
+# The reference of `make bench`: a bare posix_spawn + waitpid loop.
+build/spawn-loop: bench/spawn_loop.c
+	@mkdir -p build
+	$(CC) $(WARN) $(CFLAGS) -o $@ $< -lm
+
+asan: build/asan/harness
+unit: $(UNIT_BINS)
+
+deps:
+	jobs/install-deps.sh
+
+venv: build/venv/bin/python
+build/venv/bin/python:
+	jobs/build-virtualenv.sh build/venv
+
+# The README's test command. tests/run.sh prints "N passed, N failed".
+test: all asan unit venv
+	tests/run.sh
+
+bench: all venv
+	bench/run.sh
+
+demo: deps
+	$(MAKE) all venv
+	bench/demo.sh
+
+clean:
+	rm -rf build/obj build/asan build/harness build/spawn-loop

@@ -1,0 +1,81 @@
+/* config.h: the benchmark's configuration as read from a libconfig file:
+ * machines, their filesystems, the venv, the import statement, limits. */
+#ifndef CONFIG_H
+#define CONFIG_H
+
+#include "err.h"
+
+enum fs_kind {
+    FS_INPLACE,   /* the venv is used where it was built (the seed's "common") */
+    FS_STAGED,    /* the venv is copied to this path before each run */
+    FS_BCAST,     /* the venv is broadcast to node-local storage at run time */
+};
+
+struct fs_conf {
+    char *name;
+    char *path;          /* where the measured venv lives: absolute, expanded */
+    enum fs_kind kind;
+    int line;            /* line of this block in the file, for messages */
+};
+
+struct size_conf {
+    char *name;          /* "small", "large" */
+    int nodes;
+    int tasks_per_node;
+    char *time_limit;    /* sbatch --time, "00:40:00" */
+};
+
+struct slurm_conf {
+    char *account, *partition, *qos, *license, *constraint;
+    char **extra;        /* verbatim directive lines, e.g. "#DW jobdw ..." */
+    int nextra;
+    char *log_dir;       /* where job output goes */
+    double log_max_age_days;
+};
+
+struct machine_conf {
+    char *name;
+    char *venv;          /* the source virtualenv, absolute */
+    char *import_stmt;   /* default "import numpy" */
+    double timeout;      /* seconds a child may take before it is killed */
+    int cores_per_node;
+    char *launcher;      /* "srun" or "mpirun" */
+    char **env_setup;    /* shell lines run first in each job (modules) */
+    int nenv_setup;
+    int debug;           /* jobs list modules and trace with set -x */
+    struct fs_conf *fs;
+    int nfs;
+    struct size_conf *sizes;
+    int nsizes;
+    struct slurm_conf slurm;
+    int line;
+};
+
+struct db_conf {
+    char *conninfo;      /* libpq conninfo or "service=NAME"; NULL: none */
+    char *spool_dir;     /* results that could not be sent wait here */
+    double lost_after_hours;
+};
+
+struct config {
+    char *path;          /* the file, as named on the command line */
+    char *dir;           /* its directory: relative paths start here */
+    struct machine_conf *machines;
+    int nmachines;
+    struct db_conf db;
+};
+
+/* Parses TEXT (the contents of PATH) into CONF. On error fills E with
+ * "PATH:LINE: message" and status EXIT_USAGE, and CONF holds nothing. */
+int config_parse(const char *text, const char *path, struct config *conf, struct err *e);
+/* Reads PATH whole into a new NUL-terminated buffer the caller frees. */
+char *config_slurp(const char *path, struct err *e);
+int config_load(const char *path, struct config *conf, struct err *e);
+void config_free(struct config *conf);
+
+const struct machine_conf *config_machine(const struct config *conf, const char *name, struct err *e);
+const struct fs_conf *config_fs(const struct config *conf, const struct machine_conf *m,
+                                const char *name, struct err *e);
+const char *fs_kind_name(enum fs_kind kind);
+
+#endif

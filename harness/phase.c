@@ -1,0 +1,117 @@
+/* phase.c: the timed region and its collectives. Everything that can be
+ * prepared (argv, environment, capture files) is done before the barrier. */
+#include "phase.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *phase_name(enum phase_id p)
+{
+    return p == PHASE_IMPORT ? "import" : "startup";
+}
+
+int phase_run(MPI_Comm comm, char *const *argv, char *const *envp, double timeout, struct child_result *mine,
+              char **errtext, double *elapsed, struct err *e)
+{
+    struct spawn_job job;
+    struct err spawn_err = {0};
+    *errtext = NULL;
+    if (spawn_prepare(&job, argv, envp, 0, e) < 0)
+        return -1;
+    MPI_Barrier(comm);
+    double t0 = now_seconds();
+    int rc = spawn_run(&job, timeout, mine, &spawn_err);
+    MPI_Barrier(comm);
+    *elapsed = now_seconds() - t0;
+
+    if (rc < 0) {
+        spawn_release(&job);
+        *e = spawn_err;
+        return -1;
+    }
+    if (mine->status == CHILD_NOSPAWN)
+        *errtext = strdup(spawn_err.msg);
+    else if (mine->status != CHILD_OK)
+        *errtext = spawn_captured(job.err_fd, ERRTEXT_MAX - 1);
+    spawn_release(&job);
+    if (mine->status == CHILD_TIMEOUT) {
+        int rank;
+        char host[MPI_MAX_PROCESSOR_NAME];
+        int len;
+        MPI_Comm_rank(comm, &rank);
+        MPI_Get_processor_name(host, &len);
+        fprintf(stderr, "harness: rank %d on %s: %s still running after %g s, killed\n", rank, host, argv[0],
+                timeout);
+    }
+    return 0;
+}
+
+static void summarize(const struct rank_record *all, int n, enum phase_id id, double elapsed,
+                      struct phase_summary *p)
+{
+    double *secs = malloc((size_t)n * sizeof *secs);
+    memset(p, 0, sizeof *p);
+    p->ran = 1;
+    p->elapsed_s = elapsed;
+    p->first_failed_rank = -1;
+    for (int r = 0; r < n; r++) {
+        secs[r] = all[r].seconds[id];
+        if (all[r].status[id] == CHILD_OK)
+            p->ok++;
+        else if (all[r].status[id] == CHILD_TIMEOUT)
+            p->timed_out++;
+        else
+            p->failed++;
+        if (all[r].status[id] != CHILD_OK && p->first_failed_rank < 0) {
+            p->first_failed_rank = r;
+            p->first_failed_exit = all[r].exit_code[id];
+        }
+        if (secs[r] > secs[p->slowest_rank])
+            p->slowest_rank = r;
+    }
+    snprintf(p->slowest_host, sizeof p->slowest_host, "%s", all[p->slowest_rank].host);
+    stats_compute(secs, (size_t)n, &p->per_rank);
+    free(secs);
+}
+
+void gather_records(MPI_Comm comm, struct rank_record *mine, struct rank_record *all)
+{
+    MPI_Gather(mine, (int)sizeof *mine, MPI_BYTE, all, (int)sizeof *mine, MPI_BYTE, 0, comm);
+}
+
+void phase_summarize(MPI_Comm comm, enum phase_id id, const struct rank_record *mine,
+                     const struct rank_record *all, const char *errtext, double elapsed, struct phase_summary *p)
+{
+    int rank, size;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &size);
+
+    /* Every rank learns who failed first, so that rank can be the root of
+     * a broadcast of its stderr: collectives only, no point-to-point. */
+    int failed_here = mine->status[id] != CHILD_OK ? rank : size, first;
+    MPI_Allreduce(&failed_here, &first, 1, MPI_INT, MPI_MIN, comm);
+    char *buf = calloc(1, ERRTEXT_MAX);
+    if (first < size) {
+        if (rank == first && errtext)
+            snprintf(buf, ERRTEXT_MAX, "%s", errtext);
+        MPI_Bcast(buf, ERRTEXT_MAX, MPI_CHAR, first, comm);
+    }
+    if (rank == 0) {
+        summarize(all, size, id, elapsed, p);
+        snprintf(p->first_error, sizeof p->first_error, "%s", buf);
+    }
+    free(buf);
+}
+
+int count_nodes(MPI_Comm comm)
+{
+    MPI_Comm local;
+    int lrank, leaders = 0;
+    MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &local);
+    MPI_Comm_rank(local, &lrank);
+    int leader = lrank == 0;
+    MPI_Allreduce(&leader, &leaders, 1, MPI_INT, MPI_SUM, comm);
+    MPI_Comm_free(&local);
+    return leaders;
+}

@@ -1,0 +1,28 @@
+/* phase.h: one timed phase on every rank (barrier, spawn, wait, barrier)
+ * and the gather that turns per-rank outcomes into a phase summary. */
+#ifndef PHASE_H
+#define PHASE_H
+
+#include <mpi.h>
+
+#include "err.h"
+#include "result.h"
+#include "spawn.h"
+
+/* Runs ARGV once on every rank of COMM between two barriers. MINE gets
+ * this rank's outcome; *ELAPSED the barrier-to-barrier time. A rank that
+ * hits the timeout says so on stderr. */
+int phase_run(MPI_Comm comm, char *const *argv, char *const *envp, double timeout, struct child_result *mine,
+              char **errtext, double *elapsed, struct err *e);
+
+/* Gathers every rank's record into ALL on rank 0 (ALL unused elsewhere). */
+void gather_records(MPI_Comm comm, struct rank_record *mine, struct rank_record *all);
+/* Fills P on rank 0 from the gathered records; the first failing rank's
+ * stderr (ERRTEXT there) reaches rank 0 by broadcast. Collective. */
+void phase_summarize(MPI_Comm comm, enum phase_id id, const struct rank_record *mine,
+                     const struct rank_record *all, const char *errtext, double elapsed, struct phase_summary *p);
+
+/* The number of distinct nodes (shared-memory domains) in COMM. */
+int count_nodes(MPI_Comm comm);
+
+#endif

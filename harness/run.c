@@ -1,0 +1,205 @@
+/* run.c: the benchmark's sequence on every rank. Collective throughout:
+ * each step that may fail on one rank is agreed on before the next. */
+#include "run.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "checks.h"
+#include "childenv.h"
+#include "phase.h"
+#include "report.h"
+
+int run_agree(MPI_Comm comm, struct err *e)
+{
+    int rank, size;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &size);
+    int mine = e->status ? rank : size, first;
+    MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, comm);
+    if (first == size)
+        return 0;
+    MPI_Bcast(e, (int)sizeof *e, MPI_BYTE, first, comm);
+    return -1;
+}
+
+int run_load_config(MPI_Comm comm, const char *path, struct config *conf, struct err *e)
+{
+    int rank;
+    long len = 0;
+    char *text = NULL;
+    MPI_Comm_rank(comm, &rank);
+    if (rank == 0) {
+        text = config_slurp(path, e);
+        len = text ? (long)strlen(text) : -1;
+    }
+    MPI_Bcast(&len, 1, MPI_LONG, 0, comm);
+    if (len < 0)
+        return run_agree(comm, e);
+    if (rank != 0)
+        text = malloc((size_t)len + 1);
+    MPI_Bcast(text, (int)len + 1, MPI_CHAR, 0, comm);
+    config_parse(text, path, conf, e);
+    free(text);
+    return run_agree(comm, e);
+}
+
+static void utc_now(char *buf, size_t n)
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Until the venv is there, a run can only fail; say how to fix it. */
+static int check_venv_present(const struct fs_conf *fs, struct err *e)
+{
+    char python[4096];
+    snprintf(python, sizeof python, "%s/bin/python", fs->path);
+    if (access(python, X_OK) == 0)
+        return 0;
+    if (fs->kind == FS_INPLACE)
+        return err_set(e, EXIT_SETUP,
+                       "filesystem '%s': no virtualenv at %s (build it with jobs/build-virtualenv.sh %s)",
+                       fs->name, fs->path, fs->path);
+    return err_set(e, EXIT_SETUP,
+                   "filesystem '%s' (%s): no staged virtualenv at %s: stage it first with harness --stage-only",
+                   fs->name, fs_kind_name(fs->kind), fs->path);
+}
+
+struct run_ctx {
+    MPI_Comm comm;
+    int rank, size;
+    const struct options *o;
+    const struct machine_conf *m;
+    const struct fs_conf *fs;
+    const char *stmt;
+    double timeout;
+    FILE *log;           /* progress on rank 0, NULL elsewhere or with --quiet */
+};
+
+static int prepare(struct run_ctx *c, struct child_cmd *cmd, struct run_result *r, struct err *e)
+{
+    if (c->rank == 0)
+        check_venv_present(c->fs, e);
+    if (run_agree(c->comm, e) < 0)
+        return -1;
+    child_cmd_init(cmd, c->fs->path, c->stmt, c->o->child, e);
+    if (run_agree(c->comm, e) < 0)
+        return -1;
+    if (c->rank == 0 && !c->o->skip_checks) {
+        if (c->log)
+            fprintf(c->log, "harness: set-up checks in one process (%s)\n", c->fs->path);
+        checks_run(cmd, c->fs->path, c->stmt, c->timeout, &r->setup, c->log, e);
+    }
+    return run_agree(c->comm, e);
+}
+
+static int timed_phases(struct run_ctx *c, const struct child_cmd *cmd, struct run_result *r, struct err *e)
+{
+    struct rank_record mine = {0};
+    struct child_result res[NPHASES];
+    char *errtext[NPHASES] = {0};
+    double elapsed[NPHASES];
+    char *const *argv[NPHASES] = {cmd->argv_import, cmd->argv_startup};
+    enum phase_id order[NPHASES] = {PHASE_STARTUP, PHASE_IMPORT};
+
+    gethostname(mine.host, sizeof mine.host - 1);
+    if (c->rank == 0)
+        utc_now(r->started_at, sizeof r->started_at);
+    for (int i = 0; i < NPHASES; i++) {
+        enum phase_id id = order[i];
+        if (c->log)
+            fprintf(c->log, "harness: timing %s on %d ranks\n",
+                    id == PHASE_IMPORT ? c->stmt : "python -c pass (start-up)", c->size);
+        phase_run(c->comm, argv[id], cmd->envp, c->timeout, &res[id], &errtext[id], &elapsed[id], e);
+        if (run_agree(c->comm, e) < 0)
+            break;
+        mine.seconds[id] = res[id].seconds;
+        mine.status[id] = (int32_t)res[id].status;
+        mine.exit_code[id] = res[id].exit_code;
+    }
+    if (!e->status) {
+        struct rank_record *all = c->rank == 0 ? calloc((size_t)c->size, sizeof *all) : NULL;
+        gather_records(c->comm, &mine, all);
+        for (int id = 0; id < NPHASES; id++)
+            phase_summarize(c->comm, id, &mine, all, errtext[id], elapsed[id], &r->phase[id]);
+        free(all);
+    }
+    for (int id = 0; id < NPHASES; id++)
+        free(errtext[id]);
+    return e->status ? -1 : 0;
+}
+
+static int output(const struct run_ctx *c, const struct run_result *r, struct err *e)
+{
+    int json_stdout = c->o->json && strcmp(c->o->json, "-") == 0;
+    report_text(r, json_stdout ? stderr : stdout);
+    fflush(stdout);
+    if (!c->o->json)
+        return 0;
+    json_object *obj = report_json(r);
+    int rc = report_json_write(obj, c->o->json, e);
+    json_object_put(obj);
+    return rc;
+}
+
+static void describe(struct run_ctx *c, struct run_result *r)
+{
+    const char *job = getenv("SLURM_JOB_ID"), *nn = getenv("SLURM_JOB_NUM_NODES");
+    r->machine = c->m->name;
+    r->filesystem = c->fs->name;
+    r->fs_kind = fs_kind_name(c->fs->kind);
+    r->import_stmt = c->o->child ? c->o->child : c->stmt;
+    r->venv = c->fs->path;
+    r->ranks = c->size;
+    snprintf(r->job_id, sizeof r->job_id, "%s", job ? job : "");
+    r->slurm_nodes = nn ? atoi(nn) : 0;
+}
+
+int run_benchmark(MPI_Comm comm, const struct options *o, struct err *e)
+{
+    struct config conf;
+    struct run_ctx c = {.comm = comm, .o = o};
+    MPI_Comm_rank(comm, &c.rank);
+    MPI_Comm_size(comm, &c.size);
+    c.log = c.rank == 0 && !o->quiet ? stderr : NULL;
+    if (run_load_config(comm, o->config, &conf, e) < 0)
+        return e->status;
+
+    struct run_result *r = calloc(1, sizeof *r);
+    struct child_cmd cmd = {0};
+    int status = EXIT_RUNTIME;
+    c.m = config_machine(&conf, o->machine, e);
+    c.fs = c.m ? config_fs(&conf, c.m, o->filesystem, e) : NULL;
+    if (c.fs && c.fs->kind == FS_BCAST)
+        err_set(e, EXIT_USAGE, "%s:%d: filesystem '%s': kind bcast is not supported by this harness yet", conf.path,
+                c.fs->line, c.fs->name);
+    if (e->status)
+        goto out;
+    c.stmt = o->import_stmt ? o->import_stmt : c.m->import_stmt;
+    c.timeout = o->timeout > 0 ? o->timeout : c.m->timeout;
+    describe(&c, r);
+    r->nodes = count_nodes(comm);
+
+    if (prepare(&c, &cmd, r, e) < 0 || timed_phases(&c, &cmd, r, e) < 0)
+        goto out;
+    status = EXIT_ALL_OK;
+    if (c.rank == 0) {
+        const struct phase_summary *imp = &r->phase[PHASE_IMPORT], *st = &r->phase[PHASE_STARTUP];
+        if (imp->failed || imp->timed_out || st->failed || st->timed_out)
+            status = EXIT_RANKS_FAILED;
+        if (output(&c, r, e) < 0)
+            status = e->status;
+    }
+    MPI_Bcast(&status, 1, MPI_INT, 0, comm);
+out:
+    child_cmd_free(&cmd);
+    free(r);
+    config_free(&conf);
+    return e->status ? e->status : status;
+}
