@@ -9,7 +9,9 @@
 #include "spawn.h"
 
 /* Runs the statement, then reports where each top-level module it names
- * was found. Names come from the statement's syntax tree, not from text. */
+ * was found. Names come from the statement's syntax tree, not from text.
+ * The standard library is left out: a `venv --copies` holds only the
+ * interpreter, and its stdlib stays with the base installation. */
 static const char probe_src[] =
     "import ast, json, sys\n"
     "stmt = sys.argv[1]\n"
@@ -24,9 +26,10 @@ static const char probe_src[] =
     "        names += [a.name.split('.')[0] for a in node.names]\n"
     "    elif isinstance(node, ast.ImportFrom) and node.module and not node.level:\n"
     "        names.append(node.module.split('.')[0])\n"
+    "stdlib = getattr(sys, 'stdlib_module_names', ())\n"
     "for name in dict.fromkeys(names):\n"
     "    mod = sys.modules.get(name)\n"
-    "    if mod is not None:\n"
+    "    if mod is not None and name not in stdlib:\n"
     "        out['modules'][name] = getattr(mod, '__file__', None)\n"
     "np = sys.modules.get('numpy')\n"
     "out['numpy_version'] = getattr(np, '__version__', None)\n"

@@ -23,7 +23,10 @@ int phase_run(MPI_Comm comm, char *const *argv, char *const *envp, double timeou
     double t0 = now_seconds();
     int rc = spawn_run(&job, timeout, mine, &spawn_err);
     MPI_Barrier(comm);
-    *elapsed = now_seconds() - t0;
+    double span = now_seconds() - t0;
+    /* Ranks leave a barrier at slightly different moments: the longest
+     * span, first barrier's exit to the second's, covers every child. */
+    MPI_Reduce(&span, elapsed, 1, MPI_DOUBLE, MPI_MAX, 0, comm);
 
     if (rc < 0) {
         spawn_release(&job);

@@ -10,7 +10,8 @@
 #include "spawn.h"
 
 /* Runs ARGV once on every rank of COMM between two barriers. MINE gets
- * this rank's outcome; *ELAPSED the barrier-to-barrier time. A rank that
+ * this rank's outcome; *ELAPSED, on rank 0, the longest barrier-to-barrier
+ * span of any rank. A rank that
  * hits the timeout says so on stderr. */
 int phase_run(MPI_Comm comm, char *const *argv, char *const *envp, double timeout, struct child_result *mine,
               char **errtext, double *elapsed, struct err *e);

@@ -53,7 +53,7 @@ void report_text(const struct run_result *r, FILE *out)
     phase_row(&r->phase[PHASE_IMPORT], "import", out);
     phase_row(&r->phase[PHASE_STARTUP], "startup", out);
     const struct phase_summary *imp = &r->phase[PHASE_IMPORT], *st = &r->phase[PHASE_STARTUP];
-    fprintf(out, "\n  elapsed is barrier to barrier on rank 0; the other columns are per rank, barrier to waitpid\n");
+    fprintf(out, "\n  elapsed: first barrier to last, the longest span of any rank; the other columns are per rank, barrier to waitpid\n");
     fprintf(out, "  slowest rank  %d on %s, %.3f s\n", imp->slowest_rank, imp->slowest_host, imp->per_rank.max);
     if (st->ran)
         fprintf(out, "  import cost   %.3f s per rank (median import - median startup)\n",

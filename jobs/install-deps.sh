@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the benchmark needs (--test: and what its
+# tests run: PostgreSQL, Slurm, munge, gnuplot). Not root: prints the command.
+set -euo pipefail
+
+build_pkgs=(make gcc pkg-config openmpi-bin libopenmpi-dev libconfig-dev librsync-dev libpq-dev
+            libjson-c-dev python3 python3-dev python3-venv strace rsync)
+test_pkgs=(postgresql postgresql-client slurm-wlm munge gnuplot-nox procps)
+
+usage() {
+    cat <<'USAGE'
+Usage: jobs/install-deps.sh [--test] [--check]
+
+Installs the Debian packages that build and run the benchmark; with --test
+also those its tests start (PostgreSQL, Slurm and munge, gnuplot).
+Run as root it calls apt-get install for what is missing and names it;
+as another user it prints the apt-get command to run and exits 1.
+  --check   only report what is missing (exit 1 if anything is)
+Exit status: 0 everything present, 1 something missing, 2 bad usage.
+USAGE
+}
+
+want=("${build_pkgs[@]}") check=0
+for arg in "$@"; do
+    case "$arg" in
+        --test) want+=("${test_pkgs[@]}") ;;
+        --check) check=1 ;;
+        -h|--help) usage; exit 0 ;;
+        *) echo "install-deps: unknown argument '$arg'" >&2; usage >&2; exit 2 ;;
+    esac
+done
+
+missing=()
+for p in "${want[@]}"; do
+    status=$(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null || true)
+    [ "${status:0:2}" = "ii" ] || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+    echo "install-deps: all ${#want[@]} Debian packages present"
+    exit 0
+fi
+cmd="apt-get install -y ${missing[*]}"
+if [ "$check" = 1 ]; then
+    echo "install-deps: missing: ${missing[*]}"
+    exit 1
+fi
+if [ "$(id -u)" != 0 ]; then
+    echo "install-deps: missing Debian packages: ${missing[*]}" >&2
+    echo "install-deps: as root, run:  apt-get update && $cmd" >&2
+    exit 1
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+# The package lists may be absent on a fresh machine; refresh them once.
+if ! apt-get install -y -q "${missing[@]}" >/tmp/install-deps.$$.log 2>&1; then
+    apt-get update -q >/dev/null
+    apt-get install -y -q "${missing[@]}" >/tmp/install-deps.$$.log 2>&1 \
+        || { tail -20 /tmp/install-deps.$$.log >&2; rm -f /tmp/install-deps.$$.log; exit 1; }
+fi
+rm -f /tmp/install-deps.$$.log
+# Debian starts these services on install; the tests run private instances.
+for svc in postgresql slurmctld slurmd munge; do
+    if command -v systemctl >/dev/null && systemctl is-active -q "$svc" 2>/dev/null; then systemctl stop "$svc" || true; fi
+done
+echo "install-deps: installed ${missing[*]}"

@@ -1,0 +1,162 @@
+/* test_config.c: config parsing, good files and bad ones: every error
+ * names the file and the line, and the parse leaves nothing allocated. */
+#include <stdlib.h>
+
+#include "check.h"
+#include "config.h"
+
+static const char *dir;
+
+/* Parses TEXT as DIR/NAME; returns the error message ("" when it parsed). */
+static const char *parse(const char *name, const char *text, struct config *conf)
+{
+    static struct err e;
+    static char path[4096];
+    memset(&e, 0, sizeof e);
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    fputs(text, f);
+    fclose(f);
+    if (config_load(path, conf, &e) == 0)
+        return "";
+    CHECK(e.status == EXIT_USAGE);
+    return e.msg;
+}
+
+static const char good[] =
+    "database = { conninfo = \"service=bench\"; spool_dir = \"spool\"; lost_after_hours = 12; };\n"
+    "machines = (\n"
+    "  { name = \"m1\"; venv = \"venvs/v\"; timeout = 5; cores_per_node = 32; launcher = \"mpirun\";\n"
+    "    import = \"import numpy, scipy\";\n"
+    "    filesystems = (\n"
+    "      { name = \"common\"; kind = \"inplace\"; },\n"
+    "      { name = \"scratch\"; path = \"/scratch/$TEST_USER/staged\"; },\n"
+    "      { name = \"bb\"; kind = \"bcast\"; path = \"${TEST_USER}-local\"; }\n"
+    "    );\n"
+    "    sizes = ( { name = \"small\"; nodes = 3; tasks_per_node = 32; time = \"00:40:00\"; } );\n"
+    "    slurm = { account = \"acct\"; qos = \"normal\"; extra = [\"#DW jobdw capacity=2TB\"]; };\n"
+    "  }\n"
+    ");\n";
+
+static void test_good(void)
+{
+    struct config c;
+    setenv("TEST_USER", "alice", 1);
+    CHECK(strcmp(parse("good.cfg", good, &c), "") == 0);
+    CHECK(c.nmachines == 1);
+    struct err e = {0};
+    const struct machine_conf *m = config_machine(&c, "m1", &e);
+    CHECK(m != NULL);
+    if (!m)
+        return;
+    CHECK(strcmp(m->import_stmt, "import numpy, scipy") == 0);
+    CHECK(m->timeout == 5 && m->cores_per_node == 32);
+    CHECK(m->nfs == 3);
+    CHECK(m->fs[0].kind == FS_INPLACE && strcmp(m->fs[0].path, m->venv) == 0);
+    CHECK(m->fs[1].kind == FS_STAGED && strcmp(m->fs[1].path, "/scratch/alice/staged") == 0);
+    CHECK(m->fs[2].kind == FS_BCAST);
+    CHECK_CONTAINS(m->fs[2].path, "/alice-local");
+    CHECK(m->fs[2].path[0] == '/');             /* relative to the file */
+    CHECK_CONTAINS(m->venv, "/venvs/v");
+    CHECK(m->nsizes == 1 && m->sizes[0].nodes == 3 && m->sizes[0].tasks_per_node == 32);
+    CHECK(m->slurm.nextra == 1 && strcmp(m->slurm.account, "acct") == 0);
+    CHECK(strcmp(c.db.conninfo, "service=bench") == 0);
+    CHECK(c.db.lost_after_hours == 12);
+    CHECK(config_fs(&c, m, "scratch", &e) == &m->fs[1]);
+    CHECK(config_fs(&c, m, "nope", &e) == NULL);
+    CHECK_CONTAINS(e.msg, "no filesystem 'nope'");
+    CHECK_CONTAINS(e.msg, "common, scratch, bb");
+    struct err e2 = {0};
+    CHECK(config_machine(&c, "edison", &e2) == NULL);
+    CHECK_CONTAINS(e2.msg, "unknown machine 'edison'");
+    CHECK(e2.status == EXIT_USAGE);
+    config_free(&c);
+}
+
+static void test_defaults(void)
+{
+    struct config c;
+    CHECK(strcmp(parse("min.cfg", "machines = ({ name = \"a\"; venv = \"/v\"; filesystems = ({ name = \"c\"; "
+                                    "kind = \"inplace\"; }); });\n",
+                       &c),
+                 "") == 0);
+    CHECK(strcmp(c.machines[0].import_stmt, "import numpy") == 0);
+    CHECK(c.machines[0].timeout == 600);
+    CHECK(c.db.conninfo == NULL);
+    config_free(&c);
+}
+
+struct bad_case {
+    const char *text;
+    const char *expect;   /* in the message, after "file:line: " */
+    int line;
+};
+
+static void test_bad(void)
+{
+    static const struct bad_case cases[] = {
+        {"machines = (\n { name = \"x\";\n venv = ; }\n);\n", "syntax error", 3},
+        {"machines = ();\n", "'machines' is empty", 1},
+        {"database = {};\n", "missing 'machines'", 0},
+        {"machines = ({ venv = \"/v\"; filesystems = (); });\n", "missing 'name'", 1},
+        {"machines = (\n{ name = \"a\";\n filesystems = (); });\n", "missing 'venv'", 2},
+        {"machines = ({ name = \"a\"; venv = \"/v\"; });\n", "missing 'filesystems'", 1},
+        {"machines = ({ name = \"a\"; venv = \"/v\";\n timeout = \"slow\"; filesystems = (); });\n",
+         "'timeout' must be a number", 2},
+        {"machines = ({ name = \"a\"; venv = \"/v\"; timeout = -1; filesystems = (); });\n",
+         "'timeout' must be at least", 1},
+        {"machines = ({ name = \"a\"; venv = \"/v\"; filesystems = (\n{ name = \"s\"; kind = \"nfs\"; }); });\n",
+         "kind 'nfs' is not one of", 2},
+        {"machines = ({ name = \"a\"; venv = \"/v\"; filesystems = (\n{ name = \"s\"; kind = \"staged\"; }); });\n",
+         "missing 'path'", 2},
+        {"machines = ({ name = \"a\"; venv = \"/v\"; filesystems = ({ name = \"s\";\n path = \"$NO_SUCH_VAR_X/y\"; "
+         "}); });\n",
+         "$NO_SUCH_VAR_X, which is not set", 2},
+        {"machines = ({ name = \"a\"; venv = \"/v\"; filesystems = ({ name = \"c\"; kind = \"inplace\"; },\n"
+         "{ name = \"c\"; kind = \"inplace\"; }); });\n",
+         "filesystem 'c' is defined twice", 2},
+        {"machines = ({ name = \"a\"; venv = \"/v\"; launcher = \"aprun\"; filesystems = (); });\n",
+         "launcher 'aprun' is not srun or mpirun", 1},
+        {"database = {\n password = \"x\"; };\nmachines = ({ name = \"a\"; venv = \"/v\"; filesystems = (); });\n",
+         "no password in the config file", 2},
+        {"machines = ({ name = \"a\"; venv = 42; filesystems = (); });\n", "'venv' must be a string", 1},
+        {"machines = ({ name = \"a\"; venv = \"/v\"; filesystems = (\"x\"); });\n", "must be a group", 1},
+        {"machines = ({ name = \"a\"; venv = \"/v\"; filesystems = ();\n sizes = ({ name = \"s\"; nodes = 1.5; }); "
+         "});\n",
+         "'nodes' must be a whole number", 2},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct config c;
+        char name[32], prefix[4200];
+        snprintf(name, sizeof name, "bad%zu.cfg", i);
+        const char *msg = parse(name, cases[i].text, &c);
+        if (cases[i].line > 0)
+            snprintf(prefix, sizeof prefix, "%s/%s:%d: ", dir, name, cases[i].line);
+        else
+            snprintf(prefix, sizeof prefix, "%s/%s: ", dir, name);
+        CHECK(strncmp(msg, prefix, strlen(prefix)) == 0);
+        CHECK_CONTAINS(msg, cases[i].expect);
+        if (strncmp(msg, prefix, strlen(prefix)) != 0 || !strstr(msg, cases[i].expect))
+            fprintf(stderr, "  case %zu: got \"%s\"\n", i, msg);
+        CHECK(c.machines == NULL && c.path == NULL);   /* nothing left behind */
+    }
+}
+
+static void test_missing_file(void)
+{
+    struct config c;
+    struct err e = {0};
+    CHECK(config_load("/nonexistent/dir/x.cfg", &c, &e) < 0);
+    CHECK_CONTAINS(e.msg, "cannot read config /nonexistent/dir/x.cfg");
+    CHECK(e.status == EXIT_USAGE);
+}
+
+int main(int argc, char **argv)
+{
+    dir = argc > 1 ? argv[1] : "/tmp";
+    test_good();
+    test_defaults();
+    test_bad();
+    test_missing_file();
+    return check_summary();
+}
