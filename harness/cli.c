@@ -30,6 +30,18 @@ void cli_usage(FILE *out)
         "    being measured, a warm-up import that writes bytecode, and the file\n"
         "    metadata system calls one import makes (with strace, where installed).\n"
         "\n"
+        "MODES (one at most; the default runs the benchmark)\n"
+        "        --stage-only       stage the venv to the filesystem's path and stop\n"
+        "        --db-init          create or migrate the results schema (idempotent)\n"
+        "        --reserve          insert a reserved result row and print its id\n"
+        "        --mark-failed      close the row --result-id as failed at --step\n"
+        "        --flush-spool      send results kept on disk to the database\n"
+        "        --sweep            mark reserved rows older than the config's\n"
+        "                           lost_after_hours as lost\n"
+        "        --report           summary tables and plots of the results\n"
+        "        --gen-jobs         write one sbatch script per machine, filesystem\n"
+        "                           and size into --out DIR\n"
+        "\n"
         "OPTIONS\n"
         "    -c, --config FILE      libconfig file describing machines and filesystems\n"
         "    -m, --machine NAME     machine block of the config to use\n"
@@ -44,6 +56,15 @@ void cli_usage(FILE *out)
         "                           for measuring the harness's own overhead\n"
         "        --skip-checks      skip the set-up checks (with --child)\n"
         "    -q, --quiet            no progress lines, only the result\n"
+        "        --delete           staging removes target entries the source no\n"
+        "                           longer has (never *.pyc or __pycache__)\n"
+        "        --result-id ID     record the result into this reserved row\n"
+        "        --ranks N          with --reserve: the ranks the run will have\n"
+        "        --step NAME        with --mark-failed: the job step that failed\n"
+        "        --message TEXT     with --mark-failed: why\n"
+        "        --days N           with --report: the window (default 60)\n"
+        "        --out DIR          with --report or --gen-jobs: where files go\n"
+        "        --size NAME        with --gen-jobs: only this size\n"
         "    -h, --help             this text\n"
         "    -V, --version          the harness's version\n"
         "\n"
@@ -62,6 +83,43 @@ void cli_usage(FILE *out)
         out);
 }
 
+static int parse_count(const char *opt, const char *arg, long long min, long long *out, struct err *e)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(arg, &end, 10);
+    if (errno || end == arg || *end || v < min)
+        return err_set(e, EXIT_USAGE, "%s '%s' is not a whole number of at least %lld", opt, arg, min);
+    *out = v;
+    return 0;
+}
+
+static int set_mode(struct options *o, enum mode m, const char *name, struct err *e)
+{
+    if (o->mode != MODE_RUN && o->mode != m)
+        return err_set(e, EXIT_USAGE, "%s cannot be combined with another mode (see --help)", name);
+    o->mode = m;
+    return 0;
+}
+
+/* Which options each mode needs; the modes' own code checks the rest. */
+static int check_required(const struct options *o, struct err *e)
+{
+    int needs_config = o->mode != MODE_HELP && o->mode != MODE_VERSION;
+    int needs_target = o->mode == MODE_RUN || o->mode == MODE_STAGE_ONLY || o->mode == MODE_RESERVE;
+    if (needs_config && !o->config)
+        return err_set(e, EXIT_USAGE, "--config FILE is required (see --help)");
+    if (needs_target && !o->machine)
+        return err_set(e, EXIT_USAGE, "--machine NAME is required (see --help)");
+    if (needs_target && !o->filesystem)
+        return err_set(e, EXIT_USAGE, "--filesystem NAME is required (see --help)");
+    if (o->mode == MODE_MARK_FAILED && (!o->result_id || !o->step))
+        return err_set(e, EXIT_USAGE, "--mark-failed needs --result-id ID and --step NAME");
+    if (o->mode == MODE_GEN_JOBS && !o->out)
+        return err_set(e, EXIT_USAGE, "--gen-jobs needs --out DIR");
+    return 0;
+}
+
 static int parse_seconds(const char *arg, double *out, struct err *e)
 {
     char *end;
@@ -75,17 +133,41 @@ static int parse_seconds(const char *arg, double *out, struct err *e)
 
 int cli_parse(int argc, char **argv, struct options *o, struct err *e)
 {
-    enum { OPT_CHILD = 256, OPT_SKIP_CHECKS };
+    enum {
+        OPT_CHILD = 256, OPT_SKIP_CHECKS, OPT_STAGE_ONLY, OPT_DB_INIT, OPT_RESERVE, OPT_MARK_FAILED,
+        OPT_FLUSH_SPOOL, OPT_SWEEP, OPT_REPORT, OPT_GEN_JOBS, OPT_DELETE, OPT_RESULT_ID, OPT_RANKS,
+        OPT_DAYS, OPT_OUT, OPT_STEP, OPT_MESSAGE, OPT_SIZE,
+    };
+    static const struct {
+        int opt;
+        enum mode mode;
+        const char *name;
+    } modes[] = {
+        {OPT_STAGE_ONLY, MODE_STAGE_ONLY, "--stage-only"}, {OPT_DB_INIT, MODE_DB_INIT, "--db-init"},
+        {OPT_RESERVE, MODE_RESERVE, "--reserve"},          {OPT_MARK_FAILED, MODE_MARK_FAILED, "--mark-failed"},
+        {OPT_FLUSH_SPOOL, MODE_FLUSH_SPOOL, "--flush-spool"}, {OPT_SWEEP, MODE_SWEEP, "--sweep"},
+        {OPT_REPORT, MODE_REPORT, "--report"},             {OPT_GEN_JOBS, MODE_GEN_JOBS, "--gen-jobs"},
+    };
     static const struct option longs[] = {
         {"config", required_argument, 0, 'c'},   {"machine", required_argument, 0, 'm'},
         {"filesystem", required_argument, 0, 'f'}, {"json", required_argument, 0, 'j'},
         {"import", required_argument, 0, 'i'},   {"timeout", required_argument, 0, 't'},
         {"child", required_argument, 0, OPT_CHILD}, {"skip-checks", no_argument, 0, OPT_SKIP_CHECKS},
         {"quiet", no_argument, 0, 'q'},          {"help", no_argument, 0, 'h'},
-        {"version", no_argument, 0, 'V'},        {0, 0, 0, 0},
+        {"version", no_argument, 0, 'V'},        {"stage-only", no_argument, 0, OPT_STAGE_ONLY},
+        {"db-init", no_argument, 0, OPT_DB_INIT}, {"reserve", no_argument, 0, OPT_RESERVE},
+        {"mark-failed", no_argument, 0, OPT_MARK_FAILED}, {"flush-spool", no_argument, 0, OPT_FLUSH_SPOOL},
+        {"sweep", no_argument, 0, OPT_SWEEP},    {"report", no_argument, 0, OPT_REPORT},
+        {"gen-jobs", no_argument, 0, OPT_GEN_JOBS}, {"delete", no_argument, 0, OPT_DELETE},
+        {"result-id", required_argument, 0, OPT_RESULT_ID}, {"ranks", required_argument, 0, OPT_RANKS},
+        {"days", required_argument, 0, OPT_DAYS}, {"out", required_argument, 0, OPT_OUT},
+        {"step", required_argument, 0, OPT_STEP}, {"message", required_argument, 0, OPT_MESSAGE},
+        {"size", required_argument, 0, OPT_SIZE}, {0, 0, 0, 0},
     };
+    long long n;
     memset(o, 0, sizeof *o);
     o->mode = MODE_RUN;
+    o->days = 60;
     opterr = 0;
     optind = 1;
     int c;
@@ -103,22 +185,41 @@ int cli_parse(int argc, char **argv, struct options *o, struct err *e)
         case OPT_CHILD: o->child = optarg; break;
         case OPT_SKIP_CHECKS: o->skip_checks = 1; break;
         case 'q': o->quiet = 1; break;
+        case OPT_DELETE: o->delete_extra = 1; break;
+        case OPT_RESULT_ID:
+            if (parse_count("--result-id", optarg, 1, &o->result_id, e) < 0)
+                return -1;
+            break;
+        case OPT_RANKS:
+        case OPT_DAYS:
+            if (parse_count(c == OPT_RANKS ? "--ranks" : "--days", optarg, 1, &n, e) < 0)
+                return -1;
+            if (n > 100000000)
+                return err_set(e, EXIT_USAGE, "%s '%s' is too large", c == OPT_RANKS ? "--ranks" : "--days", optarg);
+            *(c == OPT_RANKS ? &o->ranks : &o->days) = (int)n;
+            break;
+        case OPT_OUT: o->out = optarg; break;
+        case OPT_STEP: o->step = optarg; break;
+        case OPT_MESSAGE: o->message = optarg; break;
+        case OPT_SIZE: o->size = optarg; break;
         case 'h': o->mode = MODE_HELP; return 0;
         case 'V': o->mode = MODE_VERSION; return 0;
         case ':': return err_set(e, EXIT_USAGE, "option '%s' needs a value (see --help)", argv[optind - 1]);
-        default: return err_set(e, EXIT_USAGE, "unknown option '%s' (see --help)", argv[optind - 1]);
+        default:
+            for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++)
+                if (c == modes[i].opt) {
+                    if (set_mode(o, modes[i].mode, modes[i].name, e) < 0)
+                        return -1;
+                    goto next;
+                }
+            return err_set(e, EXIT_USAGE, "unknown option '%s' (see --help)", argv[optind - 1]);
         }
+    next:;
     }
     if (optind < argc)
         return err_set(e, EXIT_USAGE, "unexpected argument '%s' (see --help)", argv[optind]);
-    if (o->mode == MODE_RUN) {
-        if (!o->config)
-            return err_set(e, EXIT_USAGE, "--config FILE is required (see --help)");
-        if (!o->machine)
-            return err_set(e, EXIT_USAGE, "--machine NAME is required (see --help)");
-        if (!o->filesystem)
-            return err_set(e, EXIT_USAGE, "--filesystem NAME is required (see --help)");
-    }
+    if (check_required(o, e) < 0)
+        return -1;
     if (o->import_stmt && !o->import_stmt[0])
         return err_set(e, EXIT_USAGE, "--import needs a python statement, got ''");
     return 0;

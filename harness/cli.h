@@ -9,6 +9,14 @@
 
 enum mode {
     MODE_RUN,            /* the benchmark (default) */
+    MODE_STAGE_ONLY,     /* stage the venv to the filesystem, nothing else */
+    MODE_DB_INIT,        /* create or migrate the results schema */
+    MODE_RESERVE,        /* insert a 'reserved' result row, print its id */
+    MODE_MARK_FAILED,    /* close a reserved row as failed at a job step */
+    MODE_FLUSH_SPOOL,    /* send spooled results to the database */
+    MODE_SWEEP,          /* mark old reserved rows 'lost' */
+    MODE_REPORT,         /* summary tables and plots from the database */
+    MODE_GEN_JOBS,       /* write the sbatch scripts */
     MODE_HELP,
     MODE_VERSION,
 };
@@ -24,6 +32,14 @@ struct options {
     const char *child;       /* replaces the python child (make bench) */
     int skip_checks;         /* no setup checks (make bench) */
     int quiet;
+    int delete_extra;        /* --delete: staging removes what the source lost */
+    long long result_id;     /* --result-id: the reserved row to record into */
+    int ranks;               /* --ranks: expected ranks of a reserved row */
+    int days;                /* --days: report window */
+    const char *out;         /* --out: report or job script directory */
+    const char *step;        /* --step: the job step that failed */
+    const char *message;     /* --message: why it failed */
+    const char *size;        /* --size: job size for --gen-jobs */
 };
 
 /* Fills O from ARGV. Returns 0, or -1 with E set (EXIT_USAGE). */

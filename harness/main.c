@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "err.h"
+#include "modes.h"
 #include "run.h"
 
 /* Before MPI_Init the rank is only known from the launcher's environment;
@@ -43,10 +44,20 @@ int main(int argc, char **argv)
         return 0;
     }
 
+    /* The database and job modes run on a login or batch node, outside
+     * any MPI launch: they do not start MPI at all. */
+    if (o.mode == MODE_GEN_JOBS || o.mode == MODE_DB_INIT || o.mode == MODE_RESERVE ||
+        o.mode == MODE_MARK_FAILED || o.mode == MODE_FLUSH_SPOOL || o.mode == MODE_SWEEP ||
+        o.mode == MODE_REPORT) {
+        int status = o.mode == MODE_GEN_JOBS ? gen_jobs_main(&o, &e) : results_main(&o, &e);
+        return e.status ? fail(0, &e) : status;
+    }
+
     int rank = 0;
     MPI_Init(&argc, &argv);
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    int status = run_benchmark(MPI_COMM_WORLD, &o, &e);
+    int status = o.mode == MODE_STAGE_ONLY ? stage_only_main(MPI_COMM_WORLD, &o, &e)
+                                           : run_benchmark(MPI_COMM_WORLD, &o, &e);
     if (e.status)
         status = fail(rank, &e);
     /* mpirun kills the job when the first rank exits non-zero: nobody

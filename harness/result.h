@@ -3,6 +3,7 @@
 #ifndef RESULT_H
 #define RESULT_H
 
+#include <json-c/json.h>
 #include <limits.h>
 #include <stdint.h>
 
@@ -53,6 +54,7 @@ struct run_result {
     int slurm_nodes;         /* SLURM_JOB_NUM_NODES, 0 outside Slurm */
     struct setup_info setup;
     struct phase_summary phase[NPHASES];
+    json_object *staging;    /* staging statistics, owned; NULL: not staged */
 };
 
 const char *phase_name(enum phase_id p);

@@ -10,6 +10,7 @@
 
 #include "checks.h"
 #include "childenv.h"
+#include "modes.h"
 #include "phase.h"
 #include "report.h"
 
@@ -135,15 +136,16 @@ static int timed_phases(struct run_ctx *c, const struct child_cmd *cmd, struct r
     return e->status ? -1 : 0;
 }
 
-static int output(const struct run_ctx *c, const struct run_result *r, struct err *e)
+/* Rank 0: the table, the JSON file, then the database (or its spool). */
+static int output(const struct run_ctx *c, const struct config *conf, const struct run_result *r, struct err *e)
 {
     int json_stdout = c->o->json && strcmp(c->o->json, "-") == 0;
     report_text(r, json_stdout ? stderr : stdout);
     fflush(stdout);
-    if (!c->o->json)
-        return 0;
     json_object *obj = report_json(r);
-    int rc = report_json_write(obj, c->o->json, e);
+    int rc = c->o->json ? report_json_write(obj, c->o->json, e) : 0;
+    if (rc == 0)
+        rc = results_record(conf, c->o, obj, e);
     json_object_put(obj);
     return rc;
 }
@@ -186,6 +188,8 @@ int run_benchmark(MPI_Comm comm, const struct options *o, struct err *e)
     describe(&c, r);
     r->nodes = count_nodes(comm);
 
+    if (c.fs->kind == FS_STAGED && stage_for_run(comm, &conf, c.m, c.fs, o, &r->staging, e) < 0)
+        goto out;
     if (prepare(&c, &cmd, r, e) < 0 || timed_phases(&c, &cmd, r, e) < 0)
         goto out;
     status = EXIT_ALL_OK;
@@ -193,12 +197,14 @@ int run_benchmark(MPI_Comm comm, const struct options *o, struct err *e)
         const struct phase_summary *imp = &r->phase[PHASE_IMPORT], *st = &r->phase[PHASE_STARTUP];
         if (imp->failed || imp->timed_out || st->failed || st->timed_out)
             status = EXIT_RANKS_FAILED;
-        if (output(&c, r, e) < 0)
+        if (output(&c, &conf, r, e) < 0)
             status = e->status;
     }
     MPI_Bcast(&status, 1, MPI_INT, 0, comm);
 out:
     child_cmd_free(&cmd);
+    if (r->staging)
+        json_object_put(r->staging);
     free(r);
     config_free(&conf);
     return e->status ? e->status : status;
