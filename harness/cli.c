@@ -32,6 +32,8 @@ void cli_usage(FILE *out)
         "\n"
         "MODES (one at most; the default runs the benchmark)\n"
         "        --stage-only       stage the venv to the filesystem's path and stop\n"
+        "        --checks-only      run the set-up checks in this one process, print\n"
+        "                           them and stop (exit 3 if they fail, the import too)\n"
         "        --db-init          create or migrate the results schema (idempotent)\n"
         "        --reserve          insert a reserved result row and print its id\n"
         "        --mark-failed      close the row --result-id as failed at --step\n"
@@ -106,7 +108,8 @@ static int set_mode(struct options *o, enum mode m, const char *name, struct err
 static int check_required(const struct options *o, struct err *e)
 {
     int needs_config = o->mode != MODE_HELP && o->mode != MODE_VERSION;
-    int needs_target = o->mode == MODE_RUN || o->mode == MODE_STAGE_ONLY || o->mode == MODE_RESERVE;
+    int needs_target = o->mode == MODE_RUN || o->mode == MODE_STAGE_ONLY || o->mode == MODE_CHECKS_ONLY ||
+                       o->mode == MODE_RESERVE;
     if (needs_config && !o->config)
         return err_set(e, EXIT_USAGE, "--config FILE is required (see --help)");
     if (needs_target && !o->machine)
@@ -136,7 +139,7 @@ int cli_parse(int argc, char **argv, struct options *o, struct err *e)
     enum {
         OPT_CHILD = 256, OPT_SKIP_CHECKS, OPT_STAGE_ONLY, OPT_DB_INIT, OPT_RESERVE, OPT_MARK_FAILED,
         OPT_FLUSH_SPOOL, OPT_SWEEP, OPT_REPORT, OPT_GEN_JOBS, OPT_DELETE, OPT_RESULT_ID, OPT_RANKS,
-        OPT_DAYS, OPT_OUT, OPT_STEP, OPT_MESSAGE, OPT_SIZE,
+        OPT_DAYS, OPT_OUT, OPT_STEP, OPT_MESSAGE, OPT_SIZE, OPT_CHECKS_ONLY,
     };
     static const struct {
         int opt;
@@ -147,6 +150,7 @@ int cli_parse(int argc, char **argv, struct options *o, struct err *e)
         {OPT_RESERVE, MODE_RESERVE, "--reserve"},          {OPT_MARK_FAILED, MODE_MARK_FAILED, "--mark-failed"},
         {OPT_FLUSH_SPOOL, MODE_FLUSH_SPOOL, "--flush-spool"}, {OPT_SWEEP, MODE_SWEEP, "--sweep"},
         {OPT_REPORT, MODE_REPORT, "--report"},             {OPT_GEN_JOBS, MODE_GEN_JOBS, "--gen-jobs"},
+        {OPT_CHECKS_ONLY, MODE_CHECKS_ONLY, "--checks-only"},
     };
     static const struct option longs[] = {
         {"config", required_argument, 0, 'c'},   {"machine", required_argument, 0, 'm'},
@@ -162,7 +166,8 @@ int cli_parse(int argc, char **argv, struct options *o, struct err *e)
         {"result-id", required_argument, 0, OPT_RESULT_ID}, {"ranks", required_argument, 0, OPT_RANKS},
         {"days", required_argument, 0, OPT_DAYS}, {"out", required_argument, 0, OPT_OUT},
         {"step", required_argument, 0, OPT_STEP}, {"message", required_argument, 0, OPT_MESSAGE},
-        {"size", required_argument, 0, OPT_SIZE}, {0, 0, 0, 0},
+        {"size", required_argument, 0, OPT_SIZE}, {"checks-only", no_argument, 0, OPT_CHECKS_ONLY},
+        {0, 0, 0, 0},
     };
     long long n;
     memset(o, 0, sizeof *o);

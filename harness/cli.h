@@ -10,6 +10,7 @@
 enum mode {
     MODE_RUN,            /* the benchmark (default) */
     MODE_STAGE_ONLY,     /* stage the venv to the filesystem, nothing else */
+    MODE_CHECKS_ONLY,    /* the set-up checks in one process, nothing else */
     MODE_DB_INIT,        /* create or migrate the results schema */
     MODE_RESERVE,        /* insert a 'reserved' result row, print its id */
     MODE_MARK_FAILED,    /* close a reserved row as failed at a job step */

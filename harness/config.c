@@ -25,8 +25,11 @@ static int bad(struct err *e, const char *path, const config_setting_t *s, const
 }
 
 /* $VAR and ${VAR} let one config serve every user of a centre
- * ("$SCRATCH/staged-mpi4py-import"); an unset variable is an error, not "". */
-static char *expand_vars(const char *in, const char *path, const config_setting_t *s, struct err *e)
+ * ("$SCRATCH/staged-mpi4py-import"); an unset variable is an error, not "",
+ * unless DEFERRED is given: then the reference stays as written and
+ * *DEFERRED says so. */
+static char *expand_vars(const char *in, const char *path, const config_setting_t *s, int *deferred,
+                         struct err *e)
 {
     size_t cap = strlen(in) + 1, len = 0;
     char *out = malloc(cap);
@@ -50,12 +53,15 @@ static char *expand_vars(const char *in, const char *path, const config_setting_
             memcpy(name, start, n);
             name[n] = '\0';
             val = getenv(name);
-            if (!val) {
+            if (!val && !deferred) {
                 free(out);
                 bad(e, path, s, "'%s' uses $%s, which is not set in the environment", in, name);
                 return NULL;
             }
-            p = end + braced;
+            if (val)
+                p = end + braced;
+            else
+                *deferred = 1;   /* the reference is copied as written, '$' first */
         }
         size_t add = val ? strlen(val) : 1;
         if (len + add + 1 > cap) {
@@ -81,9 +87,11 @@ static char *expand_vars(const char *in, const char *path, const config_setting_
 /* Paths in the file are relative to the file, so a checkout works wherever it is. */
 static char *resolve_path(const struct config *conf, const char *raw, const config_setting_t *s, struct err *e)
 {
-    char *expanded = expand_vars(raw, conf->path, s, e);
-    if (!expanded)
-        return NULL;
+    int deferred = 0;
+    char *expanded =
+        expand_vars(raw, conf->path, s, conf->flags & CONFIG_DEFER_UNSET_VARS ? &deferred : NULL, e);
+    if (!expanded || deferred)
+        return expanded;   /* unresolved: its directory is not known here */
     char *joined = expanded;
     if (expanded[0] != '/') {
         size_t n = strlen(conf->dir) + strlen(expanded) + 2;
@@ -238,7 +246,8 @@ static int parse_fs(const struct config *conf, const struct machine_conf *m, con
         }
         free(kind);
     }
-    if (get_path(conf, g, "path", fs->kind != FS_INPLACE, &fs->path, e) < 0)
+    if (get_path(conf, g, "path", fs->kind != FS_INPLACE, &fs->path, e) < 0 ||
+        get_strings(conf, g, "directives", &fs->directives, &fs->ndirectives, e) < 0)
         return -1;
     if (!fs->path)
         fs->path = strdup(m->venv);   /* in place: the source venv itself */
@@ -247,6 +256,7 @@ static int parse_fs(const struct config *conf, const struct machine_conf *m, con
 
 static int parse_size(const struct config *conf, const config_setting_t *g, struct size_conf *sz, struct err *e)
 {
+    sz->line = (int)config_setting_source_line(g);
     if (get_string(conf, g, "name", 1, &sz->name, e) < 0 || get_int(conf, g, "nodes", 1, 1, &sz->nodes, e) < 0 ||
         get_int(conf, g, "tasks_per_node", 0, 0, &sz->tasks_per_node, e) < 0 ||
         get_string(conf, g, "time", 0, &sz->time_limit, e) < 0)
@@ -300,7 +310,7 @@ static int parse_machine(const struct config *conf, const config_setting_t *g, s
         get_string(conf, g, "import", 0, &m->import_stmt, e) < 0 ||
         get_number(conf, g, "timeout", DEFAULT_TIMEOUT, 0.001, &m->timeout, e) < 0 ||
         get_int(conf, g, "cores_per_node", 1, 1, &m->cores_per_node, e) < 0 ||
-        get_string(conf, g, "launcher", 0, &m->launcher, e) < 0 ||
+        get_string(conf, g, "launcher", 0, &m->launcher, e) < 0 || get_path(conf, g, "harness", 0, &m->harness, e) < 0 ||
         get_strings(conf, g, "env_setup", &m->env_setup, &m->nenv_setup, e) < 0 ||
         get_int(conf, g, "debug", 0, 0, &m->debug, e) < 0 || parse_slurm(conf, g, &m->slurm, e) < 0)
         return -1;
@@ -378,9 +388,15 @@ static int parse_root(struct config *conf, const config_setting_t *root, struct 
 
 int config_parse(const char *text, const char *path, struct config *conf, struct err *e)
 {
+    return config_parse_flags(text, path, 0, conf, e);
+}
+
+int config_parse_flags(const char *text, const char *path, unsigned flags, struct config *conf, struct err *e)
+{
     config_t cfg;
     char *dircopy = strdup(path);
     memset(conf, 0, sizeof *conf);
+    conf->flags = flags;
     conf->path = strdup(path);
     conf->dir = strdup(dirname(dircopy));
     free(dircopy);
@@ -429,10 +445,15 @@ char *config_slurp(const char *path, struct err *e)
 
 int config_load(const char *path, struct config *conf, struct err *e)
 {
+    return config_load_flags(path, 0, conf, e);
+}
+
+int config_load_flags(const char *path, unsigned flags, struct config *conf, struct err *e)
+{
     char *text = config_slurp(path, e);
     if (!text)
         return -1;
-    int rc = config_parse(text, path, conf, e);
+    int rc = config_parse_flags(text, path, flags, conf, e);
     free(text);
     return rc;
 }
@@ -475,6 +496,7 @@ static void free_machine(struct machine_conf *m)
     for (int i = 0; i < m->nfs; i++) {
         free(m->fs[i].name);
         free(m->fs[i].path);
+        free_strings(m->fs[i].directives, m->fs[i].ndirectives);
     }
     free(m->fs);
     for (int i = 0; i < m->nsizes; i++) {
@@ -495,6 +517,7 @@ static void free_machine(struct machine_conf *m)
     free(m->venv);
     free(m->import_stmt);
     free(m->launcher);
+    free(m->harness);
 }
 
 void config_free(struct config *conf)

@@ -15,6 +15,9 @@ struct fs_conf {
     char *name;
     char *path;          /* where the measured venv lives: absolute, expanded */
     enum fs_kind kind;
+    char **directives;   /* verbatim job-script lines for this filesystem
+                          * only, e.g. DataWarp's "#DW jobdw ..." */
+    int ndirectives;
     int line;            /* line of this block in the file, for messages */
 };
 
@@ -23,6 +26,7 @@ struct size_conf {
     int nodes;
     int tasks_per_node;
     char *time_limit;    /* sbatch --time, "00:40:00" */
+    int line;
 };
 
 struct slurm_conf {
@@ -40,6 +44,8 @@ struct machine_conf {
     double timeout;      /* seconds a child may take before it is killed */
     int cores_per_node;
     char *launcher;      /* "srun" or "mpirun" */
+    char *harness;       /* the harness binary jobs run; NULL: the one
+                          * that writes them (--gen-jobs) */
     char **env_setup;    /* shell lines run first in each job (modules) */
     int nenv_setup;
     int debug;           /* jobs list modules and trace with set -x */
@@ -57,8 +63,15 @@ struct db_conf {
     double lost_after_hours;
 };
 
+/* config_parse_flags: $VARS unset here are kept as written, not errors,
+ * and such paths are left unresolved. For --gen-jobs, which runs where
+ * $SCRATCH or DataWarp's $DW_JOB_STRIPED need not exist: the jobs pass
+ * the config on and the harness expands it on the compute node. */
+#define CONFIG_DEFER_UNSET_VARS 1u
+
 struct config {
     char *path;          /* the file, as named on the command line */
+    unsigned flags;      /* CONFIG_* given to config_parse_flags */
     char *dir;           /* its directory: relative paths start here */
     struct machine_conf *machines;
     int nmachines;
@@ -68,9 +81,11 @@ struct config {
 /* Parses TEXT (the contents of PATH) into CONF. On error fills E with
  * "PATH:LINE: message" and status EXIT_USAGE, and CONF holds nothing. */
 int config_parse(const char *text, const char *path, struct config *conf, struct err *e);
+int config_parse_flags(const char *text, const char *path, unsigned flags, struct config *conf, struct err *e);
 /* Reads PATH whole into a new NUL-terminated buffer the caller frees. */
 char *config_slurp(const char *path, struct err *e);
 int config_load(const char *path, struct config *conf, struct err *e);
+int config_load_flags(const char *path, unsigned flags, struct config *conf, struct err *e);
 void config_free(struct config *conf);
 
 const struct machine_conf *config_machine(const struct config *conf, const char *name, struct err *e);

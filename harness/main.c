@@ -48,8 +48,10 @@ int main(int argc, char **argv)
      * any MPI launch: they do not start MPI at all. */
     if (o.mode == MODE_GEN_JOBS || o.mode == MODE_DB_INIT || o.mode == MODE_RESERVE ||
         o.mode == MODE_MARK_FAILED || o.mode == MODE_FLUSH_SPOOL || o.mode == MODE_SWEEP ||
-        o.mode == MODE_REPORT) {
-        int status = o.mode == MODE_GEN_JOBS ? gen_jobs_main(&o, &e) : results_main(&o, &e);
+        o.mode == MODE_REPORT || o.mode == MODE_CHECKS_ONLY) {
+        int status = o.mode == MODE_GEN_JOBS      ? gen_jobs_main(&o, &e)
+                     : o.mode == MODE_CHECKS_ONLY ? checks_only_main(&o, &e)
+                                                  : results_main(&o, &e);
         return e.status ? fail(0, &e) : status;
     }
 

@@ -25,5 +25,7 @@ int results_record(const struct config *conf, const struct options *o, json_obje
 
 /* --gen-jobs. */
 int gen_jobs_main(const struct options *o, struct err *e);
+/* --checks-only: the run's set-up checks in this one process, no MPI. */
+int checks_only_main(const struct options *o, struct err *e);
 
 #endif
