@@ -64,9 +64,14 @@ test: all asan unit venv
 bench: all venv
 	bench/run.sh
 
+# Set-up and a small run on this machine: 4 ranks importing numpy.
+DEMO_RANKS ?= 4
 demo: deps
 	$(MAKE) all venv
-	bench/demo.sh
+	OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
+	mpirun --oversubscribe -n $(DEMO_RANKS) build/harness --config conf/local.cfg \
+	    --machine local --filesystem common --json build/demo-common.json
+	@echo "demo: the result as JSON is in build/demo-common.json"
 
 clean:
 	rm -rf build/obj build/asan build/harness build/spawn-loop

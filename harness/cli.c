@@ -54,6 +54,9 @@ void cli_usage(FILE *out)
         "                           else \"import numpy\")\n"
         "    -t, --timeout SECONDS  kill a child still running after this long and\n"
         "                           count it as timed out (default: the config's)\n"
+        "        --repeat N         run the timed phases N times (default 1): per-rank\n"
+        "                           figures cover all N, elapsed_s is their median\n"
+        "        --no-startup       skip the `python -c pass` phase (halves a run)\n"
         "        --child PROGRAM    time PROGRAM (no arguments) instead of the import;\n"
         "                           for measuring the harness's own overhead\n"
         "        --skip-checks      skip the set-up checks (with --child)\n"
@@ -139,7 +142,7 @@ int cli_parse(int argc, char **argv, struct options *o, struct err *e)
     enum {
         OPT_CHILD = 256, OPT_SKIP_CHECKS, OPT_STAGE_ONLY, OPT_DB_INIT, OPT_RESERVE, OPT_MARK_FAILED,
         OPT_FLUSH_SPOOL, OPT_SWEEP, OPT_REPORT, OPT_GEN_JOBS, OPT_DELETE, OPT_RESULT_ID, OPT_RANKS,
-        OPT_DAYS, OPT_OUT, OPT_STEP, OPT_MESSAGE, OPT_SIZE, OPT_CHECKS_ONLY,
+        OPT_DAYS, OPT_OUT, OPT_STEP, OPT_MESSAGE, OPT_SIZE, OPT_REPEAT, OPT_NO_STARTUP, OPT_CHECKS_ONLY,
     };
     static const struct {
         int opt;
@@ -166,7 +169,8 @@ int cli_parse(int argc, char **argv, struct options *o, struct err *e)
         {"result-id", required_argument, 0, OPT_RESULT_ID}, {"ranks", required_argument, 0, OPT_RANKS},
         {"days", required_argument, 0, OPT_DAYS}, {"out", required_argument, 0, OPT_OUT},
         {"step", required_argument, 0, OPT_STEP}, {"message", required_argument, 0, OPT_MESSAGE},
-        {"size", required_argument, 0, OPT_SIZE}, {"checks-only", no_argument, 0, OPT_CHECKS_ONLY},
+        {"size", required_argument, 0, OPT_SIZE}, {"repeat", required_argument, 0, OPT_REPEAT},
+        {"no-startup", no_argument, 0, OPT_NO_STARTUP}, {"checks-only", no_argument, 0, OPT_CHECKS_ONLY},
         {0, 0, 0, 0},
     };
     long long n;
@@ -191,18 +195,22 @@ int cli_parse(int argc, char **argv, struct options *o, struct err *e)
         case OPT_SKIP_CHECKS: o->skip_checks = 1; break;
         case 'q': o->quiet = 1; break;
         case OPT_DELETE: o->delete_extra = 1; break;
+        case OPT_NO_STARTUP: o->no_startup = 1; break;
         case OPT_RESULT_ID:
             if (parse_count("--result-id", optarg, 1, &o->result_id, e) < 0)
                 return -1;
             break;
         case OPT_RANKS:
         case OPT_DAYS:
-            if (parse_count(c == OPT_RANKS ? "--ranks" : "--days", optarg, 1, &n, e) < 0)
+        case OPT_REPEAT: {
+            const char *name = c == OPT_RANKS ? "--ranks" : c == OPT_DAYS ? "--days" : "--repeat";
+            if (parse_count(name, optarg, 1, &n, e) < 0)
                 return -1;
             if (n > 100000000)
-                return err_set(e, EXIT_USAGE, "%s '%s' is too large", c == OPT_RANKS ? "--ranks" : "--days", optarg);
-            *(c == OPT_RANKS ? &o->ranks : &o->days) = (int)n;
+                return err_set(e, EXIT_USAGE, "%s '%s' is too large", name, optarg);
+            *(c == OPT_RANKS ? &o->ranks : c == OPT_DAYS ? &o->days : &o->repeat) = (int)n;
             break;
+        }
         case OPT_OUT: o->out = optarg; break;
         case OPT_STEP: o->step = optarg; break;
         case OPT_MESSAGE: o->message = optarg; break;

@@ -32,6 +32,8 @@ struct options {
     double timeout;          /* overrides the config's when > 0 */
     const char *child;       /* replaces the python child (make bench) */
     int skip_checks;         /* no setup checks (make bench) */
+    int no_startup;          /* --no-startup: skip the python -c pass phase */
+    int repeat;              /* --repeat: timed phases run this many times */
     int quiet;
     int delete_extra;        /* --delete: staging removes what the source lost */
     long long result_id;     /* --result-id: the reserved row to record into */

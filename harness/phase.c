@@ -50,31 +50,36 @@ int phase_run(MPI_Comm comm, char *const *argv, char *const *envp, double timeou
     return 0;
 }
 
-static void summarize(const struct rank_record *all, int n, enum phase_id id, double elapsed,
-                      struct phase_summary *p)
+static void summarize(const struct rank_record *all, int size, int repeats, enum phase_id id,
+                      const double *elapsed, struct phase_summary *p)
 {
+    int n = size * repeats, slowest = 0;
     double *secs = malloc((size_t)n * sizeof *secs);
     memset(p, 0, sizeof *p);
     p->ran = 1;
-    p->elapsed_s = elapsed;
     p->first_failed_rank = -1;
-    for (int r = 0; r < n; r++) {
-        secs[r] = all[r].seconds[id];
-        if (all[r].status[id] == CHILD_OK)
+    for (int i = 0; i < n; i++) {
+        secs[i] = all[i].seconds[id];
+        if (all[i].status[id] == CHILD_OK)
             p->ok++;
-        else if (all[r].status[id] == CHILD_TIMEOUT)
+        else if (all[i].status[id] == CHILD_TIMEOUT)
             p->timed_out++;
         else
             p->failed++;
-        if (all[r].status[id] != CHILD_OK && p->first_failed_rank < 0) {
-            p->first_failed_rank = r;
-            p->first_failed_exit = all[r].exit_code[id];
+        /* The lowest failing rank: the one whose stderr is broadcast. */
+        if (all[i].status[id] != CHILD_OK && (p->first_failed_rank < 0 || i % size < p->first_failed_rank)) {
+            p->first_failed_rank = i % size;
+            p->first_failed_exit = all[i].exit_code[id];
         }
-        if (secs[r] > secs[p->slowest_rank])
-            p->slowest_rank = r;
+        if (secs[i] > secs[slowest])
+            slowest = i;
     }
-    snprintf(p->slowest_host, sizeof p->slowest_host, "%s", all[p->slowest_rank].host);
+    p->slowest_rank = slowest % size;
+    snprintf(p->slowest_host, sizeof p->slowest_host, "%s", all[slowest].host);
     stats_compute(secs, (size_t)n, &p->per_rank);
+    struct stats el;
+    stats_compute(elapsed, (size_t)repeats, &el);
+    p->elapsed_s = el.median;
     free(secs);
 }
 
@@ -83,8 +88,8 @@ void gather_records(MPI_Comm comm, struct rank_record *mine, struct rank_record 
     MPI_Gather(mine, (int)sizeof *mine, MPI_BYTE, all, (int)sizeof *mine, MPI_BYTE, 0, comm);
 }
 
-void phase_summarize(MPI_Comm comm, enum phase_id id, const struct rank_record *mine,
-                     const struct rank_record *all, const char *errtext, double elapsed, struct phase_summary *p)
+void phase_summarize(MPI_Comm comm, enum phase_id id, int failed_here, const struct rank_record *all, int repeats,
+                     const char *errtext, const double *elapsed, struct phase_summary *p)
 {
     int rank, size;
     MPI_Comm_rank(comm, &rank);
@@ -92,8 +97,8 @@ void phase_summarize(MPI_Comm comm, enum phase_id id, const struct rank_record *
 
     /* Every rank learns who failed first, so that rank can be the root of
      * a broadcast of its stderr: collectives only, no point-to-point. */
-    int failed_here = mine->status[id] != CHILD_OK ? rank : size, first;
-    MPI_Allreduce(&failed_here, &first, 1, MPI_INT, MPI_MIN, comm);
+    int mine = failed_here ? rank : size, first;
+    MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, comm);
     char *buf = calloc(1, ERRTEXT_MAX);
     if (first < size) {
         if (rank == first && errtext)
@@ -101,7 +106,7 @@ void phase_summarize(MPI_Comm comm, enum phase_id id, const struct rank_record *
         MPI_Bcast(buf, ERRTEXT_MAX, MPI_CHAR, first, comm);
     }
     if (rank == 0) {
-        summarize(all, size, id, elapsed, p);
+        summarize(all, size, repeats, id, elapsed, p);
         snprintf(p->first_error, sizeof p->first_error, "%s", buf);
     }
     free(buf);

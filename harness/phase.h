@@ -18,10 +18,12 @@ int phase_run(MPI_Comm comm, char *const *argv, char *const *envp, double timeou
 
 /* Gathers every rank's record into ALL on rank 0 (ALL unused elsewhere). */
 void gather_records(MPI_Comm comm, struct rank_record *mine, struct rank_record *all);
-/* Fills P on rank 0 from the gathered records; the first failing rank's
- * stderr (ERRTEXT there) reaches rank 0 by broadcast. Collective. */
-void phase_summarize(MPI_Comm comm, enum phase_id id, const struct rank_record *mine,
-                     const struct rank_record *all, const char *errtext, double elapsed, struct phase_summary *p);
+/* Fills P on rank 0 from ALL, REPEATS gathers of one record per rank, and
+ * the per-repeat ELAPSED times (P gets their median). FAILED_HERE: this
+ * rank failed in some repeat; the first such rank's stderr (ERRTEXT there)
+ * reaches rank 0 by broadcast. Collective. */
+void phase_summarize(MPI_Comm comm, enum phase_id id, int failed_here, const struct rank_record *all, int repeats,
+                     const char *errtext, const double *elapsed, struct phase_summary *p);
 
 /* The number of distinct nodes (shared-memory domains) in COMM. */
 int count_nodes(MPI_Comm comm);

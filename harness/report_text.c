@@ -52,6 +52,9 @@ void report_text(const struct run_result *r, FILE *out)
     fprintf(out, "\nseconds   elapsed      min   median      p90      p99      max     mean     ok failed timeout\n");
     phase_row(&r->phase[PHASE_IMPORT], "import", out);
     phase_row(&r->phase[PHASE_STARTUP], "startup", out);
+    if (r->repeats > 1)
+        fprintf(out, "\n  %d repeats: per-rank columns and counts cover all of them, elapsed is their median\n",
+                r->repeats);
     const struct phase_summary *imp = &r->phase[PHASE_IMPORT], *st = &r->phase[PHASE_STARTUP];
     fprintf(out, "\n  elapsed: first barrier to last, the longest span of any rank; the other columns are per rank, barrier to waitpid\n");
     fprintf(out, "  slowest rank  %d on %s, %.3f s\n", imp->slowest_rank, imp->slowest_host, imp->per_rank.max);

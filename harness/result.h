@@ -25,7 +25,7 @@ enum phase_id { PHASE_IMPORT = 0, PHASE_STARTUP = 1, NPHASES = 2 };
 
 struct phase_summary {
     int ran;
-    double elapsed_s;        /* rank 0, barrier to barrier */
+    double elapsed_s;        /* longest barrier-to-barrier span (median over repeats) */
     struct stats per_rank;
     int ok, failed, timed_out;
     int slowest_rank;
@@ -49,6 +49,7 @@ struct setup_info {
 struct run_result {
     const char *machine, *filesystem, *fs_kind, *import_stmt, *venv;
     int ranks, nodes;
+    int repeats;             /* timed phases run this many times */
     char started_at[32];     /* UTC, ISO 8601 */
     char job_id[64];         /* SLURM_JOB_ID, "" outside Slurm */
     int slurm_nodes;         /* SLURM_JOB_NUM_NODES, 0 outside Slurm */

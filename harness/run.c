@@ -100,39 +100,72 @@ static int prepare(struct run_ctx *c, struct child_cmd *cmd, struct run_result *
     return run_agree(c->comm, e);
 }
 
+/* One repeat: both phases, start-up first, each between two barriers. */
+static int one_repeat(struct run_ctx *c, const struct child_cmd *cmd, struct rank_record *mine,
+                      char *errtext[NPHASES], double elapsed[NPHASES], struct err *e)
+{
+    char *const *argv[NPHASES] = {cmd->argv_import, cmd->argv_startup};
+    static const enum phase_id order[NPHASES] = {PHASE_STARTUP, PHASE_IMPORT};
+    for (int i = 0; i < NPHASES; i++) {
+        enum phase_id id = order[i];
+        if (id == PHASE_STARTUP && c->o->no_startup)
+            continue;
+        struct child_result res;
+        char *text = NULL;
+        if (c->log)
+            fprintf(c->log, "harness: timing %s on %d ranks\n",
+                    id == PHASE_IMPORT ? (c->o->child ? c->o->child : c->stmt) : "python -c pass (start-up)",
+                    c->size);
+        phase_run(c->comm, argv[id], cmd->envp, c->timeout, &res, &text, &elapsed[id], e);
+        if (run_agree(c->comm, e) < 0) {
+            free(text);
+            return -1;
+        }
+        /* The first failure's stderr is the one worth showing. */
+        if (!errtext[id])
+            errtext[id] = text;
+        else
+            free(text);
+        mine->seconds[id] = res.seconds;
+        mine->status[id] = (int32_t)res.status;
+        mine->exit_code[id] = res.exit_code;
+    }
+    return 0;
+}
+
 static int timed_phases(struct run_ctx *c, const struct child_cmd *cmd, struct run_result *r, struct err *e)
 {
+    int reps = c->o->repeat > 0 ? c->o->repeat : 1;
     struct rank_record mine = {0};
-    struct child_result res[NPHASES];
     char *errtext[NPHASES] = {0};
-    double elapsed[NPHASES];
-    char *const *argv[NPHASES] = {cmd->argv_import, cmd->argv_startup};
-    enum phase_id order[NPHASES] = {PHASE_STARTUP, PHASE_IMPORT};
+    double *elapsed = calloc((size_t)reps * NPHASES, sizeof *elapsed);
+    struct rank_record *all = c->rank == 0 ? calloc((size_t)c->size * (size_t)reps, sizeof *all) : NULL;
 
     gethostname(mine.host, sizeof mine.host - 1);
     if (c->rank == 0)
         utc_now(r->started_at, sizeof r->started_at);
-    for (int i = 0; i < NPHASES; i++) {
-        enum phase_id id = order[i];
-        if (c->log)
-            fprintf(c->log, "harness: timing %s on %d ranks\n",
-                    id == PHASE_IMPORT ? c->stmt : "python -c pass (start-up)", c->size);
-        phase_run(c->comm, argv[id], cmd->envp, c->timeout, &res[id], &errtext[id], &elapsed[id], e);
-        if (run_agree(c->comm, e) < 0)
+    int failed_here[NPHASES] = {0};
+    for (int rep = 0; rep < reps; rep++) {
+        if (one_repeat(c, cmd, &mine, errtext, elapsed + rep * NPHASES, e) < 0)
             break;
-        mine.seconds[id] = res[id].seconds;
-        mine.status[id] = (int32_t)res[id].status;
-        mine.exit_code[id] = res[id].exit_code;
-    }
-    if (!e->status) {
-        struct rank_record *all = c->rank == 0 ? calloc((size_t)c->size, sizeof *all) : NULL;
-        gather_records(c->comm, &mine, all);
         for (int id = 0; id < NPHASES; id++)
-            phase_summarize(c->comm, id, &mine, all, errtext[id], elapsed[id], &r->phase[id]);
-        free(all);
+            failed_here[id] |= mine.status[id] != CHILD_OK;
+        gather_records(c->comm, &mine, all ? all + (size_t)rep * (size_t)c->size : NULL);
     }
+    for (int id = 0; id < NPHASES && !e->status; id++) {
+        if (id == PHASE_STARTUP && c->o->no_startup)
+            continue;
+        double *el = malloc((size_t)reps * sizeof *el);
+        for (int rep = 0; rep < reps; rep++)
+            el[rep] = elapsed[rep * NPHASES + id];
+        phase_summarize(c->comm, id, failed_here[id], all, reps, errtext[id], el, &r->phase[id]);
+        free(el);
+    }
+    r->repeats = reps;
     for (int id = 0; id < NPHASES; id++)
         free(errtext[id]);
+    free(all);
+    free(elapsed);
     return e->status ? -1 : 0;
 }
 

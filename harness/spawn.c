@@ -41,43 +41,57 @@ char *find_on_path(const char *name)
     return found;
 }
 
+static void close_fds(struct spawn_job *job)
+{
+    int *fds[] = {&job->out_fd, &job->err_fd, &job->null_fd};
+    for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++) {
+        if (*fds[i] >= 0)
+            close(*fds[i]);
+        *fds[i] = -1;
+    }
+}
+
 int spawn_prepare(struct spawn_job *job, char *const *argv, char *const *envp, int capture_stdout,
                   struct err *e)
 {
     memset(job, 0, sizeof *job);
     job->argv = argv;
     job->envp = envp;
-    job->out_fd = -1;
+    job->out_fd = job->err_fd = -1;
+    job->null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (job->null_fd < 0)
+        return err_sys(e, EXIT_RUNTIME, "open /dev/null");
     /* In memory: a capture file on the filesystem being measured would add
      * metadata traffic of our own to every rank. */
     job->err_fd = memfd_create("child-stderr", MFD_CLOEXEC);
-    if (job->err_fd < 0)
-        return err_sys(e, EXIT_RUNTIME, "memfd_create");
-    if (capture_stdout) {
+    if (capture_stdout)
         job->out_fd = memfd_create("child-stdout", MFD_CLOEXEC);
-        if (job->out_fd < 0) {
-            close(job->err_fd);
-            return err_sys(e, EXIT_RUNTIME, "memfd_create");
-        }
+    if (job->err_fd < 0 || (capture_stdout && job->out_fd < 0)) {
+        err_sys(e, EXIT_RUNTIME, "memfd_create");
+        close_fds(job);
+        return -1;
     }
     posix_spawn_file_actions_init(&job->actions);
-    posix_spawn_file_actions_addopen(&job->actions, 0, "/dev/null", O_RDONLY, 0);
-    if (capture_stdout)
-        posix_spawn_file_actions_adddup2(&job->actions, job->out_fd, 1);
-    else
-        posix_spawn_file_actions_addopen(&job->actions, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_adddup2(&job->actions, job->null_fd, 0);
+    posix_spawn_file_actions_adddup2(&job->actions, capture_stdout ? job->out_fd : job->null_fd, 1);
     posix_spawn_file_actions_adddup2(&job->actions, job->err_fd, 2);
 
     /* Its own process group, so that a timeout kills whatever it started
-     * too; default signal dispositions, whatever the MPI library set. */
-    sigset_t all;
-    sigfillset(&all);
+     * too. execve resets caught signals by itself; only those the MPI
+     * library ignores would stay ignored in the child, so only those are
+     * reset: one sigaction each, not 64, inside the timed region. */
+    sigset_t ignored, none;
+    sigemptyset(&ignored);
+    sigemptyset(&none);
+    for (int sig = 1; sig < NSIG; sig++) {
+        struct sigaction sa;
+        if (sig != SIGKILL && sig != SIGSTOP && sigaction(sig, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN)
+            sigaddset(&ignored, sig);
+    }
     posix_spawnattr_init(&job->attr);
     posix_spawnattr_setflags(&job->attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
     posix_spawnattr_setpgroup(&job->attr, 0);
-    posix_spawnattr_setsigdefault(&job->attr, &all);
-    sigset_t none;
-    sigemptyset(&none);
+    posix_spawnattr_setsigdefault(&job->attr, &ignored);
     posix_spawnattr_setsigmask(&job->attr, &none);
     return 0;
 }
@@ -166,9 +180,5 @@ void spawn_release(struct spawn_job *job)
 {
     posix_spawn_file_actions_destroy(&job->actions);
     posix_spawnattr_destroy(&job->attr);
-    if (job->out_fd >= 0)
-        close(job->out_fd);
-    if (job->err_fd >= 0)
-        close(job->err_fd);
-    job->out_fd = job->err_fd = -1;
+    close_fds(job);
 }

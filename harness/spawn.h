@@ -30,6 +30,7 @@ struct spawn_job {
     posix_spawnattr_t attr;
     int out_fd;          /* memfd holding the child's stdout, or -1 */
     int err_fd;          /* memfd holding the child's stderr */
+    int null_fd;         /* /dev/null, opened once: dup2 in the child is cheaper than open */
 };
 
 int spawn_prepare(struct spawn_job *job, char *const *argv, char *const *envp, int capture_stdout,
