@@ -1,0 +1,138 @@
+/* jobscript_check.c: what may go into a generated job script: names fit
+ * for file and job names, values fit for one #SBATCH line, set-up lines
+ * that are one line each. A bad value is named with its file and line. */
+#include "jobscript.h"
+
+#include <string.h>
+
+#define MAX_LOG_AGE_DAYS 36500.0
+
+/* File and job names: letters, digits, '.', '_' and '-' only. */
+static int plain_name(const char *s)
+{
+    if (!*s)
+        return 0;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '.' ||
+              *s == '_' || *s == '-'))
+            return 0;
+    return 1;
+}
+
+/* A value of an #SBATCH option: sbatch splits the line on white space. */
+static int directive_value(const char *s)
+{
+    if (!*s)
+        return 0;
+    for (; *s; s++)
+        if ((unsigned char)*s <= ' ' || *s == 0x7f)
+            return 0;
+    return 1;
+}
+
+static int one_line(const char *s)
+{
+    for (; *s; s++)
+        if (((unsigned char)*s < ' ' && *s != '\t') || *s == 0x7f)
+            return 0;
+    return 1;
+}
+
+static int check_names(const struct jobscript *js, struct err *e)
+{
+    const struct config *c = js->conf;
+    if (!plain_name(js->m->name))
+        return err_set(e, EXIT_USAGE, "%s:%d: machine name '%s' cannot name a job: use letters, digits, . _ -",
+                       c->path, js->m->line, js->m->name);
+    if (!plain_name(js->fs->name))
+        return err_set(e, EXIT_USAGE, "%s:%d: filesystem name '%s' cannot name a job: use letters, digits, . _ -",
+                       c->path, js->fs->line, js->fs->name);
+    return 0;
+}
+
+static int check_slurm_values(const struct jobscript *js, struct err *e)
+{
+    const struct slurm_conf *sl = &js->m->slurm;
+    const struct {
+        const char *key, *value;
+        int line;
+    } values[] = {
+        {"time", js->size->time_limit, js->size->line}, {"slurm account", sl->account, js->m->line},
+        {"slurm partition", sl->partition, js->m->line}, {"slurm qos", sl->qos, js->m->line},
+        {"slurm license", sl->license, js->m->line},    {"slurm constraint", sl->constraint, js->m->line},
+    };
+    for (size_t i = 0; i < sizeof values / sizeof values[0]; i++)
+        if (values[i].value && !directive_value(values[i].value))
+            return err_set(e, EXIT_USAGE,
+                           "%s:%d: machine '%s': %s '%s' cannot go on an #SBATCH line (empty, white space or "
+                           "control characters)",
+                           js->conf->path, values[i].line, js->m->name, values[i].key, values[i].value);
+    if (sl->log_max_age_days > MAX_LOG_AGE_DAYS)
+        return err_set(e, EXIT_USAGE, "%s:%d: machine '%s': slurm log_max_age_days %g is more than %g",
+                       js->conf->path, js->m->line, js->m->name, sl->log_max_age_days, MAX_LOG_AGE_DAYS);
+    return 0;
+}
+
+/* Verbatim lines above the script's first command: each must be a
+ * comment (#SBATCH, #DW, ...), or sbatch stops reading directives there. */
+static int check_directive_lines(const struct jobscript *js, char **lines, int n, const char *key, int line,
+                                 struct err *e)
+{
+    for (int i = 0; i < n; i++)
+        if (lines[i][0] != '#' || !one_line(lines[i]))
+            return err_set(e, EXIT_USAGE,
+                           "%s:%d: machine '%s': %s line '%s' must be one line starting with '#' (#SBATCH, #DW, "
+                           "...): anything else ends the job's directives",
+                           js->conf->path, line, js->m->name, key, lines[i]);
+    return 0;
+}
+
+static int check_lines(const struct jobscript *js, struct err *e)
+{
+    const struct machine_conf *m = js->m;
+    if (check_directive_lines(js, m->slurm.extra, m->slurm.nextra, "slurm extra", m->line, e) < 0 ||
+        check_directive_lines(js, js->fs->directives, js->fs->ndirectives, "filesystem directives", js->fs->line,
+                              e) < 0)
+        return -1;
+    for (int i = 0; i < m->nenv_setup; i++)
+        if (!one_line(m->env_setup[i]) || !m->env_setup[i][0])
+            return err_set(e, EXIT_USAGE, "%s:%d: machine '%s': env_setup entry %d must be one non-empty line",
+                           js->conf->path, m->line, m->name, i + 1);
+    return 0;
+}
+
+/* Paths the script uses as they are. IN_DIRECTIVE: also on an #SBATCH
+ * line, where sbatch expands no variables and '%' is a file name pattern. */
+static int check_fixed_path(const struct jobscript *js, const char *key, const char *path, int in_directive,
+                            struct err *e)
+{
+    if (path[0] != '/' || strchr(path, '$') || !one_line(path))
+        return err_set(e, EXIT_USAGE,
+                       "%s:%d: machine '%s': %s '%s' must be an absolute path, one line, with its variables set "
+                       "when the jobs are written",
+                       js->conf->path, js->m->line, js->m->name, key, path);
+    if (in_directive && (!directive_value(path) || strchr(path, '%')))
+        return err_set(e, EXIT_USAGE, "%s:%d: machine '%s': %s '%s' cannot hold white space or '%%'",
+                       js->conf->path, js->m->line, js->m->name, key, path);
+    return 0;
+}
+
+int jobscript_init(struct jobscript *js, const struct config *conf, const char *config_path, const char *harness,
+                   const struct machine_conf *m, const struct fs_conf *fs, const struct size_conf *size,
+                   struct err *e)
+{
+    *js = (struct jobscript){.conf = conf, .config_path = config_path, .harness = harness, .m = m, .fs = fs,
+                             .size = size, .log_dir = m->slurm.log_dir};
+    js->tasks_per_node = size->tasks_per_node > 0 ? size->tasks_per_node : m->cores_per_node;
+    snprintf(js->name, sizeof js->name, "%s-mpi4py-import-%d-%s", m->name, size->nodes, fs->name);
+    if (!m->slurm.log_dir)
+        return err_set(e, EXIT_USAGE, "%s:%d: machine '%s': --gen-jobs needs slurm { log_dir = \"...\"; }",
+                       conf->path, m->line, m->name);
+    if (check_names(js, e) < 0 || check_slurm_values(js, e) < 0 || check_lines(js, e) < 0 ||
+        check_fixed_path(js, "slurm log_dir", m->slurm.log_dir, 1, e) < 0 ||
+        check_fixed_path(js, "harness", harness, 0, e) < 0)
+        return -1;
+    if (!one_line(config_path))
+        return err_set(e, EXIT_USAGE, "config path '%s' cannot go into a job script: it spans lines", config_path);
+    return 0;
+}
