@@ -271,6 +271,7 @@ static int parse_slurm(const struct config *conf, const config_setting_t *m, str
 {
     const config_setting_t *g = config_setting_get_member(m, "slurm");
     sl->log_max_age_days = 30;
+    sl->line = (int)config_setting_source_line(g ? g : m);
     if (!g)
         return 0;
     if (!config_setting_is_group(g))

@@ -35,6 +35,7 @@ struct slurm_conf {
     int nextra;
     char *log_dir;       /* where job output goes */
     double log_max_age_days;
+    int line;            /* of the slurm block, else of the machine */
 };
 
 struct machine_conf {

@@ -4,6 +4,8 @@
 #include "jobscript.h"
 
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define MAX_LOG_AGE_DAYS 36500.0
 
@@ -57,9 +59,9 @@ static int check_slurm_values(const struct jobscript *js, struct err *e)
         const char *key, *value;
         int line;
     } values[] = {
-        {"time", js->size->time_limit, js->size->line}, {"slurm account", sl->account, js->m->line},
-        {"slurm partition", sl->partition, js->m->line}, {"slurm qos", sl->qos, js->m->line},
-        {"slurm license", sl->license, js->m->line},    {"slurm constraint", sl->constraint, js->m->line},
+        {"time", js->size->time_limit, js->size->line}, {"slurm account", sl->account, sl->line},
+        {"slurm partition", sl->partition, sl->line},   {"slurm qos", sl->qos, sl->line},
+        {"slurm license", sl->license, sl->line},       {"slurm constraint", sl->constraint, sl->line},
     };
     for (size_t i = 0; i < sizeof values / sizeof values[0]; i++)
         if (values[i].value && !directive_value(values[i].value))
@@ -69,7 +71,7 @@ static int check_slurm_values(const struct jobscript *js, struct err *e)
                            js->conf->path, values[i].line, js->m->name, values[i].key, values[i].value);
     if (sl->log_max_age_days > MAX_LOG_AGE_DAYS)
         return err_set(e, EXIT_USAGE, "%s:%d: machine '%s': slurm log_max_age_days %g is more than %g",
-                       js->conf->path, js->m->line, js->m->name, sl->log_max_age_days, MAX_LOG_AGE_DAYS);
+                       js->conf->path, sl->line, js->m->name, sl->log_max_age_days, MAX_LOG_AGE_DAYS);
     return 0;
 }
 
@@ -90,7 +92,7 @@ static int check_directive_lines(const struct jobscript *js, char **lines, int n
 static int check_lines(const struct jobscript *js, struct err *e)
 {
     const struct machine_conf *m = js->m;
-    if (check_directive_lines(js, m->slurm.extra, m->slurm.nextra, "slurm extra", m->line, e) < 0 ||
+    if (check_directive_lines(js, m->slurm.extra, m->slurm.nextra, "slurm extra", m->slurm.line, e) < 0 ||
         check_directive_lines(js, js->fs->directives, js->fs->ndirectives, "filesystem directives", js->fs->line,
                               e) < 0)
         return -1;
@@ -103,17 +105,33 @@ static int check_lines(const struct jobscript *js, struct err *e)
 
 /* Paths the script uses as they are. IN_DIRECTIVE: also on an #SBATCH
  * line, where sbatch expands no variables and '%' is a file name pattern. */
-static int check_fixed_path(const struct jobscript *js, const char *key, const char *path, int in_directive,
-                            struct err *e)
+static int check_fixed_path(const struct jobscript *js, const char *key, const char *path, int line,
+                            int in_directive, struct err *e)
 {
     if (path[0] != '/' || strchr(path, '$') || !one_line(path))
         return err_set(e, EXIT_USAGE,
                        "%s:%d: machine '%s': %s '%s' must be an absolute path, one line, with its variables set "
                        "when the jobs are written",
-                       js->conf->path, js->m->line, js->m->name, key, path);
+                       js->conf->path, line, js->m->name, key, path);
     if (in_directive && (!directive_value(path) || strchr(path, '%')))
         return err_set(e, EXIT_USAGE, "%s:%d: machine '%s': %s '%s' cannot hold white space or '%%'",
-                       js->conf->path, js->m->line, js->m->name, key, path);
+                       js->conf->path, line, js->m->name, key, path);
+    return 0;
+}
+
+/* Jobs are written where they run, from its checkout: a harness missing
+ * here would fail every job before it could leave a mark. */
+static int check_harness(const struct jobscript *js, struct err *e)
+{
+    struct stat st;
+    if (check_fixed_path(js, "harness", js->harness, js->m->line, 0, e) < 0)
+        return -1;
+    if (stat(js->harness, &st) < 0)
+        return err_sys(e, EXIT_USAGE, "%s:%d: machine '%s': harness %s (build it with make)", js->conf->path,
+                       js->m->line, js->m->name, js->harness);
+    if (!S_ISREG(st.st_mode) || access(js->harness, X_OK) < 0)
+        return err_set(e, EXIT_USAGE, "%s:%d: machine '%s': harness %s is not an executable file", js->conf->path,
+                       js->m->line, js->m->name, js->harness);
     return 0;
 }
 
@@ -127,10 +145,9 @@ int jobscript_init(struct jobscript *js, const struct config *conf, const char *
     snprintf(js->name, sizeof js->name, "%s-mpi4py-import-%d-%s", m->name, size->nodes, fs->name);
     if (!m->slurm.log_dir)
         return err_set(e, EXIT_USAGE, "%s:%d: machine '%s': --gen-jobs needs slurm { log_dir = \"...\"; }",
-                       conf->path, m->line, m->name);
+                       conf->path, m->slurm.line, m->name);
     if (check_names(js, e) < 0 || check_slurm_values(js, e) < 0 || check_lines(js, e) < 0 ||
-        check_fixed_path(js, "slurm log_dir", m->slurm.log_dir, 1, e) < 0 ||
-        check_fixed_path(js, "harness", harness, 0, e) < 0)
+        check_fixed_path(js, "slurm log_dir", m->slurm.log_dir, m->slurm.line, 1, e) < 0 || check_harness(js, e) < 0)
         return -1;
     if (!one_line(config_path))
         return err_set(e, EXIT_USAGE, "config path '%s' cannot go into a job script: it spans lines", config_path);

@@ -73,6 +73,50 @@ static void test_good(void)
     config_free(&c);
 }
 
+static const char jobs_cfg[] =
+    "machines = (\n"
+    "  { name = \"m\"; venv = \"/v\"; harness = \"bin/harness\";\n"
+    "    filesystems = (\n"
+    "      { name = \"dw\"; path = \"$NO_SUCH_VAR_DW/staged\";\n"
+    "        directives = [\"#DW jobdw capacity=2TB access_mode=striped\"]; },\n"
+    "      { name = \"c\"; kind = \"inplace\"; }\n"
+    "    );\n"
+    "    sizes = ( { name = \"small\"; nodes = 3; },\n"
+    "              { name = \"large\"; nodes = 150; } );\n"
+    "  }\n"
+    ");\n";
+
+/* --gen-jobs reads configs whose variables only exist on compute nodes. */
+static void test_jobs_keys_and_deferred_vars(void)
+{
+    struct config c;
+    struct err e = {0};
+    char path[4096];
+    unsetenv("NO_SUCH_VAR_DW");
+    CHECK_CONTAINS(parse("jobs.cfg", jobs_cfg, &c), "$NO_SUCH_VAR_DW, which is not set");
+    snprintf(path, sizeof path, "%s/jobs.cfg", dir);
+    CHECK(config_load_flags(path, CONFIG_DEFER_UNSET_VARS, &c, &e) == 0);
+    if (e.status) {
+        fprintf(stderr, "  got \"%s\"\n", e.msg);
+        return;
+    }
+    const struct machine_conf *m = &c.machines[0];
+    CHECK(strcmp(m->fs[0].path, "$NO_SUCH_VAR_DW/staged") == 0);   /* as written, not joined to the dir */
+    CHECK(m->fs[0].ndirectives == 1 && strcmp(m->fs[0].directives[0], "#DW jobdw capacity=2TB access_mode=striped") == 0);
+    CHECK(m->fs[1].ndirectives == 0 && m->fs[1].directives == NULL);
+    CHECK(m->harness && m->harness[0] == '/');
+    CHECK_CONTAINS(m->harness, "/bin/harness");
+    CHECK(m->sizes[0].line == 8 && m->sizes[1].line == 9);
+    CHECK(c.flags == CONFIG_DEFER_UNSET_VARS);
+    config_free(&c);
+    /* A set variable is still expanded with the flag. */
+    setenv("NO_SUCH_VAR_DW", "/dw/job1", 1);
+    CHECK(config_load_flags(path, CONFIG_DEFER_UNSET_VARS, &c, &e) == 0);
+    CHECK(c.machines && strcmp(c.machines[0].fs[0].path, "/dw/job1/staged") == 0);
+    config_free(&c);
+    unsetenv("NO_SUCH_VAR_DW");
+}
+
 static void test_defaults(void)
 {
     struct config c;
@@ -83,6 +127,7 @@ static void test_defaults(void)
     CHECK(strcmp(c.machines[0].import_stmt, "import numpy") == 0);
     CHECK(c.machines[0].timeout == 600);
     CHECK(c.db.conninfo == NULL);
+    CHECK(c.machines[0].harness == NULL && c.machines[0].fs[0].directives == NULL);
     config_free(&c);
 }
 
@@ -124,6 +169,14 @@ static void test_bad(void)
         {"machines = ({ name = \"a\"; venv = \"/v\"; filesystems = ();\n sizes = ({ name = \"s\"; nodes = 1.5; }); "
          "});\n",
          "'nodes' must be a whole number", 2},
+        {"machines = ({ name = \"a\"; venv = \"/v\"; filesystems = (\n{ name = \"c\"; kind = \"inplace\";\n"
+         " directives = \"#DW x\"; }); });\n",
+         "'directives' must be a list of strings", 3},
+        {"machines = ({ name = \"a\"; venv = \"/v\"; filesystems = ({ name = \"c\"; kind = \"inplace\";\n"
+         " directives = (\"#DW x\", 2); }); });\n",
+         "'directives' must hold only strings", 2},
+        {"machines = ({ name = \"a\"; venv = \"/v\";\n harness = 3; filesystems = (); });\n",
+         "'harness' must be a string", 2},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct config c;
@@ -156,6 +209,7 @@ int main(int argc, char **argv)
     dir = argc > 1 ? argv[1] : "/tmp";
     test_good();
     test_defaults();
+    test_jobs_keys_and_deferred_vars();
     test_bad();
     test_missing_file();
     return check_summary();

@@ -1,0 +1,63 @@
+"""Helpers of the job tests: configs derived from the shipped conf/local.cfg,
+--gen-jobs runs, and the directives of a generated script."""
+import re
+from pathlib import Path
+
+from conftest import HARNESS, ROOT, harness, sanitizer_clean
+
+
+def local_config(tmp, name="local.cfg", conninfo="", log_dir=None, harness_bin=None, **machine):
+    """conf/local.cfg rewritten into TMP: paths made absolute, the given
+    database, log_dir and harness, and MACHINE keys (import, launcher,
+    debug, env_setup, ...) replaced or added. Every substitution must
+    match, so a change of local.cfg shows here rather than passing unseen."""
+    text = (ROOT / "conf/local.cfg").read_text()
+
+    def sub(pattern, repl):
+        nonlocal text
+        text, n = re.subn(pattern, lambda m: repl, text, count=1, flags=re.M)
+        assert n == 1, f"conf/local.cfg no longer matches {pattern!r}"
+
+    text = text.replace('"../build/', f'"{ROOT}/build/')
+    sub(r'^\s*conninfo = ".*";', f'  conninfo = "{conninfo}";')
+    sub(r'^\s*log_dir = ".*";', f'      log_dir = "{log_dir or Path(tmp) / "logs"}";')
+    if harness_bin is not None:
+        sub(r'^\s*harness = ".*";', f'    harness = "{harness_bin}";')
+    for key, value in machine.items():
+        line = f"    {key} = {_cfg_value(value)};"
+        if re.search(rf"^\s*{key} = ", text, flags=re.M):
+            sub(rf"^\s*{key} = .*;.*$", line)
+        else:
+            sub(r'^(\s*name = "local";)$', f'    name = "local";\n{line}')
+    path = Path(tmp) / name
+    path.write_text(text)
+    return path
+
+
+def _cfg_value(value):
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_cfg_value(v) for v in value) + "]"
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return str(value)
+
+
+def gen_jobs(config, out, *args, harness_bin=HARNESS, env=None):
+    proc = harness("--gen-jobs", "--config", config, "--out", out, *args, harness_bin=harness_bin, env=env)
+    sanitizer_clean(proc)
+    return proc
+
+
+def directives(script):
+    """The #SBATCH options of SCRIPT as a dict, and its other # lines
+    above the first command."""
+    opts, other = {}, []
+    for line in Path(script).read_text().splitlines()[1:]:
+        if not line.startswith("#"):
+            break
+        m = re.match(r"#SBATCH --([\w-]+)=(.*)$", line)
+        if m:
+            opts[m.group(1)] = m.group(2)
+        else:
+            other.append(line)
+    return opts, other

@@ -1,0 +1,178 @@
+"""--gen-jobs: the sbatch scripts written from conf/cori.cfg, conf/edison.cfg
+and conf/local.cfg, their directives, filters, stale scripts, and every bad
+value named by file and line with nothing written."""
+import os
+import stat
+import subprocess
+
+import pytest
+
+from conftest import ROOT, RELEASE_HARNESS
+from jobtools import directives, gen_jobs, local_config
+
+CORI = ROOT / "conf/cori.cfg"
+EDISON = ROOT / "conf/edison.cfg"
+# Variables the NERSC configs use, set only on the machine or in a job.
+NERSC_VARS = ("SCRATCH", "DW_JOB_STRIPED", "USER")
+
+
+def bare_env():
+    return {k: v for k, v in os.environ.items() if k not in NERSC_VARS}
+
+
+def scripts(out):
+    return sorted(p.name for p in out.iterdir())
+
+
+def test_cori_scripts_carry_the_seeds_directives(tmp_path):
+    out = tmp_path / "jobs"
+    proc = gen_jobs(CORI, out, env=bare_env())
+    assert proc.returncode == 0, proc.stderr
+    names = [f"cori-mpi4py-import-{n}-{fs}.sh" for n in (3, 150)
+             for fs in ("common", "datawarp", "project", "scratch", "tmpfs")]
+    assert scripts(out) == sorted(names)
+    assert proc.stdout.count("wrote ") == 10
+    for name in names:
+        script = out / name
+        assert stat.S_IMODE(script.stat().st_mode) == 0o755
+        check = subprocess.run(["bash", "-n", str(script)], capture_output=True, text=True)
+        assert check.returncode == 0, f"{name}: {check.stderr}"
+        opts, other = directives(script)
+        nodes = 3 if "-3-" in name else 150
+        assert opts["job-name"] == name[:-3]
+        assert opts["nodes"] == str(nodes) and opts["ntasks-per-node"] == "32"
+        assert opts["time"] == "00:40:00"
+        assert opts["output"] == f"{ROOT}/logs/slurm-{name[:-3]}-%j.out"
+        assert (opts["account"], opts["partition"], opts["qos"]) == ("mpccc", "regular", "normal")
+        assert opts["licenses"] == "SCRATCH" and opts["constraint"] == "haswell"
+        assert opts["mail-type"] == "FAIL"
+        dw = [line for line in other if line.startswith("#DW")]
+        assert dw == (["#DW jobdw capacity=2TB access_mode=striped"] if "datawarp" in name else [])
+        assert f"# mpi4py-import job: machine=cori filesystem={name.split('-')[-1][:-3]} " \
+               f"size={'small' if nodes == 3 else 'large'} nodes={nodes} ranks={nodes * 32}" in other
+    body = (out / "cori-mpi4py-import-3-datawarp.sh").read_text()
+    # Paths stay in the config, expanded on the compute node; the jobs name it.
+    assert "DW_JOB_STRIPED" not in body and "$SCRATCH" not in body
+    assert f"config='{CORI}'" in body and f"harness='{RELEASE_HARNESS}'" in body
+    assert "launch_all=(srun)" in body and "\n    module load python_base\n" in body
+    assert "stage=1" in body and "checks=1" in body
+    common = (out / "cori-mpi4py-import-3-common.sh").read_text()
+    assert "stage=0" in common and "checks=1" in common
+    tmpfs = (out / "cori-mpi4py-import-150-tmpfs.sh").read_text()
+    assert "stage=0" in tmpfs and "checks=0" in tmpfs   # bcast: the run copies and checks
+    assert not any(p.name.startswith(".") for p in out.iterdir())
+
+
+def test_edison_scripts_and_filters(tmp_path):
+    out = tmp_path / "jobs"
+    proc = gen_jobs(EDISON, out, "--machine", "edison", "--size", "large", env=bare_env())
+    assert proc.returncode == 0, proc.stderr
+    assert scripts(out) == [f"edison-mpi4py-import-200-{fs}.sh" for fs in ("common", "project", "scratch", "tmpfs")]
+    opts, other = directives(out / "edison-mpi4py-import-200-scratch.sh")
+    assert opts["nodes"] == "200" and opts["ntasks-per-node"] == "24"
+    assert "constraint" not in opts and not any(line.startswith("#DW") for line in other)
+    proc = gen_jobs(EDISON, out, "--size", "small", env=bare_env())
+    assert proc.returncode == 0, proc.stderr
+    assert len(scripts(out)) == 8
+    assert directives(out / "edison-mpi4py-import-4-common.sh")[0]["ntasks-per-node"] == "24"
+
+
+def test_local_scripts_default_harness_and_launcher(tmp_path):
+    cfg = local_config(tmp_path)
+    out = tmp_path / "jobs"
+    proc = gen_jobs(cfg, out, "--size", "small")
+    assert proc.returncode == 0, proc.stderr
+    assert scripts(out) == [f"local-mpi4py-import-1-{fs}.sh" for fs in ("common", "scratch", "tmpfs")]
+    body = (out / "local-mpi4py-import-1-common.sh").read_text()
+    assert f"harness='{RELEASE_HARNESS}'" in body and "ranks='4'" in body
+    assert (tmp_path / "logs").is_dir()   # sbatch cannot create it
+    # Without a harness key the jobs run the binary that wrote them.
+    cfg = local_config(tmp_path, name="nokey.cfg")
+    cfg.write_text("\n".join(l for l in cfg.read_text().splitlines() if not l.startswith("    harness = ")))
+    proc = gen_jobs(cfg, out, "--size", "small", harness_bin=RELEASE_HARNESS)
+    assert proc.returncode == 0, proc.stderr
+    assert f"harness='{RELEASE_HARNESS}'" in (out / "local-mpi4py-import-1-common.sh").read_text()
+    cfg = local_config(tmp_path, name="mpirun.cfg", launcher="mpirun")
+    assert gen_jobs(cfg, out, "--size", "small").returncode == 0
+    assert 'launch_all=(mpirun -n "$ranks")' in (out / "local-mpi4py-import-1-common.sh").read_text()
+
+
+def test_stale_scripts_are_removed(tmp_path):
+    out = tmp_path / "jobs"
+    cfg = local_config(tmp_path)
+    assert gen_jobs(cfg, out).returncode == 0
+    assert len(scripts(out)) == 6
+    (out / "mine.sh").write_text("#!/bin/bash\necho not generated\n")
+    text = cfg.read_text()
+    assert text.count("name = \"tmpfs\"") == 1
+    fewer = tmp_path / "fewer.cfg"
+    fewer.write_text("\n".join(line for line in text.splitlines() if 'name = "tmpfs"' not in line)
+                     .replace('path = "/tmp/mpi4py-import/scratch/staged-mpi4py-import"; },',
+                              'path = "/tmp/mpi4py-import/scratch/staged-mpi4py-import"; }'))
+    # With --size, only that size's stale scripts go.
+    proc = gen_jobs(fewer, out, "--size", "small")
+    assert proc.returncode == 0, proc.stderr
+    assert "removed " in proc.stdout and "local-mpi4py-import-1-tmpfs.sh" in proc.stdout
+    assert "local-mpi4py-import-2-tmpfs.sh" in scripts(out)
+    proc = gen_jobs(fewer, out)
+    assert proc.returncode == 0, proc.stderr
+    assert scripts(out) == sorted(["mine.sh"] + [f"local-mpi4py-import-{n}-{fs}.sh" for n in (1, 2)
+                                                 for fs in ("common", "scratch")])
+
+
+BAD = [
+    # (what to change in local.cfg, expected message part, line of the value)
+    (('{ name = "common";  kind = "inplace"; }', '{ name = "com mon";  kind = "inplace"; }'),
+     "filesystem name 'com mon' cannot name a job", 'name = "com mon"'),
+    (('{ name = "common";  kind = "inplace"; }',
+      '{ name = "common";  kind = "inplace"; directives = ["srun hostname"]; }'),
+     "filesystem directives line 'srun hostname' must be one line starting with '#'", 'directives = '),
+    (('log_max_age_days = 30.0;', 'log_max_age_days = 30.0; account = "a b";'),
+     "slurm account 'a b' cannot go on an #SBATCH line", 'slurm = {'),
+    (('nodes = 2; tasks_per_node = 8;', 'nodes = 1; tasks_per_node = 8;'),
+     "sizes 'small' and 'large' both have 1 nodes", 'name = "large"'),
+    (('time = "00:10:00"', 'time = "10 min"'), "time '10 min' cannot go on an #SBATCH line", 'name = "small"'),
+]
+
+
+@pytest.mark.parametrize("change,message,line_of", BAD, ids=["fs-name", "directive", "account", "sizes", "time"])
+def test_bad_values_are_named_and_nothing_is_written(tmp_path, change, message, line_of):
+    cfg = local_config(tmp_path)
+    text = cfg.read_text()
+    assert change[0] in text
+    text = text.replace(change[0], change[1])
+    cfg.write_text(text)
+    line = next(i for i, l in enumerate(text.splitlines(), 1) if line_of in l)
+    out = tmp_path / "jobs"
+    proc = gen_jobs(cfg, out)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith(f"harness: {cfg}:{line}: ") and message in proc.stderr, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert not out.exists() or scripts(out) == []
+
+
+def test_bad_paths_and_selections(tmp_path):
+    out = tmp_path / "jobs"
+    cfg = local_config(tmp_path, log_dir="$NO_SUCH_LOG_VAR/logs")
+    proc = gen_jobs(cfg, out)
+    assert proc.returncode == 2
+    assert "log_dir '$NO_SUCH_LOG_VAR/logs' must be an absolute path" in proc.stderr
+    cfg = local_config(tmp_path, log_dir="/tmp/with space")
+    assert "cannot hold white space" in gen_jobs(cfg, out).stderr
+    cfg = local_config(tmp_path)
+    proc = gen_jobs(cfg, out, "--machine", "cray")
+    assert proc.returncode == 2 and "unknown machine 'cray' (this file defines: local)" in proc.stderr
+    proc = gen_jobs(cfg, out, "--machine", "local", "--size", "huge")
+    assert proc.returncode == 2 and "machine 'local' has no size 'huge' (it has: small, large)" in proc.stderr
+    proc = gen_jobs(cfg, out, "--size", "huge")
+    assert proc.returncode == 2 and "no machine has size 'huge'" in proc.stderr
+    assert not out.exists()
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    proc = gen_jobs(cfg, blocker / "jobs")
+    assert proc.returncode == 4 and f"cannot create directory {blocker}/jobs" in proc.stderr
+    for bad_harness, message in ((tmp_path / "none", "No such file or directory"), (tmp_path, "not an executable")):
+        proc = gen_jobs(local_config(tmp_path, harness_bin=bad_harness), out)
+        assert proc.returncode == 2 and f"harness {bad_harness}" in proc.stderr and message in proc.stderr
+    proc = gen_jobs(tmp_path / "missing.cfg", out)
+    assert proc.returncode == 2 and "cannot read config" in proc.stderr
