@@ -63,6 +63,11 @@ int child_cmd_init(struct child_cmd *c, const char *venv, const char *stmt, cons
         c->argv_import[1] = strdup("-c");
         c->argv_import[2] = strdup(stmt);
     }
+    c->argv_profile[0] = strdup(c->python);
+    c->argv_profile[1] = strdup("-X");
+    c->argv_profile[2] = strdup("importtime");
+    c->argv_profile[3] = strdup("-c");
+    c->argv_profile[4] = strdup(stmt);
     c->argv_startup[0] = strdup(c->python);
     c->argv_startup[1] = strdup("-c");
     c->argv_startup[2] = strdup("pass");
@@ -75,6 +80,8 @@ void child_cmd_free(struct child_cmd *c)
         free(c->argv_import[i]);
         free(c->argv_startup[i]);
     }
+    for (int i = 0; i < 5; i++)
+        free(c->argv_profile[i]);
     if (c->envp)
         for (char **p = c->envp; *p; p++)
             free(*p);

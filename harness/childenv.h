@@ -10,6 +10,7 @@ struct child_cmd {
     char **envp;         /* environ with VIRTUAL_ENV, PATH; PYTHONHOME removed */
     char *argv_import[4];/* python -c STMT, or the override program */
     char *argv_startup[4]; /* python -c pass */
+    char *argv_profile[6]; /* python -X importtime -c STMT */
 };
 
 /* OVERRIDE, when not NULL, replaces the import child with one program

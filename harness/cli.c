@@ -56,6 +56,9 @@ void cli_usage(FILE *out)
         "                           count it as timed out (default: the config's)\n"
         "        --repeat N         run the timed phases N times (default 1): per-rank\n"
         "                           figures cover all N, elapsed_s is their median\n"
+        "        --profile-imports  after the timed phases, one more with python\n"
+        "                           -X importtime on every rank; reports the 20\n"
+        "                           costliest modules (median and max over ranks)\n"
         "        --no-startup       skip the `python -c pass` phase (halves a run)\n"
         "        --child PROGRAM    time PROGRAM (no arguments) instead of the import;\n"
         "                           for measuring the harness's own overhead\n"
@@ -142,7 +145,8 @@ int cli_parse(int argc, char **argv, struct options *o, struct err *e)
     enum {
         OPT_CHILD = 256, OPT_SKIP_CHECKS, OPT_STAGE_ONLY, OPT_DB_INIT, OPT_RESERVE, OPT_MARK_FAILED,
         OPT_FLUSH_SPOOL, OPT_SWEEP, OPT_REPORT, OPT_GEN_JOBS, OPT_DELETE, OPT_RESULT_ID, OPT_RANKS,
-        OPT_DAYS, OPT_OUT, OPT_STEP, OPT_MESSAGE, OPT_SIZE, OPT_REPEAT, OPT_NO_STARTUP, OPT_CHECKS_ONLY,
+        OPT_DAYS, OPT_OUT, OPT_STEP, OPT_MESSAGE, OPT_SIZE, OPT_REPEAT, OPT_NO_STARTUP, OPT_PROFILE,
+        OPT_CHECKS_ONLY,
     };
     static const struct {
         int opt;
@@ -170,7 +174,8 @@ int cli_parse(int argc, char **argv, struct options *o, struct err *e)
         {"days", required_argument, 0, OPT_DAYS}, {"out", required_argument, 0, OPT_OUT},
         {"step", required_argument, 0, OPT_STEP}, {"message", required_argument, 0, OPT_MESSAGE},
         {"size", required_argument, 0, OPT_SIZE}, {"repeat", required_argument, 0, OPT_REPEAT},
-        {"no-startup", no_argument, 0, OPT_NO_STARTUP}, {"checks-only", no_argument, 0, OPT_CHECKS_ONLY},
+        {"no-startup", no_argument, 0, OPT_NO_STARTUP}, {"profile-imports", no_argument, 0, OPT_PROFILE},
+        {"checks-only", no_argument, 0, OPT_CHECKS_ONLY},
         {0, 0, 0, 0},
     };
     long long n;
@@ -196,6 +201,7 @@ int cli_parse(int argc, char **argv, struct options *o, struct err *e)
         case 'q': o->quiet = 1; break;
         case OPT_DELETE: o->delete_extra = 1; break;
         case OPT_NO_STARTUP: o->no_startup = 1; break;
+        case OPT_PROFILE: o->profile_imports = 1; break;
         case OPT_RESULT_ID:
             if (parse_count("--result-id", optarg, 1, &o->result_id, e) < 0)
                 return -1;

@@ -32,6 +32,7 @@ struct options {
     double timeout;          /* overrides the config's when > 0 */
     const char *child;       /* replaces the python child (make bench) */
     int skip_checks;         /* no setup checks (make bench) */
+    int profile_imports;     /* --profile-imports: a -X importtime phase */
     int no_startup;          /* --no-startup: skip the python -c pass phase */
     int repeat;              /* --repeat: timed phases run this many times */
     int quiet;

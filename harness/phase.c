@@ -14,6 +14,13 @@ const char *phase_name(enum phase_id p)
 int phase_run(MPI_Comm comm, char *const *argv, char *const *envp, double timeout, struct child_result *mine,
               char **errtext, double *elapsed, struct err *e)
 {
+    return phase_run_capture(comm, argv, envp, timeout, mine, errtext, 0, elapsed, e);
+}
+
+/* MAX == 0: stderr is read only from a failed child, its last ERRTEXT_MAX bytes. */
+int phase_run_capture(MPI_Comm comm, char *const *argv, char *const *envp, double timeout,
+                      struct child_result *mine, char **errtext, size_t max, double *elapsed, struct err *e)
+{
     struct spawn_job job;
     struct err spawn_err = {0};
     *errtext = NULL;
@@ -35,6 +42,8 @@ int phase_run(MPI_Comm comm, char *const *argv, char *const *envp, double timeou
     }
     if (mine->status == CHILD_NOSPAWN)
         *errtext = strdup(spawn_err.msg);
+    else if (max > 0)
+        *errtext = spawn_captured(job.err_fd, max);
     else if (mine->status != CHILD_OK)
         *errtext = spawn_captured(job.err_fd, ERRTEXT_MAX - 1);
     spawn_release(&job);

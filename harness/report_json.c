@@ -108,6 +108,7 @@ json_object *report_json(const struct run_result *r)
     json_object_object_add(o, "numpy_version", str_or_null(s->numpy_version));
     json_object_object_add(o, "modules", s->checked ? modules_json(s->modules) : NULL);
     json_object_object_add(o, "warmup_s", s->checked ? json_object_new_double(s->warmup_s) : NULL);
+    json_object_object_add(o, "import_profile", r->import_profile ? json_object_get(r->import_profile) : NULL);
     json_object_object_add(o, "staging", r->staging ? json_object_get(r->staging) : NULL);
     json_object_object_add(o, "started_at", json_object_new_string(r->started_at));
     json_object_object_add(o, "job_id", str_or_null(r->job_id));

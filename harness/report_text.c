@@ -35,6 +35,32 @@ static void failure_lines(const struct phase_summary *p, const char *name, FILE 
             p->first_error[0] && p->first_error[strlen(p->first_error) - 1] != '\n' ? "\n" : "");
 }
 
+static double field(json_object *o, const char *a, const char *b)
+{
+    json_object *x, *y;
+    if (!json_object_object_get_ex(o, a, &x) || !json_object_object_get_ex(x, b, &y))
+        return 0;
+    return json_object_get_double(y);
+}
+
+static void profile_lines(json_object *prof, FILE *out)
+{
+    json_object *mods;
+    if (!prof || !json_object_object_get_ex(prof, "modules", &mods))
+        return;
+    fprintf(out, "\nimport profile (-X importtime, microseconds over ranks)\n");
+    fprintf(out, "  %-40s %10s %10s %12s %12s %6s\n", "module", "self med", "self max", "cumul med", "cumul max",
+            "ranks");
+    for (size_t i = 0; i < json_object_array_length(mods); i++) {
+        json_object *m = json_object_array_get_idx(mods, i), *name, *ranks;
+        json_object_object_get_ex(m, "module", &name);
+        json_object_object_get_ex(m, "ranks", &ranks);
+        fprintf(out, "  %-40s %10.0f %10.0f %12.0f %12.0f %6d\n", json_object_get_string(name),
+                field(m, "self_us", "median"), field(m, "self_us", "max"), field(m, "cumulative_us", "median"),
+                field(m, "cumulative_us", "max"), json_object_get_int(ranks));
+    }
+}
+
 void report_text(const struct run_result *r, FILE *out)
 {
     const struct setup_info *s = &r->setup;
@@ -61,6 +87,7 @@ void report_text(const struct run_result *r, FILE *out)
     if (st->ran)
         fprintf(out, "  import cost   %.3f s per rank (median import - median startup)\n",
                 imp->per_rank.median - st->per_rank.median);
+    profile_lines(r->import_profile, out);
     failure_lines(imp, "import", out);
     failure_lines(st, "startup", out);
 }

@@ -56,6 +56,7 @@ struct run_result {
     struct setup_info setup;
     struct phase_summary phase[NPHASES];
     json_object *staging;    /* staging statistics, owned; NULL: not staged */
+    json_object *import_profile; /* --profile-imports, owned; NULL: not asked */
 };
 
 const char *phase_name(enum phase_id p);

@@ -21,6 +21,9 @@ USAGE
 }
 
 want=("${build_pkgs[@]}") check=0
+# Extra names, for the tests of this script's own paths.
+# shellcheck disable=SC2206
+[ -z "${INSTALL_DEPS_EXTRA:-}" ] || want+=($INSTALL_DEPS_EXTRA)
 for arg in "$@"; do
     case "$arg" in
         --test) want+=("${test_pkgs[@]}") ;;

@@ -11,4 +11,5 @@ if [ ! -x build/testenv/bin/pytest ]; then
 fi
 
 # tests/conftest.py sets the environment for Open MPI and the sanitizers.
-exec build/testenv/bin/pytest -q -rfE -p no:cacheprovider tests "$@"
+# With arguments (a file, -k EXPR), only those; by default every test.
+exec build/testenv/bin/pytest -c tests/pytest.ini --rootdir . -q -rfE -p no:cacheprovider "$@"

@@ -198,3 +198,23 @@ def test_repeat_failure_on_a_later_rank_names_it(run_json):
     assert proc.returncode == 1
     assert r["failed"] == 2 and r["ok"] == 2
     assert r["first_failure"]["rank"] == 1 and r["first_failure"]["exit_code"] == 5
+
+
+def test_profile_imports_names_numpy_modules_on_every_rank(run_json):
+    proc, r = run_json(4, "common", "--quiet", "--profile-imports")
+    assert proc.returncode == 0, proc.stderr
+    prof = r["import_profile"]
+    assert prof["ranks"] == 4 and prof["modules_seen"] > 50
+    mods = prof["modules"]
+    assert len(mods) == 20
+    numpy_mods = [m for m in mods if m["module"] == "numpy" or m["module"].startswith("numpy.")]
+    assert numpy_mods, [m["module"] for m in mods]
+    for m in numpy_mods:
+        assert m["ranks"] == 4
+        assert 0 < m["self_us"]["median"] <= m["self_us"]["max"]
+        assert m["self_us"]["median"] <= m["cumulative_us"]["max"]
+    selfs = [m["self_us"]["median"] for m in mods]
+    assert selfs == sorted(selfs, reverse=True)
+    assert "import profile (-X importtime" in proc.stdout
+    # The headline import phase is not the profiled one.
+    assert r["ok"] == 4

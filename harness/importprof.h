@@ -1,0 +1,36 @@
+/* importprof.h: the per-module import profile (--profile-imports): every
+ * rank's `python -X importtime` output, aggregated per module on rank 0. */
+#ifndef IMPORTPROF_H
+#define IMPORTPROF_H
+
+#include <json-c/json.h>
+#include <mpi.h>
+
+#include "err.h"
+
+#define IMPORTPROF_TOP 20
+
+struct prof_entry {
+    char *module;
+    double self_us, cumulative_us;
+};
+
+struct prof {
+    struct prof_entry *v;
+    int n, cap;
+};
+
+/* Parses `-X importtime` lines ("import time: SELF | CUM | [indent]name")
+ * from TEXT; other lines (a traceback, warnings) are skipped. A module
+ * imported twice (it cannot be, but subinterpreters could) adds up. */
+int importprof_parse(const char *text, struct prof *p);
+void importprof_free(struct prof *p);
+
+/* Collective: rank 0's module list is broadcast, every rank gathers its
+ * times in that order, rank 0 ranks modules by median self time and
+ * returns (on rank 0, NULL elsewhere) the TOP costliest as JSON:
+ * {"ranks": N, "modules": [{"module", "ranks", "self_us": {"median","max"},
+ * "cumulative_us": {"median","max"}}, ...]}. */
+json_object *importprof_aggregate(MPI_Comm comm, const struct prof *mine, int top);
+
+#endif

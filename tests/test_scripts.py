@@ -1,0 +1,67 @@
+"""The set-up scripts: install-deps.sh as root and not, and
+build-virtualenv.sh offline from a wheelhouse, twice."""
+import os
+import subprocess
+
+from conftest import ROOT
+
+INSTALL = ROOT / "jobs/install-deps.sh"
+BUILD = ROOT / "jobs/build-virtualenv.sh"
+
+
+def run(cmd, **kw):
+    return subprocess.run([str(c) for c in cmd], capture_output=True, text=True, timeout=600, **kw)
+
+
+def test_install_deps_reports_present_packages():
+    proc = run([INSTALL, "--test", "--check"])
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Debian packages present" in proc.stdout
+
+
+def test_install_deps_not_root_prints_the_command_and_stops():
+    env = dict(os.environ, INSTALL_DEPS_EXTRA="mpi4py-import-no-such-package")
+    proc = run(["runuser", "-u", "nobody", "--", INSTALL], env=env)
+    assert proc.returncode == 1
+    assert "apt-get install -y mpi4py-import-no-such-package" in proc.stderr
+    assert "as root, run:" in proc.stderr
+
+
+def test_install_deps_check_names_what_is_missing():
+    env = dict(os.environ, INSTALL_DEPS_EXTRA="mpi4py-import-no-such-package")
+    proc = run([INSTALL, "--check"], env=env)
+    assert proc.returncode == 1 and "missing: mpi4py-import-no-such-package" in proc.stdout
+
+
+def test_install_deps_rejects_unknown_arguments():
+    proc = run([INSTALL, "--frobnicate"])
+    assert proc.returncode == 2 and "unknown argument '--frobnicate'" in proc.stderr
+
+
+def test_build_virtualenv_offline_from_a_wheelhouse_is_idempotent(tmp_path):
+    wheels = tmp_path / "wheels"
+    # The wheelhouse is made with network access, as a centre would on a login node.
+    got = run(["python3", "-m", "pip", "download", "-q", "--only-binary=:all:", "-d", wheels, "six"])
+    assert got.returncode == 0, got.stderr
+    dest = tmp_path / "venv"
+    # No index at all: pip may only use the wheelhouse.
+    env = dict(os.environ, PIP_INDEX_URL="http://127.0.0.1:9/none", PIP_EXTRA_INDEX_URL="")
+    args = [BUILD, "--wheelhouse", wheels, "--packages", "six", "--no-mpi4py", dest]
+    first = run(args, env=env)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "creating" in first.stdout
+    assert "six" in first.stdout and "python  3." in first.stdout
+    assert "entries (without *.pyc)" in first.stdout
+    assert (dest / "bin/python").exists() and not (dest / "bin/python").is_symlink()
+    second = run(args, env=env)
+    assert second.returncode == 0, second.stderr
+    assert "exists, bringing it up to date" in second.stdout
+
+
+def test_build_virtualenv_bad_usage(tmp_path):
+    proc = run([BUILD])
+    assert proc.returncode == 2 and "Usage:" in proc.stderr
+    proc = run([BUILD, "--wheelhouse", tmp_path / "nowhere", tmp_path / "v"])
+    assert proc.returncode == 1 and "is not a directory" in proc.stderr
+    proc = run([BUILD, "--frob", tmp_path / "v"])
+    assert proc.returncode == 2 and "unknown option '--frob'" in proc.stderr
