@@ -8,9 +8,9 @@ from conftest import HARNESS, ROOT, harness, sanitizer_clean
 
 def local_config(tmp, name="local.cfg", conninfo="", log_dir=None, harness_bin=None, **machine):
     """conf/local.cfg rewritten into TMP: paths made absolute, the given
-    database, log_dir and harness, and MACHINE keys (import, launcher,
-    debug, env_setup, ...) replaced or added. Every substitution must
-    match, so a change of local.cfg shows here rather than passing unseen."""
+    database (spool in TMP), log_dir and harness, and MACHINE keys (import,
+    launcher, debug, env_setup, ...) replaced or added. Every substitution
+    must match, so a change of local.cfg shows here rather than passing unseen."""
     text = (ROOT / "conf/local.cfg").read_text()
 
     def sub(pattern, repl):
@@ -20,6 +20,7 @@ def local_config(tmp, name="local.cfg", conninfo="", log_dir=None, harness_bin=N
 
     text = text.replace('"../build/', f'"{ROOT}/build/')
     sub(r'^\s*conninfo = ".*";', f'  conninfo = "{conninfo}";')
+    sub(r'^\s*spool_dir = ".*";', f'  spool_dir = "{Path(tmp) / "spool"}";')
     sub(r'^\s*log_dir = ".*";', f'      log_dir = "{log_dir or Path(tmp) / "logs"}";')
     if harness_bin is not None:
         sub(r'^\s*harness = ".*";', f'    harness = "{harness_bin}";')
