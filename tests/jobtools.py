@@ -6,12 +6,16 @@ from pathlib import Path
 from conftest import HARNESS, ROOT, harness, sanitizer_clean
 
 
-def local_config(tmp, name="local.cfg", conninfo="", log_dir=None, harness_bin=None, **machine):
+def local_config(tmp, name="local.cfg", conninfo="", log_dir=None, harness_bin=None, replace=(), **machine):
     """conf/local.cfg rewritten into TMP: paths made absolute, the given
     database (spool in TMP), log_dir and harness, and MACHINE keys (import,
     launcher, debug, env_setup, ...) replaced or added. Every substitution
-    must match, so a change of local.cfg shows here rather than passing unseen."""
+    must match, so a change of local.cfg shows here rather than passing unseen.
+    REPLACE: more (old, new) text replacements."""
     text = (ROOT / "conf/local.cfg").read_text()
+    for old, new in replace:
+        assert old in text, f"conf/local.cfg no longer holds {old!r}"
+        text = text.replace(old, new)
 
     def sub(pattern, repl):
         nonlocal text

@@ -132,10 +132,15 @@ BAD = [
     (('nodes = 2; tasks_per_node = 8;', 'nodes = 1; tasks_per_node = 8;'),
      "sizes 'small' and 'large' both have 1 nodes", 'name = "large"'),
     (('time = "00:10:00"', 'time = "10 min"'), "time '10 min' cannot go on an #SBATCH line", 'name = "small"'),
+    (('log_max_age_days = 30.0;', 'log_max_age_days = 99999.0;'), "log_max_age_days 99999 is more than 36500",
+     'slurm = {'),
+    (('    launcher = "srun";', '    launcher = "srun"; env_setup = ["module load a\\nmodule load b"];'),
+     "env_setup entry 1 must be one non-empty line", 'name = "local"'),
 ]
 
 
-@pytest.mark.parametrize("change,message,line_of", BAD, ids=["fs-name", "directive", "account", "sizes", "time"])
+@pytest.mark.parametrize("change,message,line_of", BAD,
+                         ids=["fs-name", "directive", "account", "sizes", "time", "log-age", "env-setup"])
 def test_bad_values_are_named_and_nothing_is_written(tmp_path, change, message, line_of):
     cfg = local_config(tmp_path)
     text = cfg.read_text()
@@ -143,6 +148,8 @@ def test_bad_values_are_named_and_nothing_is_written(tmp_path, change, message, 
     text = text.replace(change[0], change[1])
     cfg.write_text(text)
     line = next(i for i, l in enumerate(text.splitlines(), 1) if line_of in l)
+    if line_of == 'name = "local"':   # the machine's group opens the line before
+        line -= 1
     out = tmp_path / "jobs"
     proc = gen_jobs(cfg, out)
     assert proc.returncode == 2, proc.stderr
@@ -159,6 +166,10 @@ def test_bad_paths_and_selections(tmp_path):
     assert "log_dir '$NO_SUCH_LOG_VAR/logs' must be an absolute path" in proc.stderr
     cfg = local_config(tmp_path, log_dir="/tmp/with space")
     assert "cannot hold white space" in gen_jobs(cfg, out).stderr
+    cfg = local_config(tmp_path, name="nolog.cfg")
+    cfg.write_text("\n".join(l for l in cfg.read_text().splitlines() if "log_dir" not in l))
+    proc = gen_jobs(cfg, out)
+    assert proc.returncode == 2 and "machine 'local': --gen-jobs needs slurm { log_dir" in proc.stderr
     cfg = local_config(tmp_path)
     proc = gen_jobs(cfg, out, "--machine", "cray")
     assert proc.returncode == 2 and "unknown machine 'cray' (this file defines: local)" in proc.stderr

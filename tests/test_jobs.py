@@ -30,11 +30,11 @@ def release_build():
     assert RELEASE_HARNESS.exists(), "build it first: make all"
 
 
-def setup_jobs(tmp_path, pgdb, keep="common", **machine):
+def setup_jobs(tmp_path, pgdb, keep="common", replace=(), **machine):
     """A config for PGDB derived from conf/local.cfg, its schema, and the
     small job of filesystem KEEP alone in the jobs directory (the staged
     ones share paths with other tests)."""
-    cfg = local_config(tmp_path, conninfo=pgdb.server.conninfo(pgdb.name), **machine)
+    cfg = local_config(tmp_path, conninfo=pgdb.server.conninfo(pgdb.name), replace=replace, **machine)
     proc = harness("--db-init", "--config", cfg)
     sanitizer_clean(proc)
     assert proc.returncode == 0, proc.stderr
@@ -107,7 +107,7 @@ def test_job_whose_import_fails_leaves_a_failed_row(tmp_path, slurm, pgdb):
 
 def test_job_whose_run_fails_on_one_rank_under_mpirun(tmp_path, slurm, pgdb):
     # The set-up check (one process, no rank) passes; rank 2 fails in the run.
-    stmt = "import os, sys; sys.exit(3 if os.environ.get('PMIX_RANK') == '2' else 0)"
+    stmt = "import os; os.environ.get('PMIX_RANK') != '2' or os._exit(3)"
     cfg, jobs = setup_jobs(tmp_path, pgdb, launcher="mpirun", **{"import": stmt})
     name = "local-mpi4py-import-1-common"
     job_id = submit(slurm, jobs / f"{name}.sh")
@@ -118,3 +118,20 @@ def test_job_whose_run_fails_on_one_rank_under_mpirun(tmp_path, slurm, pgdb):
     # The run recorded its result (one failed rank); the job's mark leaves it so.
     assert row[1:4] == ["failed", "4", job_id] and row[6] == "1", log
     assert "job: step run failed (status 1)" in log
+
+
+def test_staged_filesystem_job_stages_with_srun(tmp_path, slurm, pgdb):
+    # The scratch filesystem, staged into this test's directory.
+    target = tmp_path / "scratch" / "staged-mpi4py-import"
+    cfg, jobs = setup_jobs(tmp_path, pgdb, keep="scratch",
+                           replace=[('"/tmp/mpi4py-import/scratch/staged-mpi4py-import"', f'"{target}"')])
+    name = "local-mpi4py-import-1-scratch"
+    job_id = submit(slurm, jobs / f"{name}.sh")
+    fields = slurm.wait_job(job_id)
+    log = job_log(tmp_path, name, job_id)
+    assert fields["JobState"] == "COMPLETED" and fields["ExitCode"] == "0:0", log
+    (row,) = rows(pgdb)
+    assert row[1:5] == ["ok", "4", job_id, ""], log
+    assert (target / "bin/python").exists()
+    result = json.loads((tmp_path / "logs" / f"{name}-{job_id}.json").read_text())
+    assert result["venv"] == str(target) and result["filesystem"] == "scratch"
