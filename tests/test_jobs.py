@@ -4,12 +4,13 @@ COMPLETED and leaves an ok row; a second submission while it is pending is
 skipped; a job whose import fails, or whose run fails on one rank, leaves a
 failed row and a non-zero job exit."""
 import json
+import os
 import re
 import subprocess
 
 import pytest
 
-from conftest import HARNESS, RELEASE_HARNESS, ROOT, harness, sanitizer_clean
+from conftest import RELEASE_HARNESS, ROOT, harness, sanitizer_clean
 from jobtools import gen_jobs, local_config
 from slurmcluster import slurm  # noqa: F401  (fixture)
 
@@ -48,7 +49,6 @@ def setup_jobs(tmp_path, pgdb, keep="common", replace=(), **machine):
 
 
 def cron_submit(jobs, **env):
-    import os
     return subprocess.run([str(CRON_SUBMIT), "--size", "small", "--jobs", str(jobs)], capture_output=True,
                           text=True, timeout=60, env={**os.environ, **env})
 
@@ -64,7 +64,7 @@ def job_log(tmp_path, name, job_id):
 
 
 def test_cron_submitted_job_completes_with_an_ok_row(tmp_path, slurm, pgdb):
-    cfg, jobs = setup_jobs(tmp_path, pgdb)
+    _, jobs = setup_jobs(tmp_path, pgdb)
     name = "local-mpi4py-import-1-common"
     # Held, the job stays pending while the second submission looks.
     first = cron_submit(jobs, SBATCH_HOLD="1")
@@ -86,21 +86,25 @@ def test_cron_submitted_job_completes_with_an_ok_row(tmp_path, slurm, pgdb):
     assert f"job: done, result row {rows(pgdb)[0][0]}" in log
 
 
-def submit(slurm, script):
-    proc = slurm.run("sbatch", "--parsable", script)
+def run_job(tmp_path, slurm, pgdb, fs="common", **setup):
+    """Generates the small job of FS, submits it with sbatch and waits for
+    its end; returns (job id, its Slurm fields, its log, the one row)."""
+    _, jobs = setup_jobs(tmp_path, pgdb, keep=fs, **setup)
+    name = f"local-mpi4py-import-1-{fs}"
+    proc = slurm.run("sbatch", "--parsable", jobs / f"{name}.sh")
     assert proc.returncode == 0, proc.stderr
-    return proc.stdout.strip().split(";")[0]
+    job_id = proc.stdout.strip().split(";")[0]
+    fields = slurm.wait_job(job_id)
+    log = job_log(tmp_path, name, job_id)
+    found = rows(pgdb)
+    assert len(found) == 1, (found, log)
+    return job_id, fields, log, found[0]
 
 
 def test_job_whose_import_fails_leaves_a_failed_row(tmp_path, slurm, pgdb):
-    cfg, jobs = setup_jobs(tmp_path, pgdb, **{"import": "import no_such_module_xyz"})
-    name = "local-mpi4py-import-1-common"
-    job_id = submit(slurm, jobs / f"{name}.sh")
-    fields = slurm.wait_job(job_id)
-    log = job_log(tmp_path, name, job_id)
+    job_id, fields, log, row = run_job(tmp_path, slurm, pgdb, **{"import": "import no_such_module_xyz"})
     # The checks stop the job before the scale run: exit 3, the set-up status.
     assert fields["JobState"] == "FAILED" and fields["ExitCode"] == "3:0", log
-    (row,) = rows(pgdb)
     assert row[1:5] == ["failed", "4", job_id, "checks"], log
     assert "No module named 'no_such_module_xyz'" in row[5]
 
@@ -108,13 +112,8 @@ def test_job_whose_import_fails_leaves_a_failed_row(tmp_path, slurm, pgdb):
 def test_job_whose_run_fails_on_one_rank_under_mpirun(tmp_path, slurm, pgdb):
     # The set-up check (one process, no rank) passes; rank 2 fails in the run.
     stmt = "import os; os.environ.get('PMIX_RANK') != '2' or os._exit(3)"
-    cfg, jobs = setup_jobs(tmp_path, pgdb, launcher="mpirun", **{"import": stmt})
-    name = "local-mpi4py-import-1-common"
-    job_id = submit(slurm, jobs / f"{name}.sh")
-    fields = slurm.wait_job(job_id)
-    log = job_log(tmp_path, name, job_id)
+    job_id, fields, log, row = run_job(tmp_path, slurm, pgdb, launcher="mpirun", **{"import": stmt})
     assert fields["JobState"] == "FAILED" and fields["ExitCode"] == "1:0", log
-    (row,) = rows(pgdb)
     # The run recorded its result (one failed rank); the job's mark leaves it so.
     assert row[1:4] == ["failed", "4", job_id] and row[6] == "1", log
     assert "job: step run failed (status 1)" in log
@@ -123,15 +122,11 @@ def test_job_whose_run_fails_on_one_rank_under_mpirun(tmp_path, slurm, pgdb):
 def test_staged_filesystem_job_stages_with_srun(tmp_path, slurm, pgdb):
     # The scratch filesystem, staged into this test's directory.
     target = tmp_path / "scratch" / "staged-mpi4py-import"
-    cfg, jobs = setup_jobs(tmp_path, pgdb, keep="scratch",
-                           replace=[('"/tmp/mpi4py-import/scratch/staged-mpi4py-import"', f'"{target}"')])
-    name = "local-mpi4py-import-1-scratch"
-    job_id = submit(slurm, jobs / f"{name}.sh")
-    fields = slurm.wait_job(job_id)
-    log = job_log(tmp_path, name, job_id)
+    job_id, fields, log, row = run_job(
+        tmp_path, slurm, pgdb, fs="scratch",
+        replace=[('"/tmp/mpi4py-import/scratch/staged-mpi4py-import"', f'"{target}"')])
     assert fields["JobState"] == "COMPLETED" and fields["ExitCode"] == "0:0", log
-    (row,) = rows(pgdb)
     assert row[1:5] == ["ok", "4", job_id, ""], log
     assert (target / "bin/python").exists()
-    result = json.loads((tmp_path / "logs" / f"{name}-{job_id}.json").read_text())
+    result = json.loads((tmp_path / "logs" / f"local-mpi4py-import-1-scratch-{job_id}.json").read_text())
     assert result["venv"] == str(target) and result["filesystem"] == "scratch"
