@@ -62,7 +62,10 @@ class SlurmCluster:
         b = self.base
         for d in ("state", "spool", "munge"):
             (b / d).mkdir(parents=True, exist_ok=True)
-        # Memory below what slurmd detects, or the node is drained as "Low RealMemory".
+        # Memory below what slurmd detects, or the node is drained as "Low
+        # RealMemory". More CPUs than the machine has (config_overrides lets
+        # slurmd take them): the local sizes ask 4 and 16 tasks a node, which
+        # sbatch refuses on 2 CPUs even with --overcommit.
         self.conf.write_text(f"""\
 ClusterName=mpi4pytest
 SlurmctldHost=localhost(127.0.0.1)

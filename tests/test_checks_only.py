@@ -1,0 +1,44 @@
+"""--checks-only, the job's `checks` step: the set-up checks in one process
+without MPI, printed, and exit 3 when the set-up or the import fails."""
+import pytest
+
+from conftest import LOCAL_CFG, VENV, harness, sanitizer_clean
+from jobtools import local_config
+
+pytestmark = pytest.mark.usefixtures("venv")
+
+
+def checks(*args, config=LOCAL_CFG):
+    proc = harness("--checks-only", "--config", config, "--machine", "local", *args, timeout=120)
+    sanitizer_clean(proc)
+    return proc
+
+
+def test_checks_pass_and_are_printed():
+    proc = checks("--filesystem", "common")
+    assert proc.returncode == 0, proc.stderr
+    assert f"check: python {VENV.resolve()}/bin/python (3." in proc.stdout
+    assert "check: modules numpy=" in proc.stdout and "check: warm-up import" in proc.stdout
+    assert checks("--filesystem", "common", "--quiet").stdout == ""
+
+
+def test_failing_import_fails_the_checks():
+    proc = checks("--filesystem", "common", "--import", "import no_such_module_xyz")
+    assert proc.returncode == 3
+    assert proc.stderr.strip().splitlines() == [
+        f"harness: filesystem 'common' ({VENV.resolve()}): the import fails in one process: "
+        "ModuleNotFoundError: No module named 'no_such_module_xyz'"]
+
+
+def test_missing_venv_and_bad_targets(tmp_path):
+    missing = tmp_path / "staged"
+    cfg = local_config(tmp_path, replace=[('"/tmp/mpi4py-import/scratch/staged-mpi4py-import"', f'"{missing}"'),
+                                          ('kind = "staged"; path = "/dev/shm', 'kind = "bcast"; path = "/dev/shm')])
+    proc = checks("--filesystem", "scratch", config=cfg)
+    assert proc.returncode == 3 and f"filesystem 'scratch': no python at {missing}/bin/python" in proc.stderr
+    proc = checks("--filesystem", "tmpfs", config=cfg)
+    assert proc.returncode == 2 and "filesystem 'tmpfs' is node-local (bcast)" in proc.stderr
+    proc = checks("--filesystem", "nope")
+    assert proc.returncode == 2 and "has no filesystem 'nope'" in proc.stderr
+    proc = checks()
+    assert proc.returncode == 2 and "--filesystem NAME is required" in proc.stderr
