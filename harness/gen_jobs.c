@@ -120,10 +120,11 @@ static int plan(struct gen *g, struct err *e)
     if (g->njobs > 0)
         return 0;
     if (o->machine)
-        return err_set(e, EXIT_USAGE, "%s: machine '%s' has no sizes: no job to write", g->conf->path, o->machine);
+        return err_set(e, EXIT_USAGE, "%s: machine '%s' has no sizes or no filesystems: no job to write",
+                       g->conf->path, o->machine);
     if (o->size)
         return err_set(e, EXIT_USAGE, "%s: no machine has size '%s': no job to write", g->conf->path, o->size);
-    return err_set(e, EXIT_USAGE, "%s: no machine has sizes: no job to write", g->conf->path);
+    return err_set(e, EXIT_USAGE, "%s: no machine has both sizes and filesystems: no job to write", g->conf->path);
 }
 
 /* Temp file + rename: cron never submits a half-written script. */

@@ -185,5 +185,11 @@ def test_bad_paths_and_selections(tmp_path):
     for bad_harness, message in ((tmp_path / "none", "No such file or directory"), (tmp_path, "not an executable")):
         proc = gen_jobs(local_config(tmp_path, harness_bin=bad_harness), out)
         assert proc.returncode == 2 and f"harness {bad_harness}" in proc.stderr and message in proc.stderr
+    sizeless = tmp_path / "sizeless.cfg"
+    sizeless.write_text(f'machines = ({{ name = "m"; venv = "{tmp_path}"; filesystems = ();\n'
+                        f'  sizes = ({{ name = "small"; nodes = 1; }}); }});\n')
+    proc = gen_jobs(sizeless, out, "--machine", "m")
+    assert proc.returncode == 2 and "machine 'm' has no sizes or no filesystems" in proc.stderr
+    assert "no machine has both sizes and filesystems" in gen_jobs(sizeless, out).stderr
     proc = gen_jobs(tmp_path / "missing.cfg", out)
     assert proc.returncode == 2 and "cannot read config" in proc.stderr
