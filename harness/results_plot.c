@@ -135,37 +135,47 @@ static void terminal(FILE *f, const char *dir, const char *name, int svg)
     free(qp);
 }
 
+/* One plot, drawn once per terminal: PNG, then SVG. */
+struct plot_spec {
+    const char *name;    /* the output files' base name */
+    const char *title;
+    const char *axes;    /* gnuplot lines setting up the x axis */
+    const char *reset;   /* and undoing them for the next plot */
+    const char *data;
+    const struct series_set *set;
+    int with_median;
+};
+
+static void write_plot(FILE *f, const char *dir, const struct plot_spec *p)
+{
+    char *qt = gnuplot_quote(p->title);
+    for (int svg = 0; svg <= 1 && p->set->n; svg++) {
+        terminal(f, dir, p->name, svg);
+        fprintf(f, "set title %s noenhanced\n%s", qt, p->axes);
+        plot_command(f, p->data, p->set, p->with_median);
+        fprintf(f, "set output\n%s", p->reset);
+    }
+    free(qt);
+}
+
 static void write_script(FILE *f, const char *dir, const char *elapsed, const char *by_hour,
                          const struct series_set *over_time, const struct series_set *hours, const char *window)
 {
-    char title[512];
-    char *qt;
+    char t1[512], t2[512];
+    snprintf(t1, sizeof t1, "import time of ok runs (elapsed_s), %s, with the median of the last %d runs", window,
+             RUNNING_MEDIAN_RUNS);
+    snprintf(t2, sizeof t2, "median import time of ok runs by hour of day (UTC), %s", window);
+    const struct plot_spec plots[] = {
+        {"elapsed", t1, "set xdata time\nset timefmt '%s'\nset format x '%m-%d'\nset xlabel 'date (UTC)'\n",
+         "set xdata\nset format x '%g'\n", elapsed, over_time, 1},
+        {"by_hour", t2, "set xrange [-0.5:23.5]\nset xtics 0,2,23\nset xlabel 'hour of day (UTC)'\n",
+         "unset xrange\nset xtics autofreq\n", by_hour, hours, 0},
+    };
     fputs("# Written by harness --report; run again with: gnuplot report.gp\n"
           "set grid\nset key below noenhanced\nset ylabel 'seconds'\nset yrange [0:*]\n",
           f);
-    for (int svg = 0; svg <= 1 && over_time->n; svg++) {
-        snprintf(title, sizeof title, "import time of ok runs (elapsed_s), %s, with the median of the last %d runs",
-                 window, RUNNING_MEDIAN_RUNS);
-        qt = gnuplot_quote(title);
-        terminal(f, dir, "elapsed", svg);
-        fprintf(f, "set title %s noenhanced\nset xdata time\nset timefmt '%%s'\nset format x '%%m-%%d'\n"
-                   "set xlabel 'date (UTC)'\n",
-                qt);
-        plot_command(f, elapsed, over_time, 1);
-        fputs("set output\nset xdata\nset format x '%g'\n", f);
-        free(qt);
-    }
-    for (int svg = 0; svg <= 1 && hours->n; svg++) {
-        snprintf(title, sizeof title, "median import time of ok runs by hour of day (UTC), %s", window);
-        qt = gnuplot_quote(title);
-        terminal(f, dir, "by_hour", svg);
-        fprintf(f, "set title %s noenhanced\nset xrange [-0.5:23.5]\nset xtics 0,2,23\n"
-                   "set xlabel 'hour of day (UTC)'\n",
-                qt);
-        plot_command(f, by_hour, hours, 0);
-        fputs("set output\nunset xrange\nset xtics autofreq\n", f);
-        free(qt);
-    }
+    for (size_t i = 0; i < sizeof plots / sizeof plots[0]; i++)
+        write_plot(f, dir, &plots[i]);
 }
 
 static int run_gnuplot(const char *script, struct err *e)
