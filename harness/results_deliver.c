@@ -3,8 +3,10 @@
  * keeps it from the database, it is written to the spool first. */
 #include "results_deliver.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "modes.h"
 #include "results_pg.h"
@@ -69,8 +71,12 @@ static int flush_one(PGconn *c, const char *path, struct err *e)
     struct pending_result p;
     long long id;
     int already = 0;
-    if (spool_read(path, &p, e) < 0)
-        return -1;
+    if (spool_read(path, &p, e) < 0) {
+        if (access(path, F_OK) == 0 || errno != ENOENT)
+            return -1;
+        *e = (struct err){0};   /* gone: a flush running alongside sent it */
+        return 0;
+    }
     int rc = rows_record(c, &p, &id, &already, e);
     pending_free(&p);
     if (rc < 0)
