@@ -33,7 +33,7 @@ static int spool(const struct config *conf, struct pending_result *p, const stru
     int rc = spool_write(dir, p, path, sizeof path, e);
     free(dir);
     if (rc < 0) {
-        err_wrap(e, "the result is lost: %s; and it could not be spooled: ", why->msg);
+        err_wrap(e, "the result was not recorded (%s) and could not be spooled either: ", why->msg);
         e->status = EXIT_DATABASE;
         return -1;
     }

@@ -169,32 +169,37 @@ static int new_row(PGconn *c, const char *json, char *id, size_t n, struct err *
     return 0;
 }
 
-int rows_record(PGconn *c, const struct pending_result *p, long long *id, int *already, struct err *e)
+/* The transaction's body: 1 if the key was recorded before, 0 if it is now. */
+static int record_in_tx(PGconn *c, const struct pending_result *p, long long *id, struct err *e)
 {
     char rid[32];
     const char *json = json_object_to_json_string_ext(p->result, JSON_C_TO_STRING_PLAIN);
-    *already = 0;
-    if (pg_command(c, "begin", "BEGIN", 0, NULL, e) < 0)
-        return -1;
     int found = find_key(c, p, id, e);
     if (found != 0)
-        goto done;
+        return found;
     snprintf(rid, sizeof rid, "%lld", p->result_id);
     if (!p->result_id && new_row(c, json, rid, sizeof rid, e) < 0)
-        goto done;
+        return -1;
     const char *q[] = {rid, p->key, result_status(p->result), p->finished_at, p->spooled_because, json};
     PGresult *r = pg_exec(c, "recording the result", record_sql, 6, q, e);
     if (r && PQntuples(r) == 0)
         explain_refusal(c, rid, p, e);
     PQclear(r);
     *id = atoll(rid);
-done:
-    if (!e->status && pg_command(c, "commit", "COMMIT", 0, NULL, e) == 0) {
-        *already = found == 1;
-        return 0;
+    return e->status ? -1 : 0;
+}
+
+int rows_record(PGconn *c, const struct pending_result *p, long long *id, int *already, struct err *e)
+{
+    if (pg_command(c, "begin", "BEGIN", 0, NULL, e) < 0)
+        return -1;
+    int found = record_in_tx(c, p, id, e);
+    if (found < 0 || pg_command(c, "commit", "COMMIT", 0, NULL, e) < 0) {
+        pg_rollback(c);
+        return -1;
     }
-    pg_rollback(c);
-    return -1;
+    *already = found;
+    return 0;
 }
 
 int rows_mark_failed(PGconn *c, long long id, const char *step, const char *message, char *status, size_t n,

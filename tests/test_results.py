@@ -85,8 +85,7 @@ def test_reserve_run_record_ok(pgdb, tmp_path):
     r = json.loads(out.read_text())
     got = row(pgdb, rid, "status, ranks, nodes, ok_ranks, failed_ranks, timed_out_ranks, elapsed_s, per_rank_min, "
                          "per_rank_median, per_rank_max, startup_median, meta_openat, python_version, numpy_version, "
-                         "result = :'v2'::jsonb, result_key IS NOT NULL, spooled_because IS NULL, "
-                         "finished_at >= started_at, started_at = :'v3'::timestamptz".replace(":'v2'", "$$" + json.dumps(r) + "$$").replace(":'v3'", f"'{r['started_at']}'"))
+                         "result_key IS NOT NULL, spooled_because IS NULL, finished_at >= started_at")
     status, ranks, nodes, okr, failed, timed_out = got[:6]
     assert (status, ranks, nodes, okr, failed, timed_out) == ("ok", "2", "1", "2", "0", "0")
     elapsed, pmin, pmed, pmax, st_med, openat = map(float, got[6:12])
@@ -94,7 +93,11 @@ def test_reserve_run_record_ok(pgdb, tmp_path):
     assert 0 < pmin <= pmed <= pmax <= elapsed and 0 < st_med < pmed
     assert openat == r["metadata_ops"]["openat"] > 100
     assert got[12] == r["python_version"] and got[13] == r["numpy_version"]
-    assert got[14:] == ["t", "t", "t", "t", "t"]
+    assert got[14:] == ["t", "t", "t"]
+    # The whole JSON, as written to the file; started_at is the run's.
+    assert json.loads(row(pgdb, rid, "result::text")[0]) == r
+    assert pgdb.psql("SELECT started_at = :'v2'::timestamptz FROM results WHERE id = :'v1'", rid,
+                     r["started_at"]) == [["t"]]
     assert pgdb.rows() == "1" and spooled(pgdb) == []
 
 
@@ -159,6 +162,16 @@ def test_database_down_spools_then_flush_exactly_once(pg, pgdb, tmp_path):
     assert "0 sent, 2 already recorded" in ok(harness("--flush-spool", "--config", pgdb.config)).stdout
     assert spooled(pgdb) == [] and pgdb.rows() == "2"
     assert pgdb.psql("SELECT count(DISTINCT result_key) FROM results WHERE status = 'ok'") == [["2"]]
+
+
+def test_database_down_and_spool_unwritable_is_exit_5(tmp_path):
+    (tmp_path / "afile").write_text("x")
+    cfg = write_config(tmp_path / "d.cfg", "host=/nonexistent port=1", tmp_path / "afile/spool", VENV)
+    out = tmp_path / "r.json"
+    proc = ok(run(None, 1, *CHEAP, "--json", out, config=cfg), 5)
+    assert "the result was not recorded (cannot connect to the database" in proc.stderr
+    assert "could not be spooled either: spool: cannot create directory" in proc.stderr
+    assert json.loads(out.read_text())["ok"] == 1     # the JSON file is still there
 
 
 def test_two_flushes_at_once_make_one_row_each(pgdb, tmp_path):
