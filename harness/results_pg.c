@@ -89,5 +89,5 @@ int pg_command(PGconn *c, const char *what, const char *sql, int n, const char *
 void pg_rollback(PGconn *c)
 {
     if (PQtransactionStatus(c) != PQTRANS_IDLE)
-        PQclear(PQexec(c, "ROLLBACK"));
+        PQclear(PQexecParams(c, "ROLLBACK", 0, NULL, NULL, NULL, NULL, 0));
 }
