@@ -22,7 +22,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/asan/%)
 HEADERS  := $(wildcard harness/*.h staging/*.h)
 
-.PHONY: all asan unit test bench demo clean deps venv
+.PHONY: all asan unit test bench demo clean deps venv report
 all: build/harness build/spawn-loop
 
 build/obj/%.o: %.c $(HEADERS)
@@ -72,6 +72,11 @@ demo: deps
 	mpirun --oversubscribe -n $(DEMO_RANKS) build/harness --config conf/local.cfg \
 	    --machine local --filesystem common --json build/demo-common.json
 	@echo "demo: the result as JSON is in build/demo-common.json"
+
+# Tables on stdout and plots in build/report from the configured database.
+CONFIG ?= conf/local.cfg
+report: build/harness
+	build/harness --report --config $(CONFIG) --out build/report
 
 clean:
 	rm -rf build/obj build/asan build/harness build/spawn-loop

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <libconfig.h>
 #include <libgen.h>
+#include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -349,6 +350,29 @@ static int parse_machine(const struct config *conf, const config_setting_t *g, s
     return 0;
 }
 
+/* The conninfo is part of the file: no password in it either. A malformed
+ * one is reported here, with its line, rather than by the first job. */
+static int check_conninfo(const struct config *conf, const config_setting_t *g, struct err *e)
+{
+    const config_setting_t *s = config_setting_get_member(g, "conninfo");
+    char *why = NULL;
+    PQconninfoOption *opts = PQconninfoParse(conf->db.conninfo, &why);
+    if (!opts) {
+        char msg[512];
+        snprintf(msg, sizeof msg, "%s", why ? why : "out of memory");
+        msg[strcspn(msg, "\n")] = '\0';
+        PQfreemem(why);
+        return bad(e, conf->path, s, "database.conninfo '%s': %s", conf->db.conninfo, msg);
+    }
+    int has_password = 0;
+    for (const PQconninfoOption *o = opts; o->keyword; o++)
+        has_password |= strcmp(o->keyword, "password") == 0 && o->val && o->val[0];
+    PQconninfoFree(opts);
+    if (has_password)
+        return bad(e, conf->path, s, "database.conninfo holds a password: use ~/.pgpass or PGPASSFILE%s%s", "", "");
+    return 0;
+}
+
 static int parse_db(struct config *conf, const config_setting_t *root, struct err *e)
 {
     const config_setting_t *g = config_setting_get_member(root, "database");
@@ -366,7 +390,7 @@ static int parse_db(struct config *conf, const config_setting_t *root, struct er
         free(conf->db.conninfo);
         conf->db.conninfo = NULL;
     }
-    return 0;
+    return conf->db.conninfo ? check_conninfo(conf, g, e) : 0;
 }
 
 static int parse_root(struct config *conf, const config_setting_t *root, struct err *e)

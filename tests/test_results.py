@@ -1,0 +1,350 @@
+"""Results in PostgreSQL, end to end against a real server started for the
+session (tests/pgserver.py): schema, reserve, record under mpirun, spool
+and exactly-once flush, sweep, mark-failed, concurrency, report."""
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import HARNESS, ROOT, VENV, harness, mpirun, sanitizer_clean
+from pgserver import pg, pgdb, write_config  # noqa: F401  (fixtures)
+
+pytestmark = pytest.mark.usefixtures("venv")
+CHEAP = ("--child", "/bin/true", "--skip-checks", "--quiet")
+
+
+def ok(proc, status=0):
+    sanitizer_clean(proc)
+    assert proc.returncode == status, proc.stdout + proc.stderr
+    return proc
+
+
+def db_init(db):
+    return ok(harness("--db-init", "--config", db.config))
+
+
+def reserve(db, filesystem="common", *extra):
+    proc = ok(harness("--reserve", "--config", db.config, "--machine", "local", "--filesystem", filesystem, *extra))
+    assert proc.stdout.strip().isdigit(), proc.stdout   # only the id: job scripts capture it
+    return int(proc.stdout)
+
+
+def run(db, n, *extra, filesystem="common", config=None, **kw):
+    return mpirun(n, "--config", config or db.config, "--machine", "local", "--filesystem", filesystem, *extra, **kw)
+
+
+def row(db, rid, cols):
+    rows = db.psql(f"SELECT {cols} FROM results WHERE id = :'v1'", rid)
+    assert len(rows) == 1
+    return rows[0]
+
+
+def spooled(db):
+    return sorted(db.spool.glob("result-*.json")) if db.spool.exists() else []
+
+
+def test_db_init_is_idempotent(pgdb):
+    assert "schema version 1 (schema): applied" in db_init(pgdb).stdout
+    assert "already there" in db_init(pgdb).stdout
+    assert pgdb.psql("SELECT version, name FROM schema_migrations") == [["1", "schema"]]
+    assert pgdb.rows() == "0"
+
+
+def test_migrations_apply_in_order_and_failures_leave_nothing(pgdb, tmp_path):
+    sql = tmp_path / "sql"
+    shutil.copytree(ROOT / "sql", sql)
+    env = {**os.environ, "HARNESS_SQL_DIR": str(sql)}
+    (sql / "migrations/002_add_note.sql").write_text("ALTER TABLE results ADD COLUMN note2 text;\n")
+    proc = ok(harness("--db-init", "--config", pgdb.config, env=env))
+    assert "version 1 (schema): applied" in proc.stdout and "version 2 (002_add_note): applied" in proc.stdout
+    # A failing migration: its first statement is undone, the error names file and line.
+    (sql / "migrations/003_broken.sql").write_text("CREATE TABLE half (x int);\n\nSELEC 1;\n")
+    proc = ok(harness("--db-init", "--config", pgdb.config, env=env), 5)
+    assert "003_broken.sql:3: syntax error" in proc.stderr
+    assert pgdb.psql("SELECT max(version) FROM schema_migrations") == [["2"]]
+    assert pgdb.psql("SELECT to_regclass('half') IS NULL") == [["t"]]
+    # An applied file edited afterwards is refused.
+    (sql / "migrations/003_broken.sql").unlink()
+    (sql / "migrations/002_add_note.sql").write_text("ALTER TABLE results ADD COLUMN note3 text;\n")
+    proc = ok(harness("--db-init", "--config", pgdb.config, env=env), 5)
+    assert "002_add_note.sql has changed since it was applied as schema version 2" in proc.stderr
+
+
+def test_reserve_run_record_ok(pgdb, tmp_path):
+    db_init(pgdb)
+    rid = reserve(pgdb, "common", "--ranks", "2")
+    assert row(pgdb, rid, "status, ranks, elapsed_s IS NULL, import_statement") == ["reserved", "2", "t",
+                                                                                    "import numpy"]
+    out = tmp_path / "r.json"
+    proc = ok(run(pgdb, 2, "--result-id", rid, "--json", out))
+    assert f"result recorded in row {rid} (ok)" in proc.stderr
+    r = json.loads(out.read_text())
+    got = row(pgdb, rid, "status, ranks, nodes, ok_ranks, failed_ranks, timed_out_ranks, elapsed_s, per_rank_min, "
+                         "per_rank_median, per_rank_max, startup_median, meta_openat, python_version, numpy_version, "
+                         "result_key IS NOT NULL, spooled_because IS NULL, finished_at >= started_at")
+    status, ranks, nodes, okr, failed, timed_out = got[:6]
+    assert (status, ranks, nodes, okr, failed, timed_out) == ("ok", "2", "1", "2", "0", "0")
+    elapsed, pmin, pmed, pmax, st_med, openat = map(float, got[6:12])
+    assert elapsed == pytest.approx(r["elapsed_s"]) and pmed == pytest.approx(r["per_rank"]["median"])
+    assert 0 < pmin <= pmed <= pmax <= elapsed and 0 < st_med < pmed
+    assert openat == r["metadata_ops"]["openat"] > 100
+    assert got[12] == r["python_version"] and got[13] == r["numpy_version"]
+    assert got[14:] == ["t", "t", "t"]
+    # The whole JSON, as written to the file; started_at is the run's.
+    assert json.loads(row(pgdb, rid, "result::text")[0]) == r
+    assert pgdb.psql("SELECT started_at = :'v2'::timestamptz FROM results WHERE id = :'v1'", rid,
+                     r["started_at"]) == [["t"]]
+    assert pgdb.rows() == "1" and spooled(pgdb) == []
+
+
+def test_failing_and_hanging_runs_say_what_they_were(pgdb):
+    db_init(pgdb)
+    failed, hung = reserve(pgdb, "common"), reserve(pgdb, "common")
+    ok(run(pgdb, 2, "--result-id", failed, "--import", "import sys; sys.exit(3)", "--quiet"), 1)
+    assert row(pgdb, failed, "status, ok_ranks, failed_ranks, timed_out_ranks, first_failure_rank, "
+                             "first_failure_exit, elapsed_s IS NOT NULL") == ["failed", "0", "2", "0", "0", "3", "t"]
+    assert "sys.exit(3)" in row(pgdb, failed, "result ->> 'import_statement'")[0]
+    ok(run(pgdb, 2, "--result-id", hung, "--import", "import time; time.sleep(60)", "--timeout", "1", "--quiet",
+           timeout=120), 1)
+    assert row(pgdb, hung, "status, timed_out_ranks, failed_ranks") == ["timeout", "2", "0"]
+
+
+def test_no_database_configured_records_nothing(tmp_path):
+    cfg = write_config(tmp_path / "none.cfg", "", tmp_path / "spool", VENV)
+    out = tmp_path / "r.json"
+    proc = ok(run(None, 1, *CHEAP, "--json", out, config=cfg))
+    assert json.loads(out.read_text())["ok"] == 1 and "import" in proc.stdout
+    assert not (tmp_path / "spool").exists() and "recorded" not in proc.stderr
+
+
+def test_pg_environment_used_without_conninfo(pgdb, tmp_path):
+    db_init(pgdb)
+    cfg = write_config(tmp_path / "env.cfg", "", tmp_path / "spool", VENV)
+    env = {**os.environ, **pgdb.server.env(pgdb.name)}
+    proc = ok(harness("--reserve", "--config", cfg, "--machine", "local", "--filesystem", "common", env=env))
+    rid = int(proc.stdout)
+    ok(run(None, 1, *CHEAP, "--result-id", rid, config=cfg, env=env))
+    assert row(pgdb, rid, "status") == ["ok"]
+    # Without the environment the same config cannot reach it, and says where the settings came from.
+    proc = ok(harness("--reserve", "--config", cfg, "--machine", "local", "--filesystem", "common",
+                      env={**os.environ, "PGHOST": "/nonexistent"}), 5)
+    assert "has no database.conninfo; the PG* environment was used" in proc.stderr
+
+
+def test_database_down_spools_then_flush_exactly_once(pg, pgdb, tmp_path):
+    db_init(pgdb)
+    rid = reserve(pgdb)
+    pg.stop()
+    try:
+        proc = ok(run(pgdb, 2, *CHEAP, "--result-id", rid))
+        assert "the result was not recorded: cannot connect to the database" in proc.stderr
+        assert "--flush-spool --config" in proc.stderr
+        ok(run(pgdb, 1, *CHEAP))                       # a run with no reserved row
+        files = spooled(pgdb)
+        assert len(files) == 2
+        proc = ok(harness("--flush-spool", "--config", pgdb.config), 5)   # still down: kept
+        assert "cannot connect" in proc.stderr and spooled(pgdb) == files
+    finally:
+        pg.start()
+    saved = {f: f.read_bytes() for f in files}
+    assert "2 sent, 0 already recorded" in ok(harness("--flush-spool", "--config", pgdb.config)).stdout
+    assert spooled(pgdb) == []
+    assert row(pgdb, rid, "status, ok_ranks, spooled_because LIKE 'cannot connect%'") == ["ok", "2", "t"]
+    assert pgdb.rows() == "2"
+    assert "0 sent, 0 already recorded" in ok(harness("--flush-spool", "--config", pgdb.config)).stdout
+    # A crash between the insert and removing the file: the file is back.
+    for f, data in saved.items():
+        f.write_bytes(data)
+    assert "0 sent, 2 already recorded" in ok(harness("--flush-spool", "--config", pgdb.config)).stdout
+    assert spooled(pgdb) == [] and pgdb.rows() == "2"
+    assert pgdb.psql("SELECT count(DISTINCT result_key) FROM results WHERE status = 'ok'") == [["2"]]
+
+
+def test_database_down_and_spool_unwritable_is_exit_5(tmp_path):
+    (tmp_path / "afile").write_text("x")
+    cfg = write_config(tmp_path / "d.cfg", "host=/nonexistent port=1", tmp_path / "afile/spool", VENV)
+    out = tmp_path / "r.json"
+    proc = ok(run(None, 1, *CHEAP, "--json", out, config=cfg), 5)
+    assert "the result was not recorded (cannot connect to the database" in proc.stderr
+    assert "could not be spooled either: spool: cannot create directory" in proc.stderr
+    assert json.loads(out.read_text())["ok"] == 1     # the JSON file is still there
+
+
+def test_two_flushes_at_once_make_one_row_each(pgdb, tmp_path):
+    db_init(pgdb)
+    down = write_config(tmp_path / "down.cfg", "host=/nonexistent port=1 connect_timeout=1", pgdb.spool, VENV)
+    for _ in range(4):
+        ok(run(pgdb, 1, *CHEAP, config=down))
+    assert len(spooled(pgdb)) == 4
+    cmd = [str(HARNESS), "--flush-spool", "--config", str(pgdb.config)]
+    procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    for p in procs:
+        out, err = p.communicate(timeout=120)
+        assert p.returncode == 0, out + err
+    assert pgdb.rows() == "4" and spooled(pgdb) == []
+
+
+def test_bad_spool_file_is_named_and_others_still_sent(pgdb, tmp_path):
+    db_init(pgdb)
+    down = write_config(tmp_path / "down.cfg", "host=/nonexistent port=1", pgdb.spool, VENV)
+    ok(run(pgdb, 1, *CHEAP, config=down))
+    bad = pgdb.spool / "result-0bad.json"
+    bad.write_text("{ truncated")
+    proc = ok(harness("--flush-spool", "--config", pgdb.config), 2)
+    assert "1 sent, 0 already recorded, 1 not sent" in proc.stdout
+    assert f"{bad}: not a spooled result" in proc.stderr
+    assert pgdb.rows() == "1" and spooled(pgdb) == [bad]
+
+
+def test_filesystem_name_with_quotes_is_stored_verbatim(pgdb, tmp_path):
+    name = "o'brien\"; DROP TABLE results; --"
+    cfg = write_config(tmp_path / "q.cfg", pgdb.server.conninfo(pgdb.name), pgdb.spool, VENV,
+                       filesystems=("common", name))
+    db_init(pgdb)
+    proc = ok(harness("--reserve", "--config", cfg, "--machine", "local", "--filesystem", name))
+    rid = int(proc.stdout)
+    ok(run(pgdb, 1, *CHEAP, "--result-id", rid, filesystem=name, config=cfg))
+    assert row(pgdb, rid, "filesystem, status, result ->> 'filesystem'") == [name, "ok", name]
+    assert pgdb.rows() == "1"
+
+
+def test_eight_recorders_at_once_all_land(pgdb):
+    db_init(pgdb)
+    ids = [reserve(pgdb) for _ in range(4)]
+    base = ["mpirun", "--oversubscribe", "-n", "1", str(HARNESS), "--config", str(pgdb.config), "--machine", "local",
+            "--filesystem", "common", *CHEAP]
+    cmds = [base + ["--result-id", str(i)] for i in ids] + [base] * 4
+    procs = [subprocess.Popen(c, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for c in cmds]
+    for p in procs:
+        out, err = p.communicate(timeout=300)
+        assert p.returncode == 0, out + err
+        assert "ERROR: AddressSanitizer" not in err and "runtime error:" not in err
+    assert pgdb.psql("SELECT count(*), count(DISTINCT result_key) FROM results WHERE status = 'ok'") == [["8", "8"]]
+    assert pgdb.rows() == "8" and spooled(pgdb) == []
+    assert {int(r[0]) for r in pgdb.psql("SELECT id FROM results WHERE reserved_at < finished_at")} >= set(ids)
+
+
+def test_sweep_marks_old_reservations_lost(pgdb, tmp_path):
+    cfg = write_config(tmp_path / "s.cfg", pgdb.server.conninfo(pgdb.name), pgdb.spool, VENV, lost_after_hours=1)
+    db_init(pgdb)
+    old, new, done = reserve(pgdb), reserve(pgdb), reserve(pgdb)
+    ok(run(pgdb, 1, *CHEAP, "--result-id", done))
+    pgdb.psql("UPDATE results SET reserved_at = now() - interval '2 hours' WHERE id IN (:'v1', :'v2')", old, done)
+    assert "1 reserved row older than 1 hours marked lost" in ok(harness("--sweep", "--config", cfg)).stdout
+    assert [row(pgdb, i, "status")[0] for i in (old, new, done)] == ["lost", "reserved", "ok"]
+    assert "0 reserved rows" in ok(harness("--sweep", "--config", cfg)).stdout
+    # A result that arrives after all still lands in its row.
+    ok(run(pgdb, 1, *CHEAP, "--result-id", old))
+    assert row(pgdb, old, "status") == ["ok"]
+
+
+def test_mark_failed_closes_reserved_rows_only(pgdb):
+    db_init(pgdb)
+    rid, done = reserve(pgdb), reserve(pgdb)
+    ok(harness("--mark-failed", "--config", pgdb.config, "--result-id", rid, "--step", "stage", "--message",
+               "rsync: No space left on device"))
+    assert row(pgdb, rid, "status, failed_step, failed_message, finished_at IS NOT NULL") == [
+        "failed", "stage", "rsync: No space left on device", "t"]
+    proc = ok(harness("--mark-failed", "--config", pgdb.config, "--result-id", rid, "--step", "run"))
+    assert "is 'failed' already: left as it is" in proc.stderr
+    assert row(pgdb, rid, "failed_step") == ["stage"]
+    ok(run(pgdb, 1, *CHEAP, "--result-id", done))
+    proc = ok(harness("--mark-failed", "--config", pgdb.config, "--result-id", done, "--step", "run"))
+    assert "is 'ok' already" in proc.stderr and row(pgdb, done, "status, failed_step") == ["ok", ""]
+    proc = ok(harness("--mark-failed", "--config", pgdb.config, "--result-id", "999999", "--step", "run"), 2)
+    assert "there is no result row 999999" in proc.stderr
+
+
+def test_wrong_result_row_is_spooled_with_the_reason(pgdb, tmp_path):
+    cfg = write_config(tmp_path / "w.cfg", pgdb.server.conninfo(pgdb.name), pgdb.spool, VENV,
+                       filesystems=("common", "scratch"))
+    db_init(pgdb)
+    rid = reserve(pgdb, "common")
+    proc = ok(run(pgdb, 1, *CHEAP, "--result-id", rid, filesystem="scratch", config=cfg))
+    assert f"result row {rid} was reserved for machine 'local', filesystem 'common', not for 'local', 'scratch'" \
+        in proc.stderr
+    proc = ok(run(pgdb, 1, *CHEAP, "--result-id", "999999", config=cfg))
+    assert "there is no result row 999999" in proc.stderr
+    assert row(pgdb, rid, "status") == ["reserved"] and len(spooled(pgdb)) == 2
+
+
+def test_database_errors_are_one_clear_line(pgdb, tmp_path):
+    proc = ok(harness("--reserve", "--config", pgdb.config, "--machine", "local", "--filesystem", "common"), 5)
+    assert "run harness --db-init" in proc.stderr and "SQLSTATE 42P01" in proc.stderr
+    assert proc.stderr.count("\n") == 1
+    proc = ok(harness("--reserve", "--config", pgdb.config, "--machine", "local", "--filesystem", "nope"), 2)
+    assert "has no filesystem 'nope'" in proc.stderr
+    cfg = write_config(tmp_path / "pw.cfg", "host=/tmp password=hunter2", tmp_path / "spool", VENV)
+    proc = ok(harness("--sweep", "--config", cfg), 2)
+    assert f"{cfg}:1: database.conninfo holds a password" in proc.stderr
+
+
+def _insert_history(db):
+    """Two setups with known elapsed times at known hours, plus rows that
+    must be counted but not measured, and one outside the window."""
+    db.psql("""
+        INSERT INTO results (status, machine, filesystem, ranks, import_statement, started_at, elapsed_s)
+        SELECT 'ok', 'cori', fs, 4, 'import numpy',
+               date_trunc('day', now() - interval '1 day') - (d || ' days')::interval + (h || ' hours')::interval,
+               CASE fs WHEN 'scratch' THEN 1.0 ELSE 10.0 END + d + h / 100.0
+        FROM unnest(ARRAY['scratch', 'o''b"; x']) fs, generate_series(0, 9) d, unnest(ARRAY[3, 15]) h;
+        INSERT INTO results (status, machine, filesystem, ranks, import_statement, reserved_at)
+        VALUES ('lost', 'cori', 'scratch', 4, 'import numpy', now() - interval '3 days'),
+               ('failed', 'cori', 'scratch', 4, 'import numpy', now() - interval '3 days');
+        INSERT INTO results (status, machine, filesystem, ranks, import_statement, started_at, elapsed_s)
+        VALUES ('ok', 'cori', 'scratch', 4, 'import numpy', now() - interval '61 days', 999);
+    """)
+
+
+def _table(text, title):
+    """The rows of the table under TITLE, as dicts: columns are two or more spaces apart."""
+    block = text.split(title, 1)[1].split("\n", 1)[1].split("\n\n")[0].splitlines()
+    head = block[0].split()
+    return [dict(zip(head, re.split(r"\s{2,}", line.strip()))) for line in block[1:]]
+
+
+def test_report_tables_and_plots(pgdb, tmp_path):
+    db_init(pgdb)
+    _insert_history(pgdb)
+    out = tmp_path / "report"
+    proc = ok(harness("--report", "--config", pgdb.config, "--days", "60", "--out", out))
+    summary = {r["filesystem"]: r for r in _table(proc.stdout, "Runs per setup")}
+    s = summary["scratch"]
+    assert (s["runs"], s["ok"], s["failed"], s["lost"]) == ("22", "20", "1", "1")
+    values = sorted(1.0 + d + h / 100.0 for d in range(10) for h in (3, 15))
+    assert float(s["median_s"]) == pytest.approx((values[9] + values[10]) / 2, abs=1e-3)
+    assert float(s["p90_s"]) == pytest.approx(values[17] + 0.1 * (values[18] - values[17]), abs=1e-3)
+    assert float(s["min_s"]) == pytest.approx(1.03) and float(s["max_s"]) == pytest.approx(10.15)
+    q = summary["o'b\"; x"]
+    assert (q["runs"], q["ok"]) == ("20", "20")
+    hours = [r for r in _table(proc.stdout, "The same by hour of day") if r["filesystem"] == "scratch"]
+    by_hour = {r["hour_utc"]: r["ok"] for r in hours}
+    assert by_hour["3"] == "10" and by_hour["15"] == "10"
+    for name in ("elapsed", "by_hour"):
+        png, svg = out / f"{name}.png", out / f"{name}.svg"
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10000
+        assert "<svg" in svg.read_text() and "o'b&quot;; x" in svg.read_text().replace('"', "&quot;")
+    # The running median: the 9-run window over scratch's 20 points, in time order.
+    block = (out / "elapsed.dat").read_text().split("\n\n\n")[1].strip().splitlines()[1:]
+    assert len(block) == 20
+    assert float(block[-1].split()[2]) == pytest.approx(sorted(float(l.split()[1]) for l in block[-9:])[4])
+
+
+def test_report_on_empty_database(pgdb, tmp_path):
+    db_init(pgdb)
+    proc = ok(harness("--report", "--config", pgdb.config, "--out", tmp_path / "r"))
+    assert "no ok runs in the last 60 days: no plots" in proc.stdout
+    assert not (tmp_path / "r/elapsed.png").exists()
+
+
+def test_make_report_uses_the_config(pgdb):
+    db_init(pgdb)
+    _insert_history(pgdb)
+    proc = subprocess.run(["make", "-s", "report", f"CONFIG={pgdb.config}"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Runs per setup" in proc.stdout and (ROOT / "build/report/elapsed.png").stat().st_size > 0
