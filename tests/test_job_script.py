@@ -39,10 +39,13 @@ fi
 exit 0
 """
 
-# Launchers: log, drop their own options, run the command once.
+# Launchers: log, drop their own options, run the command once; srun,
+# as the real one, adds its own line when a task fails.
 STUBS = {
     "srun": 'echo "srun $*" >>"$FAKE_LOG.launch"\n'
-            'while [ $# -gt 0 ] && [ "${1#-}" != "$1" ]; do shift; done\nexec "$@"\n',
+            'while [ $# -gt 0 ] && [ "${1#-}" != "$1" ]; do shift; done\n"$@"\nstatus=$?\n'
+            '[ $status -eq 0 ] || echo "srun: error: localhost: task 0: Exited with exit code $status" >&2\n'
+            'exit $status\n',
     "mpirun": 'echo "mpirun $*" >>"$FAKE_LOG.launch"\n'
               'while [ $# -gt 0 ]; do case $1 in -n) shift 2 ;; -*) shift ;; *) break ;; esac; done\nexec "$@"\n',
     "module": 'echo "module $*" >>"$FAKE_LOG.launch"\n',

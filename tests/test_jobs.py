@@ -12,14 +12,8 @@ import pytest
 
 from conftest import RELEASE_HARNESS, ROOT, harness, sanitizer_clean
 from jobtools import gen_jobs, local_config
+from pgserver import pg, pgdb  # noqa: F401  (fixtures)
 from slurmcluster import slurm  # noqa: F401  (fixture)
-
-try:
-    from pgserver import pg, pgdb  # noqa: F401  (fixtures, from the results work)
-except ImportError:  # until the results branch is merged: these tests fail, loudly
-    @pytest.fixture
-    def pgdb():
-        pytest.fail("tests/pgserver.py is missing: the results work (PostgreSQL) is not merged yet")
 
 CRON_SUBMIT = ROOT / "jobs/cron-submit.sh"
 pytestmark = pytest.mark.usefixtures("venv")
