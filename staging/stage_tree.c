@@ -1,0 +1,129 @@
+/* stage_tree.c: one stage from start to end: the source and target tops,
+ * the lock, the manifest, the walk, the top's own attributes, the clock. */
+#include <errno.h>
+#include <fcntl.h>
+#include <librsync.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "stage_ctx.h"
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* librsync reports through errors it returns; its own log would print. */
+static void no_trace(rs_loglevel level, char const *msg)
+{
+    (void)level;
+    (void)msg;
+}
+
+static int open_source(const char *path, struct stat *s, struct err *e)
+{
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT)
+        return err_set(e, EXIT_SETUP, "the source virtualenv %s does not exist", path);
+    if (fd < 0)
+        return err_sys(e, EXIT_SETUP, "cannot open the source virtualenv %s", path);
+    if (fstat(fd, s) < 0) {
+        close(fd);
+        return err_sys(e, EXIT_SETUP, "cannot stat the source virtualenv %s", path);
+    }
+    return fd;
+}
+
+/* mkdir -p: parents as the umask says; the top itself owner-only until
+ * the walk's end gives it the source's mode. */
+static int open_target(const char *path, struct err *e)
+{
+    char *p = strdup(path);
+    for (char *slash = strchr(p + 1, '/');; slash = strchr(slash + 1, '/')) {
+        if (slash)
+            *slash = '\0';
+        if (p[0] && mkdir(p, slash ? 0777 : 0700) < 0 && errno != EEXIST) {
+            err_sys(e, EXIT_RUNTIME, "cannot create the target directory %s", p);
+            free(p);
+            return -1;
+        }
+        if (!slash)
+            break;
+        *slash = '/';
+    }
+    free(p);
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        err_sys(e, EXIT_RUNTIME, "cannot open the target directory %s", path);
+    return fd;
+}
+
+/* Staging a tree into itself would copy without end. */
+static int check_apart(const char *source, const char *target, const struct stat *s, int dfd, struct err *e)
+{
+    struct stat t;
+    char *rs = realpath(source, NULL), *rt = realpath(target, NULL);
+    size_t n = rs ? strlen(rs) : 0;
+    int inside = rs && rt && strncmp(rs, rt, n) == 0 && rt[n] == '/';
+    free(rs);
+    free(rt);
+    if (fstat(dfd, &t) == 0 && t.st_dev == s->st_dev && t.st_ino == s->st_ino)
+        return err_set(e, EXIT_USAGE, "the target %s is the source virtualenv %s itself", target, source);
+    if (inside)
+        return err_set(e, EXIT_USAGE, "the target %s is inside the source virtualenv %s", target, source);
+    return 0;
+}
+
+static int stage_root(struct stage_ctx *c, int sfd, int dfd, const struct stat *s)
+{
+    if (stage_lock(c, dfd) < 0)
+        return -1;
+    manifest_load(c, dfd);
+    if (stage_walk_dir(c, sfd, dfd) < 0 || manifest_save(c, dfd) < 0)
+        return -1;
+    /* Last: the lock file and the manifest changed the top's mtime. */
+    return stage_dir_attrs(c, dfd, s);
+}
+
+static char *trimmed(const char *path)
+{
+    char *t = strdup(path);
+    for (size_t n = strlen(t); n > 1 && t[n - 1] == '/'; n--)
+        t[n - 1] = '\0';
+    return t;
+}
+
+int stage_tree(const struct stage_opts *opts, struct stage_stats *st, struct err *e)
+{
+    double t0 = now_s();
+    memset(st, 0, sizeof *st);
+    rs_trace_to(no_trace);
+    struct stage_ctx c = {.o = opts, .st = st, .e = e, .lock_fd = -1};
+    struct stat s;
+    c.src_root = open_source(opts->source, &s, e);
+    if (c.src_root < 0)
+        return -1;
+    int dfd = open_target(opts->target, e);
+    char *target = trimmed(opts->target);
+    c.target = target;
+    progress_start(&c.prog, opts->progress);
+    int rc = dfd < 0 ? -1 : check_apart(opts->source, opts->target, &s, dfd, e);
+    if (rc == 0)
+        rc = stage_root(&c, c.src_root, dfd, &s);
+    progress_end(&c.prog);
+    stage_unlock(&c, rc == 0);
+    manifest_free(&c.man);
+    stage_fixup_free(&c);
+    free(target);
+    if (dfd >= 0)
+        close(dfd);
+    close(c.src_root);
+    st->seconds = now_s() - t0;
+    if (rc < 0 && opts->target && e->status == 0)
+        err_set(e, EXIT_RUNTIME, "staging %s failed", opts->target);
+    return rc;
+}
