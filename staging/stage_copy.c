@@ -62,7 +62,7 @@ int stage_copy_file(struct stage_ctx *c, int sfd, int dfd, const char *name, con
     if (in < 0)
         return err_sys(c->e, EXIT_RUNTIME, "cannot read %s", stage_src_path(c, name, p));
     struct stage_tmp t;
-    if (stage_tmp_create(c, dfd, name, &t) < 0) {
+    if (stage_tmp_create(c, dfd, name, s->st_mode, &t) < 0) {
         close(in);
         return -1;
     }
@@ -73,7 +73,7 @@ int stage_copy_file(struct stage_ctx *c, int sfd, int dfd, const char *name, con
         return -1;
     }
     close(in);
-    if (stage_tmp_commit(c, &t, name, s, NULL) < 0)
+    if (stage_tmp_commit(c, &t, name, &s->st_mtim, NULL) < 0)
         return -1;
     c->st->copied++;
     c->st->literal_bytes += s->st_size;

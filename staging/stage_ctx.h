@@ -52,6 +52,12 @@ struct stage_ctx {
     struct progress prog;
     enum copy_method method;
     unsigned tmp_seq;        /* numbers this stage's temporary files */
+    pid_t pid;
+    mode_t umask;
+    /* The directory being walked lacks the owner's write permission:
+     * given it before the first write into it (its mode is put back after). */
+    int unlock_fd;
+    mode_t unlock_mode;
     char rel[PATH_MAX];      /* the directory being walked, relative: "" or "bin/" */
     size_t rel_len;
 };
@@ -64,13 +70,16 @@ const char *stage_dst_path(const struct stage_ctx *c, const char *name, char *bu
 int stage_same_file(const struct stat *s, const struct stat *t);
 int stage_same_mtime(const struct timespec *s, const struct timespec *t);
 
-/* stage_walk.c: stages the directory open as SFD into DFD, recursively. */
-int stage_walk_dir(struct stage_ctx *c, int sfd, int dfd);
+/* stage_walk.c: stages the directory open as SFD into DFD, recursively;
+ * FRESH: DFD was just created, so it holds nothing yet. */
+int stage_walk_dir(struct stage_ctx *c, int sfd, int dfd, int fresh);
 /* The names in the directory FD (not . and ..), sorted; -1 with errno. */
 int stage_list_dir(int fd, char ***names, size_t *n);
 void stage_free_names(char **names, size_t n);
 /* Gives the target entry NAME (stat T) the source's permissions S. */
 int stage_fix_mode(struct stage_ctx *c, int dfd, const char *name, const struct stat *s, const struct stat *t);
+/* Before writing into the directory being walked. */
+int stage_dir_writable(struct stage_ctx *c);
 /* Gives the directory FD (the one being walked) S's permissions and mtime. */
 int stage_dir_attrs(struct stage_ctx *c, int fd, const struct stat *s);
 
@@ -78,12 +87,14 @@ int stage_dir_attrs(struct stage_ctx *c, int fd, const struct stat *s);
  * becomes the final file by rename, so no reader sees half a file. */
 struct stage_tmp {
     int dirfd, fd;
+    mode_t mode;             /* the final file's permissions */
+    int chmod;               /* open could not give them */
     char name[32];
 };
-int stage_tmp_create(struct stage_ctx *c, int dirfd, const char *final, struct stage_tmp *t);
-/* Gives the file S's mode and mtime and renames it over FINAL; on
+int stage_tmp_create(struct stage_ctx *c, int dirfd, const char *final, mode_t mode, struct stage_tmp *t);
+/* Gives the file its mode and MTIME and renames it over FINAL; on
  * failure removes it. ST (may be NULL) gets the final file's stat. */
-int stage_tmp_commit(struct stage_ctx *c, struct stage_tmp *t, const char *final, const struct stat *s,
+int stage_tmp_commit(struct stage_ctx *c, struct stage_tmp *t, const char *final, const struct timespec *mtime,
                      struct stat *st);
 void stage_tmp_abort(struct stage_tmp *t);
 /* A symlink to TO, with S's mtime, put in place of FINAL by rename. */

@@ -61,6 +61,8 @@ static int remove_at(struct stage_ctx *c, int dfd, const char *name, char *path,
 int stage_remove(struct stage_ctx *c, int dfd, const char *name, int count)
 {
     char path[PATH_MAX];
+    if (stage_dir_writable(c) < 0)
+        return -1;
     stage_dst_path(c, name, path);
     return remove_at(c, dfd, name, path, count);
 }

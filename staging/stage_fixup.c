@@ -30,6 +30,11 @@ static void put(struct buf *b, const char *s, size_t n)
     b->p[b->n] = '\0';
 }
 
+static void put_str(struct buf *b, const char *s)
+{
+    put(b, s, strlen(s));
+}
+
 static int name_char(char ch)
 {
     return isalnum((unsigned char)ch) || ch == '_' || ch == '-' || ch == '.';
@@ -51,45 +56,71 @@ static size_t match_at(const char *text, size_t len, size_t i, char *const *pref
     return best;
 }
 
-/* How much of a script names its interpreter: the #! line, and when that
- * is /bin/sh, the next one too (pip's form for paths too long for #!). */
-static size_t script_header(const char *text, size_t len)
+/* Every old prefix in TEXT's first REGION bytes replaced; the rest as is. */
+static char *replace_in(const char *text, size_t len, size_t region, char *const *prefixes, int n,
+                        const char *repl, size_t *out_len)
 {
-    if (len < 2 || memcmp(text, "#!", 2) != 0)
-        return 0;
-    const char *nl = memchr(text, '\n', len);
-    size_t end = nl ? (size_t)(nl - text) + 1 : len;
-    if (end >= 10 && memcmp(text, "#!/bin/sh\n", 10) == 0 && end < len) {
-        nl = memchr(text + end, '\n', len - end);
-        end = nl ? (size_t)(nl - text) + 1 : len;
-    }
-    return end;
-}
-
-char *stage_fixup_text(const char *text, size_t len, char *const *prefixes, int n, const char *repl, int script,
-                       size_t *out_len)
-{
-    size_t region = script ? script_header(text, len) : len;
     struct buf b = {0};
-    int replaced = 0;
     size_t from = 0;
     for (size_t i = 0; i < region; i++) {
         size_t pl = text[i] == '/' ? match_at(text, region, i, prefixes, n) : 0;
         if (!pl)
             continue;
         put(&b, text + from, i - from);
-        put(&b, repl, strlen(repl));
+        put_str(&b, repl);
         from = i + pl;
         i = from - 1;
-        replaced = 1;
     }
-    if (!replaced) {
-        free(b.p);
+    if (!b.p)
         return NULL;
-    }
     put(&b, text + from, len - from);
     *out_len = b.n;
     return b.p;
+}
+
+/* "#!/old/bin/python3 -E": the kernel splits a #! line at blanks and
+ * (before Linux 5.1) cuts it at 127 bytes, so a new interpreter path
+ * with a blank, or too long, is started through /bin/sh in the form pip
+ * writes itself (python reads the two lines as a string). */
+static char *fix_shebang(const char *text, size_t len, char *const *prefixes, int n, const char *repl,
+                         size_t *out_len)
+{
+    const char *nl = memchr(text, '\n', len);
+    size_t line = nl ? (size_t)(nl - text) : len, path_end = 2;
+    while (path_end < line && text[path_end] != ' ' && text[path_end] != '\t')
+        path_end++;
+    size_t pl = match_at(text, path_end, 2, prefixes, n);
+    if (!pl)
+        return NULL;
+    size_t repl_len = strlen(repl), tail = path_end - 2 - pl;
+    int direct = !strpbrk(repl, " \t") && 2 + repl_len + tail + (line - path_end) <= 127;
+    struct buf b = {0};
+    put_str(&b, direct ? "#!" : "#!/bin/sh\n'''exec' \"");
+    put(&b, repl, repl_len);
+    put(&b, text + 2 + pl, tail);
+    if (!direct)
+        put_str(&b, "\"");
+    put(&b, text + path_end, line - path_end);
+    if (!direct)
+        put_str(&b, " \"$0\" \"$@\"\n' '''");
+    put(&b, text + line, len - line);
+    *out_len = b.n;
+    return b.p;
+}
+
+char *stage_fixup_text(const char *text, size_t len, char *const *prefixes, int n, const char *repl, int script,
+                       size_t *out_len)
+{
+    if (!script)
+        return replace_in(text, len, len, prefixes, n, repl, out_len);
+    if (len < 2 || memcmp(text, "#!", 2) != 0)
+        return NULL;
+    /* Already the /bin/sh form: its exec line holds the path, quoted. */
+    if (len >= 10 && memcmp(text, "#!/bin/sh\n", 10) == 0) {
+        const char *nl = memchr(text + 10, '\n', len - 10);
+        return replace_in(text, len, nl ? (size_t)(nl - text) + 1 : len, prefixes, n, repl, out_len);
+    }
+    return fix_shebang(text, len, prefixes, n, repl, out_len);
 }
 
 char *stage_fixup_activate_venv(const char *text, size_t len)
@@ -202,7 +233,7 @@ static int write_fixed(struct stage_ctx *c, int dfd, const char *name, const str
 {
     char p[PATH_MAX];
     struct stage_tmp t;
-    if (stage_tmp_create(c, dfd, name, &t) < 0)
+    if (stage_tmp_create(c, dfd, name, s->st_mode, &t) < 0)
         return -1;
     for (size_t done = 0; done < len;) {
         ssize_t w = write(t.fd, text + done, len - done);
@@ -213,7 +244,7 @@ static int write_fixed(struct stage_ctx *c, int dfd, const char *name, const str
         }
         done += (size_t)w;
     }
-    return stage_tmp_commit(c, &t, name, s, now);
+    return stage_tmp_commit(c, &t, name, &s->st_mtim, now);
 }
 
 int stage_fixup_file(struct stage_ctx *c, int sfd, int dfd, const char *name, const struct stat *s,

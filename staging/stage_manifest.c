@@ -120,7 +120,7 @@ int manifest_save(struct stage_ctx *c, int root_fd)
         return 0;
     char p[PATH_MAX];
     struct stage_tmp t;
-    if (stage_tmp_create(c, root_fd, STAGE_MANIFEST_NAME, &t) < 0)
+    if (stage_tmp_create(c, root_fd, STAGE_MANIFEST_NAME, 0644, &t) < 0)
         return -1;
     int fd = dup(t.fd);
     FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
@@ -136,8 +136,7 @@ int manifest_save(struct stage_ctx *c, int root_fd)
         stage_tmp_abort(&t);
         return -1;
     }
-    struct stat now = {.st_mode = S_IFREG | 0644, .st_mtim = {.tv_nsec = UTIME_NOW}};
-    return stage_tmp_commit(c, &t, STAGE_MANIFEST_NAME, &now, NULL);
+    return stage_tmp_commit(c, &t, STAGE_MANIFEST_NAME, &(struct timespec){.tv_nsec = UTIME_NOW}, NULL);
 }
 
 void manifest_free(struct manifest *m)

@@ -17,18 +17,23 @@ int stage_is_tmp_name(const char *name)
  * at a time) and within one; O_EXCL settles a leftover of the same pid. */
 static void next_name(struct stage_ctx *c, char *buf, size_t n)
 {
-    snprintf(buf, n, STAGE_TMP_PREFIX "%ld.%u", (long)getpid(), c->tmp_seq++);
+    snprintf(buf, n, STAGE_TMP_PREFIX "%ld.%u", (long)c->pid, c->tmp_seq++);
 }
 
-int stage_tmp_create(struct stage_ctx *c, int dirfd, const char *final, struct stage_tmp *t)
+int stage_tmp_create(struct stage_ctx *c, int dirfd, const char *final, mode_t mode, struct stage_tmp *t)
 {
     char p[PATH_MAX];
-    if (stage_mark_dirty(c) < 0)
+    t->fd = -1;
+    if (stage_mark_dirty(c) < 0 || stage_dir_writable(c) < 0)
         return -1;
     t->dirfd = dirfd;
+    /* Created with its final mode: a chmod per file saved, unless the
+     * umask or the special bits (which open may drop) are in the way. */
+    t->mode = mode & 07777;
+    t->chmod = (t->mode & ~c->umask) != t->mode || (t->mode & 07000);
     do {
         next_name(c, t->name, sizeof t->name);
-        t->fd = openat(dirfd, t->name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        t->fd = openat(dirfd, t->name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, t->chmod ? 0600 : t->mode);
     } while (t->fd < 0 && errno == EEXIST);
     if (t->fd < 0)
         return err_sys(c->e, EXIT_RUNTIME, "cannot create a temporary file for %s", stage_dst_path(c, final, p));
@@ -43,13 +48,13 @@ void stage_tmp_abort(struct stage_tmp *t)
     unlinkat(t->dirfd, t->name, 0);
 }
 
-int stage_tmp_commit(struct stage_ctx *c, struct stage_tmp *t, const char *final, const struct stat *s,
+int stage_tmp_commit(struct stage_ctx *c, struct stage_tmp *t, const char *final, const struct timespec *mtime,
                      struct stat *st)
 {
     char p[PATH_MAX];
-    struct timespec times[2] = {{.tv_nsec = UTIME_OMIT}, s->st_mtim};
+    struct timespec times[2] = {{.tv_nsec = UTIME_OMIT}, *mtime};
     int rc = 0;
-    if (fchmod(t->fd, s->st_mode & 07777) < 0 || futimens(t->fd, times) < 0 || (st && fstat(t->fd, st) < 0))
+    if ((t->chmod && fchmod(t->fd, t->mode) < 0) || futimens(t->fd, times) < 0 || (st && fstat(t->fd, st) < 0))
         rc = err_sys(c->e, EXIT_RUNTIME, "cannot set the mode and mtime of %s", stage_dst_path(c, final, p));
     /* close reports write-back errors some filesystems delay (NFS, quotas). */
     if (close(t->fd) < 0 && rc == 0)
@@ -66,7 +71,7 @@ int stage_tmp_symlink(struct stage_ctx *c, int dirfd, const char *to, const char
 {
     char name[32], p[PATH_MAX];
     struct timespec times[2] = {{.tv_nsec = UTIME_OMIT}, s->st_mtim};
-    if (stage_mark_dirty(c) < 0)
+    if (stage_mark_dirty(c) < 0 || stage_dir_writable(c) < 0)
         return -1;
     int rc;
     do {

@@ -80,10 +80,15 @@ static int check_apart(const char *source, const char *target, const struct stat
 
 static int stage_root(struct stage_ctx *c, int sfd, int dfd, const struct stat *s)
 {
+    struct stat t;
+    char p[PATH_MAX];
+    /* The lock file goes in at once: the top must be writable first. */
+    if (fstat(dfd, &t) < 0 || ((t.st_mode & 0700) != 0700 && fchmod(dfd, (t.st_mode & 07777) | 0700) < 0))
+        return err_sys(c->e, EXIT_RUNTIME, "cannot make %s writable", stage_dst_path(c, "", p));
     if (stage_lock(c, dfd) < 0)
         return -1;
     manifest_load(c, dfd);
-    if (stage_walk_dir(c, sfd, dfd) < 0 || manifest_save(c, dfd) < 0)
+    if (stage_walk_dir(c, sfd, dfd, 0) < 0 || manifest_save(c, dfd) < 0)
         return -1;
     /* Last: the lock file and the manifest changed the top's mtime. */
     return stage_dir_attrs(c, dfd, s);
@@ -102,7 +107,11 @@ int stage_tree(const struct stage_opts *opts, struct stage_stats *st, struct err
     double t0 = now_s();
     memset(st, 0, sizeof *st);
     rs_trace_to(no_trace);
-    struct stage_ctx c = {.o = opts, .st = st, .e = e, .lock_fd = -1};
+    struct stage_ctx c = {.o = opts, .st = st, .e = e, .lock_fd = -1, .unlock_fd = -1, .pid = getpid()};
+    /* Read, and put back at once: the umask decides whether a new file
+     * needs a chmod after its open. */
+    c.umask = umask(0);
+    umask(c.umask);
     struct stat s;
     c.src_root = open_source(opts->source, &s, e);
     if (c.src_root < 0)

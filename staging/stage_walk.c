@@ -118,6 +118,17 @@ int stage_dir_attrs(struct stage_ctx *c, int fd, const struct stat *s)
     return 0;
 }
 
+int stage_dir_writable(struct stage_ctx *c)
+{
+    char p[PATH_MAX];
+    if (c->unlock_fd < 0)
+        return 0;
+    if (fchmod(c->unlock_fd, c->unlock_mode | 0700) < 0)
+        return err_sys(c->e, EXIT_RUNTIME, "cannot make %s writable", stage_dst_path(c, "", p));
+    c->unlock_fd = -1;
+    return 0;
+}
+
 static int open_dir(struct stage_ctx *c, int parent, const char *name, int src)
 {
     char p[PATH_MAX];
@@ -129,7 +140,7 @@ static int open_dir(struct stage_ctx *c, int parent, const char *name, int src)
 }
 
 static int walk_into(struct stage_ctx *c, int sfd, int dfd, const char *name, const struct stat *s,
-                     const struct stat *t)
+                     const struct stat *t, int fresh)
 {
     char p[PATH_MAX];
     size_t saved = c->rel_len, len = strlen(name);
@@ -137,18 +148,21 @@ static int walk_into(struct stage_ctx *c, int sfd, int dfd, const char *name, co
         return err_set(c->e, EXIT_RUNTIME, "path too long: %s", stage_src_path(c, name, p));
     int nsfd = open_dir(c, sfd, name, 1), ndfd = nsfd < 0 ? -1 : open_dir(c, dfd, name, 0);
     int rc = ndfd < 0 ? -1 : 0;
-    /* Our own writes need an owner-writable directory; its mode is set back after. */
-    if (rc == 0 && t && (t->st_mode & 0700) != 0700 && fchmod(ndfd, (t->st_mode & 07777) | 0700) < 0)
-        rc = err_sys(c->e, EXIT_RUNTIME, "cannot make %s writable", stage_dst_path(c, name, p));
     if (rc == 0) {
+        int outer_fd = c->unlock_fd;
+        mode_t outer_mode = c->unlock_mode;
+        c->unlock_fd = t && (t->st_mode & 0700) != 0700 ? ndfd : -1;
+        c->unlock_mode = t ? t->st_mode & 07777 : 0;
         memcpy(c->rel + saved, name, len);
         memcpy(c->rel + saved + len, "/", 2);
         c->rel_len = saved + len + 1;
-        rc = stage_walk_dir(c, nsfd, ndfd);
+        rc = stage_walk_dir(c, nsfd, ndfd, fresh);
         if (rc == 0)
             rc = stage_dir_attrs(c, ndfd, s);
         c->rel_len = saved;
         c->rel[saved] = '\0';
+        c->unlock_fd = outer_fd;
+        c->unlock_mode = outer_mode;
     }
     if (nsfd >= 0)
         close(nsfd);
@@ -162,6 +176,8 @@ static int stage_subdir(struct stage_ctx *c, int sfd, int dfd, const char *name,
 {
     char p[PATH_MAX];
     /* A file or a symlink (wherever it points) where a directory belongs. */
+    if ((!t || !S_ISDIR(t->st_mode)) && stage_dir_writable(c) < 0)
+        return -1;
     if (t && !S_ISDIR(t->st_mode)) {
         if (unlinkat(dfd, name, 0) < 0)
             return err_sys(c->e, EXIT_RUNTIME, "cannot remove %s", stage_dst_path(c, name, p));
@@ -173,7 +189,7 @@ static int stage_subdir(struct stage_ctx *c, int sfd, int dfd, const char *name,
         c->st->up_to_date++;
     else
         c->st->copied++;
-    return walk_into(c, sfd, dfd, name, s, t);
+    return walk_into(c, sfd, dfd, name, s, t, !t);
 }
 
 static int stage_regular(struct stage_ctx *c, int sfd, int dfd, const char *name, const struct stat *s,
@@ -214,13 +230,14 @@ static int stage_symlink(struct stage_ctx *c, int sfd, int dfd, const char *name
     return 0;
 }
 
-static int stage_entry(struct stage_ctx *c, int sfd, int dfd, const char *name)
+static int stage_entry(struct stage_ctx *c, int sfd, int dfd, const char *name, int fresh)
 {
     struct stat s, t;
     char p[PATH_MAX];
     if (fstatat(sfd, name, &s, AT_SYMLINK_NOFOLLOW) < 0)
         return err_sys(c->e, EXIT_RUNTIME, "cannot stat %s", stage_src_path(c, name, p));
-    int have_t = fstatat(dfd, name, &t, AT_SYMLINK_NOFOLLOW) == 0;
+    errno = ENOENT;
+    int have_t = !fresh && fstatat(dfd, name, &t, AT_SYMLINK_NOFOLLOW) == 0;
     if (!have_t && errno != ENOENT)
         return err_sys(c->e, EXIT_RUNTIME, "cannot stat %s", stage_dst_path(c, name, p));
     const struct stat *tp = have_t ? &t : NULL;
@@ -236,7 +253,7 @@ static int stage_entry(struct stage_ctx *c, int sfd, int dfd, const char *name)
     return rc;
 }
 
-int stage_walk_dir(struct stage_ctx *c, int sfd, int dfd)
+int stage_walk_dir(struct stage_ctx *c, int sfd, int dfd, int fresh)
 {
     char **names, p[PATH_MAX];
     size_t n, kept = 0;
@@ -250,8 +267,8 @@ int stage_walk_dir(struct stage_ctx *c, int sfd, int dfd)
     }
     int rc = 0;
     for (size_t i = 0; i < kept && rc == 0; i++)
-        rc = stage_entry(c, sfd, dfd, names[i]);
-    if (rc == 0 && (c->o->delete_extra || c->sweep))
+        rc = stage_entry(c, sfd, dfd, names[i], fresh);
+    if (rc == 0 && !fresh && (c->o->delete_extra || c->sweep))
         rc = stage_extras(c, dfd, names, kept);
     stage_free_names(names, kept);
     return rc;
