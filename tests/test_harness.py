@@ -176,8 +176,12 @@ def test_help_and_usage_errors():
 
 def test_single_process_without_mpirun(tmp_path):
     out = tmp_path / "r.json"
+    # LeakSanitizer's stop-the-world pass sometimes crashes against the
+    # threads of a singleton's Open MPI runtime as they exit; the leak check
+    # is made by every mpirun test, memory errors are still checked here.
+    env = dict(os.environ, ASAN_OPTIONS="detect_leaks=0")
     proc = harness("--config", LOCAL_CFG, "--machine", "local", "--filesystem", "common", "--json", out,
-                   "--quiet", timeout=120)
+                   "--quiet", timeout=120, env=env)
     sanitizer_clean(proc)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(out.read_text())["ranks"] == 1
