@@ -27,7 +27,7 @@ int stage_lock(struct stage_ctx *c, int root_fd)
         if (errno != EWOULDBLOCK)
             return err_sys(c->e, EXIT_RUNTIME, "cannot lock %s", stage_dst_path(c, STAGE_LOCK_NAME, p));
         if (c->o->log)
-            fprintf(c->o->log, "stage: another stage of %s is running: waiting for its lock %s\n", c->o->target,
+            fprintf(c->o->log, "harness: another stage of %s is running: waiting for its lock %s\n", c->o->target,
                     stage_dst_path(c, STAGE_LOCK_NAME, p));
         double t0 = now_s();
         int rc;

@@ -62,20 +62,51 @@ static int open_target(const char *path, struct err *e)
     return fd;
 }
 
-/* Staging a tree into itself would copy without end. */
-static int check_apart(const char *source, const char *target, const struct stat *s, int dfd, struct err *e)
+/* TARGET's real path though it may not exist yet: its deepest existing
+ * ancestor resolved, the rest as written. NULL if nothing resolves. */
+static char *real_target(const char *target)
 {
-    struct stat t;
-    char *rs = realpath(source, NULL), *rt = realpath(target, NULL);
-    size_t n = rs ? strlen(rs) : 0;
-    int inside = rs && rt && strncmp(rs, rt, n) == 0 && rt[n] == '/';
+    char *head = strdup(target), *out = NULL;
+    for (;;) {
+        char *real = realpath(head[0] ? head : "/", NULL);
+        if (real) {
+            size_t h = strlen(head);
+            out = malloc(strlen(real) + strlen(target + h) + 1);
+            strcpy(out, strcmp(real, "/") == 0 ? "" : real);
+            strcat(out, target + h);
+            free(real);
+            break;
+        }
+        char *slash = strrchr(head, '/');
+        if (!slash)
+            break;
+        *slash = '\0';
+    }
+    free(head);
+    return out;
+}
+
+static int below(const char *path, const char *dir)
+{
+    size_t n = strlen(dir);
+    return strncmp(path, dir, n) == 0 && path[n] == '/';
+}
+
+/* Before anything is created: a tree staged into itself would copy
+ * without end, and --delete would remove a source inside its target. */
+static int check_apart(const char *source, const char *target, struct err *e)
+{
+    char *rs = realpath(source, NULL), *rt = real_target(target);
+    int rc = 0;
+    if (rs && rt && strcmp(rs, rt) == 0)
+        rc = err_set(e, EXIT_USAGE, "the target %s is the source virtualenv %s itself", target, source);
+    else if (rs && rt && below(rt, rs))
+        rc = err_set(e, EXIT_USAGE, "the target %s is inside the source virtualenv %s", target, source);
+    else if (rs && rt && below(rs, rt))
+        rc = err_set(e, EXIT_USAGE, "the source virtualenv %s is inside the target %s", source, target);
     free(rs);
     free(rt);
-    if (fstat(dfd, &t) == 0 && t.st_dev == s->st_dev && t.st_ino == s->st_ino)
-        return err_set(e, EXIT_USAGE, "the target %s is the source virtualenv %s itself", target, source);
-    if (inside)
-        return err_set(e, EXIT_USAGE, "the target %s is inside the source virtualenv %s", target, source);
-    return 0;
+    return rc;
 }
 
 static int stage_root(struct stage_ctx *c, int sfd, int dfd, const struct stat *s)
@@ -116,11 +147,11 @@ int stage_tree(const struct stage_opts *opts, struct stage_stats *st, struct err
     c.src_root = open_source(opts->source, &s, e);
     if (c.src_root < 0)
         return -1;
-    int dfd = open_target(opts->target, e);
+    int dfd = check_apart(opts->source, opts->target, e) < 0 ? -1 : open_target(opts->target, e);
     char *target = trimmed(opts->target);
     c.target = target;
     progress_start(&c.prog, opts->progress);
-    int rc = dfd < 0 ? -1 : check_apart(opts->source, opts->target, &s, dfd, e);
+    int rc = dfd < 0 ? -1 : 0;
     if (rc == 0)
         rc = stage_root(&c, c.src_root, dfd, &s);
     progress_end(&c.prog);
@@ -132,7 +163,5 @@ int stage_tree(const struct stage_opts *opts, struct stage_stats *st, struct err
         close(dfd);
     close(c.src_root);
     st->seconds = now_s() - t0;
-    if (rc < 0 && opts->target && e->status == 0)
-        err_set(e, EXIT_RUNTIME, "staging %s failed", opts->target);
     return rc;
 }

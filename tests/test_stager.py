@@ -434,13 +434,24 @@ def test_full_disk(tmp_path, tree, small_fs):
     assert leftovers(s.target) == []
 
 
-def test_target_inside_the_source_and_inplace_filesystem(tmp_path, tree):
-    s = Stager(tmp_path, tree, tree / "pkg/staged")
-    proc, _ = s.run(expect=2)
-    assert f"the target {tree}/pkg/staged is inside the source virtualenv {tree}" in proc.stderr
+def test_source_and_target_must_be_apart(tmp_path, tree):
+    before = snapshot(tree)
+    for target, message in [
+        (tree / "pkg/staged", f"the target {tree}/pkg/staged is inside the source virtualenv {tree}"),
+        (tree, f"the target {tree} is the source virtualenv {tree} itself"),
+        (tmp_path, f"the source virtualenv {tree} is inside the target {tmp_path}"),
+    ]:
+        proc, _ = Stager(tmp_path, tree, target).run("--delete", expect=2)
+        assert message in proc.stderr
+    assert snapshot(tree) == before, "nothing created or deleted"
+
+
+def test_stage_only_on_an_inplace_filesystem(tmp_path, tree):
+    s = Stager(tmp_path, tree, tmp_path / "target")
     proc = harness("--stage-only", "--config", s.config, "--machine", "local", "--filesystem", "common")
     assert proc.returncode == 2
-    assert "filesystem 'common' is used in place (kind inplace): there is nothing to stage" in proc.stderr
+    assert f"{s.config}:3: filesystem 'common' is used in place (kind inplace): there is nothing to stage" \
+        in proc.stderr
 
 
 def test_stage_only_under_mpirun(tmp_path, tree):
