@@ -69,6 +69,9 @@ const char *stage_dst_path(const struct stage_ctx *c, const char *name, char *bu
  * nanoseconds matches (Lustre keeps whole seconds). */
 int stage_same_file(const struct stat *s, const struct stat *t);
 int stage_same_mtime(const struct timespec *s, const struct timespec *t);
+int stage_is_pyc(const char *name);
+/* NAME, in the directory being walked, is the lock file or the manifest. */
+int stage_is_own(const struct stage_ctx *c, const char *name);
 
 /* stage_walk.c: stages the directory open as SFD into DFD, recursively;
  * FRESH: DFD was just created, so it holds nothing yet. */

@@ -17,10 +17,7 @@ static int cmp_key(const void *key, const void *item)
 /* Runs write bytecode into the target; the stager's own files stay too. */
 static int kept(const struct stage_ctx *c, const char *name)
 {
-    size_t n = strlen(name);
-    if ((n >= 4 && strcmp(name + n - 4, ".pyc") == 0) || strcmp(name, "__pycache__") == 0)
-        return 1;
-    return c->rel_len == 0 && (strcmp(name, STAGE_LOCK_NAME) == 0 || strcmp(name, STAGE_MANIFEST_NAME) == 0);
+    return stage_is_pyc(name) || strcmp(name, "__pycache__") == 0 || stage_is_own(c, name);
 }
 
 /* Removes PATH's last component NAME below DFD, a whole tree if it is a

@@ -38,19 +38,22 @@ int stage_same_file(const struct stat *s, const struct stat *t)
     return s->st_size == t->st_size && stage_same_mtime(&s->st_mtim, &t->st_mtim);
 }
 
-static int is_pyc(const char *name)
+int stage_is_pyc(const char *name)
 {
     size_t n = strlen(name);
     return n >= 4 && memcmp(name + n - 4, ".pyc", 4) == 0;
 }
 
-/* Never staged: bytecode, and at the top the stager's own files (a
- * staged tree may itself be the source of another stage). */
+int stage_is_own(const struct stage_ctx *c, const char *name)
+{
+    return c->rel_len == 0 && (strcmp(name, STAGE_LOCK_NAME) == 0 || strcmp(name, STAGE_MANIFEST_NAME) == 0);
+}
+
+/* Never staged: bytecode, and the stager's own files (a staged tree may
+ * itself be the source of another stage). */
 static int excluded(const struct stage_ctx *c, const char *name)
 {
-    if (is_pyc(name) || stage_is_tmp_name(name))
-        return 1;
-    return c->rel_len == 0 && (strcmp(name, STAGE_LOCK_NAME) == 0 || strcmp(name, STAGE_MANIFEST_NAME) == 0);
+    return stage_is_pyc(name) || stage_is_tmp_name(name) || stage_is_own(c, name);
 }
 
 static int cmp_names(const void *a, const void *b)
@@ -67,7 +70,9 @@ int stage_list_dir(int fd, char ***out, size_t *n)
     for (;;) {
         ssize_t got = getdents64(fd, buf, sizeof buf);
         if (got < 0) {
+            int saved = errno;
             stage_free_names(v, *n);
+            errno = saved;
             return -1;
         }
         if (got == 0)
@@ -236,11 +241,12 @@ static int stage_entry(struct stage_ctx *c, int sfd, int dfd, const char *name, 
     char p[PATH_MAX];
     if (fstatat(sfd, name, &s, AT_SYMLINK_NOFOLLOW) < 0)
         return err_sys(c->e, EXIT_RUNTIME, "cannot stat %s", stage_src_path(c, name, p));
-    errno = ENOENT;
-    int have_t = !fresh && fstatat(dfd, name, &t, AT_SYMLINK_NOFOLLOW) == 0;
-    if (!have_t && errno != ENOENT)
+    /* In a directory just created there is nothing to look at. */
+    const struct stat *tp = NULL;
+    if (!fresh && fstatat(dfd, name, &t, AT_SYMLINK_NOFOLLOW) == 0)
+        tp = &t;
+    else if (!fresh && errno != ENOENT)
         return err_sys(c->e, EXIT_RUNTIME, "cannot stat %s", stage_dst_path(c, name, p));
-    const struct stat *tp = have_t ? &t : NULL;
     c->st->entries++;
     int rc = 0;
     switch (s.st_mode & S_IFMT) {

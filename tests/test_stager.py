@@ -180,6 +180,72 @@ def test_changed_file_is_delta_updated(tmp_path, tree):
     assert snapshot(s.target) == expected(tree)
 
 
+def test_quick_check_trusts_size_and_mtime(tmp_path, tree):
+    # Like rsync: equal size and mtime mean up to date, the file is not read.
+    s = Stager(tmp_path, tree, tmp_path / "target")
+    s.run()
+    staged = s.target / "pkg/__init__.py"
+    st = staged.stat()
+    staged.write_text("y = 2\n")
+    os.utime(staged, ns=(st.st_atime_ns, st.st_mtime_ns))
+    _, stats = s.run()
+    assert stats["up_to_date"] == stats["entries"]
+    assert staged.read_text() == "y = 2\n"
+
+
+def fake_venv(root, built_at):
+    """The files of a venv that name its place, built at BUILT_AT."""
+    (root / "bin").mkdir(parents=True)
+    (root / "bin/activate").write_text(f'deactivate () {{ unset VIRTUAL_ENV; }}\nVIRTUAL_ENV="{built_at}"\n'
+                                       'export VIRTUAL_ENV\nPATH="$VIRTUAL_ENV/bin:$PATH"\n')
+    (root / "bin/activate.csh").write_text(f'setenv VIRTUAL_ENV "{built_at}"\n')
+    (root / "bin/activate.fish").write_text(f'set -gx VIRTUAL_ENV "{built_at}"\n')
+    (root / "pyvenv.cfg").write_text(f"home = /usr/bin\ncommand = /usr/bin/python3 -m venv {built_at}\n")
+    (root / "bin/pip").write_text(f"#!{built_at}/bin/python3\nimport sys  # {built_at} stays\n")
+    (root / "bin/here").write_text(f"#!{root}/bin/python3\n")  # names the source's own place
+    (root / "bin/system").write_text("#!/usr/bin/python3\n")
+    (root / "bin/python3").write_bytes(b"\x7fELF" + f"{built_at}".encode() + b"\x00" * 100)
+    for f in (root / "bin").iterdir():
+        f.chmod(0o755)
+
+
+def test_fixups_and_their_manifest(tmp_path):
+    src = tmp_path / "venv"
+    fake_venv(src, "/built/here")
+    s = Stager(tmp_path, src, tmp_path / "target")
+    _, st = s.run()
+    t = str(s.target)
+    assert (s.target / "bin/activate").read_text().count(f'VIRTUAL_ENV="{t}"') == 1
+    assert (s.target / "bin/activate.csh").read_text() == f'setenv VIRTUAL_ENV "{t}"\n'
+    assert (s.target / "bin/activate.fish").read_text() == f'set -gx VIRTUAL_ENV "{t}"\n'
+    assert (s.target / "pyvenv.cfg").read_text() == f"home = /usr/bin\ncommand = /usr/bin/python3 -m venv {t}\n"
+    assert (s.target / "bin/pip").read_text() == f"#!{t}/bin/python3\nimport sys  # /built/here stays\n"
+    assert (s.target / "bin/here").read_text() == f"#!{t}/bin/python3\n"
+    for same in ("bin/system", "bin/python3"):
+        assert (s.target / same).read_bytes() == (src / same).read_bytes()
+    # Rewritten files keep the source's mode and mtime.
+    assert (s.target / "bin/pip").stat().st_mtime_ns == (src / "bin/pip").stat().st_mtime_ns
+    assert stat.S_IMODE((s.target / "bin/pip").stat().st_mode) == 0o755
+
+    _, st = s.run()
+    assert st["up_to_date"] == st["entries"] == 9 and st["copied"] == 0
+    # A staged file someone rewrote (new inode) is put right again...
+    (s.target / "bin/activate.csh").unlink()
+    (s.target / "bin/activate.csh").write_text("garbage\n")
+    # ...and a source that changed is staged and fixed up again.
+    (src / "bin/pip").write_text("#!/built/here/bin/python3\nprint('new pip')\n")
+    _, st = s.run()
+    assert st["copied"] == 2 and st["up_to_date"] == 7 and st["delta_updated"] == 0
+    assert (s.target / "bin/activate.csh").read_text() == f'setenv VIRTUAL_ENV "{t}"\n'
+    assert (s.target / "bin/pip").read_text() == f"#!{t}/bin/python3\nprint('new pip')\n"
+    # A manifest of another target counts for nothing: everything is checked.
+    manifest = s.target / STAGE_FILES[1]
+    manifest.write_text(manifest.read_text().replace(f"target {t}\n", "target /elsewhere\n"))
+    _, st = s.run()
+    assert st["up_to_date"] == 9
+    assert f"target {t}\n" in manifest.read_text()
+
+
 def test_target_symlinks_are_replaced_not_followed(tmp_path, tree):
     outside = tmp_path / "outside"
     outside.mkdir()
