@@ -10,6 +10,8 @@
 #include "result.h"
 
 void report_text(const struct run_result *r, FILE *out);
+/* The staging statistics (the "staging" JSON object) in a few lines. */
+void report_staging_text(json_object *staging, FILE *out);
 /* A new JSON object the caller puts (json_object_put). */
 json_object *report_json(const struct run_result *r);
 /* Writes OBJ to PATH ("-": stdout) through a temporary file and rename,

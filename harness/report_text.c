@@ -61,6 +61,24 @@ static void profile_lines(json_object *prof, FILE *out)
     }
 }
 
+static long long get_int(json_object *o, const char *key)
+{
+    json_object *v;
+    return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : 0;
+}
+
+void report_staging_text(json_object *staging, FILE *out)
+{
+    json_object *v;
+    double seconds = json_object_object_get_ex(staging, "seconds", &v) ? json_object_get_double(v) : 0;
+    int waited = json_object_object_get_ex(staging, "waited_for_lock", &v) && json_object_get_boolean(v);
+    fprintf(out, "  staging       %lld entries: %lld up to date, %lld copied, %lld delta-updated, %lld deleted\n",
+            get_int(staging, "entries"), get_int(staging, "up_to_date"), get_int(staging, "copied"),
+            get_int(staging, "delta_updated"), get_int(staging, "deleted"));
+    fprintf(out, "                %lld bytes literal, %lld matched, %.3f s%s\n", get_int(staging, "literal_bytes"),
+            get_int(staging, "matched_bytes"), seconds, waited ? ", after waiting for another stage's lock" : "");
+}
+
 void report_text(const struct run_result *r, FILE *out)
 {
     const struct setup_info *s = &r->setup;
@@ -68,6 +86,8 @@ void report_text(const struct run_result *r, FILE *out)
             r->filesystem, r->fs_kind, r->ranks, r->nodes, r->nodes == 1 ? "" : "s");
     fprintf(out, "  started       %s UTC%s%s\n", r->started_at, r->job_id[0] ? ", Slurm job " : "", r->job_id);
     fprintf(out, "  venv          %s\n", r->venv);
+    if (r->staging)
+        report_staging_text(r->staging, out);
     if (s->checked) {
         fprintf(out, "  python        %s %s, numpy %s\n", s->python, s->python_version,
                 s->numpy_version[0] ? s->numpy_version : "not imported");

@@ -119,14 +119,17 @@ def test_missing_config_file():
     assert "cannot read config /nonexistent/x.cfg: No such file or directory" in proc.stderr
 
 
-def test_staged_filesystem_without_venv(tmp_path):
+def test_staged_filesystem_with_its_source_venv_missing(tmp_path):
+    # A staged run stages first: without a source there is nothing to run.
     cfg = tmp_path / "staged.cfg"
-    cfg.write_text(f'machines = ({{ name = "local"; venv = "{VENV}"; filesystems = (\n'
-                   f'  {{ name = "scratch"; kind = "staged"; path = "{tmp_path}/nothing-here"; }}); }});\n')
+    cfg.write_text(f'machines = ({{ name = "local"; venv = "{tmp_path}/no-venv"; filesystems = (\n'
+                   f'  {{ name = "scratch"; kind = "staged"; path = "{tmp_path}/target"; }}); }});\n')
     proc = mpirun(2, "--config", cfg, "--machine", "local", "--filesystem", "scratch", timeout=60)
     sanitizer_clean(proc)
     assert proc.returncode == 3
-    assert f"no staged virtualenv at {tmp_path}/nothing-here" in proc.stderr
+    assert proc.stderr.count("harness: ") == 1
+    assert f"staging filesystem 'scratch': the source virtualenv {tmp_path}/no-venv does not exist" in proc.stderr
+    assert not (tmp_path / "target").exists()
 
 
 def test_module_resolving_outside_the_venv_fails_fast(tmp_path):

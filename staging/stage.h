@@ -1,0 +1,48 @@
+/* stage.h: the stager's interface: mirror a virtualenv into a target
+ * directory like `rsync -a --exclude '*.pyc'`, relocated, with statistics. */
+#ifndef STAGE_H
+#define STAGE_H
+
+#include <json-c/json.h>
+#include <stdio.h>
+
+#include "err.h"
+
+/* Files the stager keeps in the target's top directory: never staged from
+ * the source, never deleted by --delete. */
+#define STAGE_LOCK_NAME ".mpi4py-import-stage.lock"
+#define STAGE_MANIFEST_NAME ".mpi4py-import-stage.manifest"
+/* Temporary files start with this; a rerun after a crash removes them. */
+#define STAGE_TMP_PREFIX ".~stage-"
+
+struct stage_opts {
+    const char *source;      /* the virtualenv to copy */
+    const char *target;      /* where it goes; created with its parents */
+    int delete_extra;        /* remove what the source no longer has */
+    FILE *progress;          /* files and bytes done, on a terminal; NULL: none */
+    FILE *log;               /* one line when waiting for another stage; NULL: none */
+};
+
+/* Every entry below the source's top directory (not *.pyc) is counted
+ * once in ENTRIES and once in one of UP_TO_DATE (no data written; its
+ * mode or mtime may have been set), COPIED (created or rewritten whole),
+ * DELTA_UPDATED (rebuilt with librsync from the target's old copy) or
+ * SKIPPED (devices, fifos, sockets: not staged). */
+struct stage_stats {
+    long long entries, up_to_date, copied, delta_updated, skipped, deleted;
+    long long literal_bytes;  /* bytes taken from the source */
+    long long matched_bytes;  /* bytes reused from the target's old copies */
+    double seconds;           /* the whole stage, waiting for the lock included */
+    double lock_wait_seconds;
+    int waited_for_lock;
+};
+
+/* Stages OPTS->source into OPTS->target. On failure E names the path (the
+ * status is EXIT_SETUP for a missing or unusable source, EXIT_RUNTIME
+ * otherwise) and no temporary file is left behind. */
+int stage_tree(const struct stage_opts *opts, struct stage_stats *st, struct err *e);
+
+/* The statistics as the run's "staging" JSON object (a new reference). */
+json_object *stage_stats_json(const struct stage_stats *st);
+
+#endif

@@ -1,0 +1,167 @@
+/* stage_tree.c: one stage from start to end: the source and target tops,
+ * the lock, the manifest, the walk, the top's own attributes, the clock. */
+#include <errno.h>
+#include <fcntl.h>
+#include <librsync.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "stage_ctx.h"
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* librsync reports through errors it returns; its own log would print. */
+static void no_trace(rs_loglevel level, char const *msg)
+{
+    (void)level;
+    (void)msg;
+}
+
+static int open_source(const char *path, struct stat *s, struct err *e)
+{
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT)
+        return err_set(e, EXIT_SETUP, "the source virtualenv %s does not exist", path);
+    if (fd < 0)
+        return err_sys(e, EXIT_SETUP, "cannot open the source virtualenv %s", path);
+    if (fstat(fd, s) < 0) {
+        close(fd);
+        return err_sys(e, EXIT_SETUP, "cannot stat the source virtualenv %s", path);
+    }
+    return fd;
+}
+
+/* mkdir -p: parents as the umask says; the top itself owner-only until
+ * the walk's end gives it the source's mode. */
+static int open_target(const char *path, struct err *e)
+{
+    char *p = strdup(path);
+    for (char *slash = strchr(p + 1, '/');; slash = strchr(slash + 1, '/')) {
+        if (slash)
+            *slash = '\0';
+        if (p[0] && mkdir(p, slash ? 0777 : 0700) < 0 && errno != EEXIST) {
+            err_sys(e, EXIT_RUNTIME, "cannot create the target directory %s", p);
+            free(p);
+            return -1;
+        }
+        if (!slash)
+            break;
+        *slash = '/';
+    }
+    free(p);
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        err_sys(e, EXIT_RUNTIME, "cannot open the target directory %s", path);
+    return fd;
+}
+
+/* TARGET's real path though it may not exist yet: its deepest existing
+ * ancestor resolved, the rest as written. NULL if nothing resolves. */
+static char *real_target(const char *target)
+{
+    char *head = strdup(target), *out = NULL;
+    for (;;) {
+        char *real = realpath(head[0] ? head : "/", NULL);
+        if (real) {
+            size_t h = strlen(head);
+            out = malloc(strlen(real) + strlen(target + h) + 1);
+            strcpy(out, strcmp(real, "/") == 0 ? "" : real);
+            strcat(out, target + h);
+            free(real);
+            break;
+        }
+        char *slash = strrchr(head, '/');
+        if (!slash)
+            break;
+        *slash = '\0';
+    }
+    free(head);
+    return out;
+}
+
+static int below(const char *path, const char *dir)
+{
+    size_t n = strlen(dir);
+    return strncmp(path, dir, n) == 0 && path[n] == '/';
+}
+
+/* Before anything is created: a tree staged into itself would copy
+ * without end, and --delete would remove a source inside its target. */
+static int check_apart(const char *source, const char *target, struct err *e)
+{
+    char *rs = realpath(source, NULL), *rt = real_target(target);
+    int rc = 0;
+    if (rs && rt && strcmp(rs, rt) == 0)
+        rc = err_set(e, EXIT_USAGE, "the target %s is the source virtualenv %s itself", target, source);
+    else if (rs && rt && below(rt, rs))
+        rc = err_set(e, EXIT_USAGE, "the target %s is inside the source virtualenv %s", target, source);
+    else if (rs && rt && below(rs, rt))
+        rc = err_set(e, EXIT_USAGE, "the source virtualenv %s is inside the target %s", source, target);
+    free(rs);
+    free(rt);
+    return rc;
+}
+
+static int stage_root(struct stage_ctx *c, int sfd, int dfd, const struct stat *s)
+{
+    struct stat t;
+    char p[PATH_MAX];
+    /* The lock file goes in at once: the top must be writable first. */
+    if (fstat(dfd, &t) < 0 || ((t.st_mode & 0700) != 0700 && fchmod(dfd, (t.st_mode & 07777) | 0700) < 0))
+        return err_sys(c->e, EXIT_RUNTIME, "cannot make %s writable", stage_dst_path(c, "", p));
+    if (stage_lock(c, dfd) < 0)
+        return -1;
+    manifest_load(c, dfd);
+    if (stage_walk_dir(c, sfd, dfd, 0) < 0 || manifest_save(c, dfd) < 0)
+        return -1;
+    /* Last: the lock file and the manifest changed the top's mtime. */
+    return stage_dir_attrs(c, dfd, s);
+}
+
+static char *trimmed(const char *path)
+{
+    char *t = strdup(path);
+    for (size_t n = strlen(t); n > 1 && t[n - 1] == '/'; n--)
+        t[n - 1] = '\0';
+    return t;
+}
+
+int stage_tree(const struct stage_opts *opts, struct stage_stats *st, struct err *e)
+{
+    double t0 = now_s();
+    memset(st, 0, sizeof *st);
+    rs_trace_to(no_trace);
+    struct stage_ctx c = {.o = opts, .st = st, .e = e, .lock_fd = -1, .unlock_fd = -1, .pid = getpid()};
+    /* Read, and put back at once: the umask decides whether a new file
+     * needs a chmod after its open. */
+    c.umask = umask(0);
+    umask(c.umask);
+    struct stat s;
+    c.src_root = open_source(opts->source, &s, e);
+    if (c.src_root < 0)
+        return -1;
+    int dfd = check_apart(opts->source, opts->target, e) < 0 ? -1 : open_target(opts->target, e);
+    char *target = trimmed(opts->target);
+    c.target = target;
+    progress_start(&c.prog, opts->progress);
+    int rc = dfd < 0 ? -1 : 0;
+    if (rc == 0)
+        rc = stage_root(&c, c.src_root, dfd, &s);
+    progress_end(&c.prog);
+    stage_unlock(&c, rc == 0);
+    manifest_free(&c.man);
+    stage_fixup_free(&c);
+    free(target);
+    if (dfd >= 0)
+        close(dfd);
+    close(c.src_root);
+    st->seconds = now_s() - t0;
+    return rc;
+}
