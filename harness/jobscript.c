@@ -96,8 +96,9 @@ static const char body[] =
     "    if command -v module >/dev/null 2>&1; then module list; fi\n"
     "    set -x\n"
     "fi\n"
+    "# One process, without a launcher: --stage-only then needs no MPI.\n"
     "if [ \"$stage\" = 1 ]; then\n"
-    "    run_step stage \"${launch_one[@]}\" \"$harness\" --stage-only --config \"$config\" --machine \"$machine\" \\\n"
+    "    run_step stage \"$harness\" --stage-only --config \"$config\" --machine \"$machine\" \\\n"
     "        --filesystem \"$filesystem\"\n"
     "fi\n"
     "if [ \"$checks\" = 1 ]; then\n"
@@ -201,10 +202,7 @@ static void write_settings(FILE *f, const struct jobscript *js)
     assign(f, "log_max_age_minutes", num);
     fprintf(f, "debug=%d\nstage=%d\nchecks=%d\n", m->debug ? 1 : 0, js->fs->kind == FS_STAGED,
             js->fs->kind != FS_BCAST);
-    if (srun)
-        fputs("launch_all=(srun)\nlaunch_one=(srun --nodes=1 --ntasks=1)\n", f);
-    else
-        fputs("launch_all=(mpirun -n \"$ranks\")\nlaunch_one=(mpirun -n 1)\n", f);
+    fputs(srun ? "launch_all=(srun)\n" : "launch_all=(mpirun -n \"$ranks\")\n", f);
     write_setup_env(f, m);
     fputc('\n', f);
 }

@@ -125,9 +125,8 @@ def test_steps_in_the_seeds_order(tmp_path):
     assert env == {"PGHOST": "unset", "PYTHONPATH": "unset", "FROM_SETUP": "unset"}
     assert calls["reserve"][1]["PGHOST"] == "/pg-socket" and calls["flush-spool"][1]["PGHOST"] == "/pg-socket"
     assert calls["reserve"][0][calls["reserve"][0].index("--ranks") + 1] == "4"
-    # srun starts the stager on one task and the run on the whole allocation.
-    assert job.launches()[0].startswith("srun --nodes=1 --ntasks=1 ")
-    assert job.launches()[1].startswith(f"srun {job.script.parent.parent}/fake-harness --config")
+    # The stager runs as one process, srun only starts the run.
+    assert job.launches() == [f"srun {tmp_path}/fake-harness " + " ".join(calls["run"][0])]
     assert "job: done, result row 42" in proc.stdout
 
 

@@ -113,7 +113,7 @@ def test_job_whose_run_fails_on_one_rank_under_mpirun(tmp_path, slurm, pgdb):
     assert "job: step run failed (status 1)" in log
 
 
-def test_staged_filesystem_job_stages_with_srun(tmp_path, slurm, pgdb):
+def test_staged_filesystem_job_stages_then_runs(tmp_path, slurm, pgdb):
     # The scratch filesystem, staged into this test's directory.
     target = tmp_path / "scratch" / "staged-mpi4py-import"
     job_id, fields, log, row = run_job(
