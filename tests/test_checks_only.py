@@ -42,3 +42,12 @@ def test_missing_venv_and_bad_targets(tmp_path):
     assert proc.returncode == 2 and "has no filesystem 'nope'" in proc.stderr
     proc = checks()
     assert proc.returncode == 2 and "--filesystem NAME is required" in proc.stderr
+
+
+@pytest.mark.parametrize("stmt,status", [("import sys; sys.exit(0)", 0), ("import sys; sys.exit()", 0),
+                                          ("import sys; sys.exit(4)", 3)])
+def test_a_statement_that_exits_is_judged_by_its_code(stmt, status):
+    proc = checks("--filesystem", "common", "--import", stmt)
+    assert proc.returncode == status, proc.stderr
+    if status:
+        assert "SystemExit: 4" in proc.stderr
