@@ -2,11 +2,15 @@
  * in one process before the scale run, without MPI, and fails loudly. */
 #include "checks.h"
 #include "modes.h"
+#include "suite.h"
 
 static int check_target(const struct options *o, const struct config *conf, const struct machine_conf *m,
                         const struct fs_conf *fs, struct err *e)
 {
-    const char *stmt = o->import_stmt ? o->import_stmt : m->import_stmt;
+    struct suite_choice suite;
+    if (suite_choose(conf, m, o, &suite, e) < 0)
+        return -1;
+    const char *stmt = suite.stmt;
     double timeout = o->timeout > 0 ? o->timeout : m->timeout;
     struct child_cmd cmd;
     struct setup_info s;

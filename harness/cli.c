@@ -44,8 +44,10 @@ void cli_usage(FILE *out)
         "        --sweep            mark reserved rows older than the config's\n"
         "                           lost_after_hours as lost\n"
         "        --report           summary tables and plots of the results\n"
-        "        --gen-jobs         write one sbatch script per machine, filesystem\n"
-        "                           and size into --out DIR\n"
+        "        --gen-jobs         write one sbatch script per machine, filesystem,\n"
+        "                           size (and suite, where a machine has several)\n"
+        "                           into --out DIR\n"
+        "        --suite-packages   print the pip packages the machine's suites need\n"
         "\n"
         "OPTIONS\n"
         "    -c, --config FILE      libconfig file describing machines and filesystems\n"
@@ -53,8 +55,10 @@ void cli_usage(FILE *out)
         "    -f, --filesystem NAME  filesystem of that machine to measure\n"
         "    -j, --json PATH        also write the result as one JSON object to PATH;\n"
         "                           `-` writes it to stdout and the table to stderr\n"
-        "    -i, --import STMT      python statement to time (default: the config's,\n"
-        "                           else \"import numpy\")\n"
+        "    -s, --suite NAME       import suite of the config to time (default: the\n"
+        "                           machine's first; suites name a statement)\n"
+        "    -i, --import STMT      python statement to time instead of a suite\n"
+        "                           (recorded as suite \"custom\")\n"
         "    -t, --timeout SECONDS  kill a child still running after this long and\n"
         "                           count it as timed out (default: the config's)\n"
         "        --repeat N         run the timed phases N times (default 1): per-rank\n"
@@ -137,6 +141,10 @@ static int check_required(const struct options *o, struct err *e)
         return err_set(e, EXIT_USAGE, "--filesystem NAME is required (see --help)");
     if (o->mode == MODE_MARK_FAILED && (!o->result_id || !o->step))
         return err_set(e, EXIT_USAGE, "--mark-failed needs --result-id ID and --step NAME");
+    if (o->mode == MODE_SUITE_PACKAGES && !o->machine)
+        return err_set(e, EXIT_USAGE, "--suite-packages needs --machine NAME");
+    if (o->import_stmt && o->suite)
+        return err_set(e, EXIT_USAGE, "--import and --suite exclude each other: a statement or a suite");
     if (o->mode == MODE_GEN_JOBS && !o->out)
         return err_set(e, EXIT_USAGE, "--gen-jobs needs --out DIR");
     return 0;
@@ -159,7 +167,7 @@ int cli_parse(int argc, char **argv, struct options *o, struct err *e)
         OPT_CHILD = 256, OPT_SKIP_CHECKS, OPT_STAGE_ONLY, OPT_DB_INIT, OPT_RESERVE, OPT_MARK_FAILED,
         OPT_FLUSH_SPOOL, OPT_SWEEP, OPT_REPORT, OPT_GEN_JOBS, OPT_DELETE, OPT_RESULT_ID, OPT_RANKS,
         OPT_DAYS, OPT_OUT, OPT_STEP, OPT_MESSAGE, OPT_SIZE, OPT_REPEAT, OPT_NO_STARTUP, OPT_PROFILE,
-        OPT_CHECKS_ONLY,
+        OPT_CHECKS_ONLY, OPT_SUITE_PACKAGES,
     };
     static const struct {
         int opt;
@@ -171,6 +179,7 @@ int cli_parse(int argc, char **argv, struct options *o, struct err *e)
         {OPT_FLUSH_SPOOL, MODE_FLUSH_SPOOL, "--flush-spool"}, {OPT_SWEEP, MODE_SWEEP, "--sweep"},
         {OPT_REPORT, MODE_REPORT, "--report"},             {OPT_GEN_JOBS, MODE_GEN_JOBS, "--gen-jobs"},
         {OPT_CHECKS_ONLY, MODE_CHECKS_ONLY, "--checks-only"},
+        {OPT_SUITE_PACKAGES, MODE_SUITE_PACKAGES, "--suite-packages"},
     };
     static const struct option longs[] = {
         {"config", required_argument, 0, 'c'},   {"machine", required_argument, 0, 'm'},
@@ -188,7 +197,8 @@ int cli_parse(int argc, char **argv, struct options *o, struct err *e)
         {"step", required_argument, 0, OPT_STEP}, {"message", required_argument, 0, OPT_MESSAGE},
         {"size", required_argument, 0, OPT_SIZE}, {"repeat", required_argument, 0, OPT_REPEAT},
         {"no-startup", no_argument, 0, OPT_NO_STARTUP}, {"profile-imports", no_argument, 0, OPT_PROFILE},
-        {"checks-only", no_argument, 0, OPT_CHECKS_ONLY},
+        {"checks-only", no_argument, 0, OPT_CHECKS_ONLY}, {"suite", required_argument, 0, 's'},
+        {"suite-packages", no_argument, 0, OPT_SUITE_PACKAGES},
         {0, 0, 0, 0},
     };
     long long n;
@@ -198,13 +208,14 @@ int cli_parse(int argc, char **argv, struct options *o, struct err *e)
     opterr = 0;
     optind = 1;
     int c;
-    while ((c = getopt_long(argc, argv, ":c:m:f:j:i:t:qhV", longs, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":c:m:f:j:i:s:t:qhV", longs, NULL)) != -1) {
         switch (c) {
         case 'c': o->config = optarg; break;
         case 'm': o->machine = optarg; break;
         case 'f': o->filesystem = optarg; break;
         case 'j': o->json = optarg; break;
         case 'i': o->import_stmt = optarg; break;
+        case 's': o->suite = optarg; break;
         case 't':
             if (parse_seconds(optarg, &o->timeout, e) < 0)
                 return -1;

@@ -18,6 +18,7 @@ enum mode {
     MODE_SWEEP,          /* mark old reserved rows 'lost' */
     MODE_REPORT,         /* summary tables and plots from the database */
     MODE_GEN_JOBS,       /* write the sbatch scripts */
+    MODE_SUITE_PACKAGES, /* print the pip packages of a machine's suites */
     MODE_HELP,
     MODE_VERSION,
 };
@@ -29,6 +30,7 @@ struct options {
     const char *filesystem;
     const char *json;        /* path, or "-" for stdout */
     const char *import_stmt; /* overrides the config's */
+    const char *suite;       /* --suite: one of the machine's import suites */
     double timeout;          /* overrides the config's when > 0 */
     const char *child;       /* replaces the python child (make bench) */
     int skip_checks;         /* no setup checks (make bench) */

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Without a `suites` list, the benchmark's own: numpy, as in the seed. */
+#define DEFAULT_SUITE "numpy"
 #define DEFAULT_IMPORT "import numpy"
 #define DEFAULT_TIMEOUT 600.0
 
@@ -304,6 +306,71 @@ static int unique_names(const struct config *conf, const config_setting_t *list,
     return 0;
 }
 
+const struct suite_conf *config_suite(const struct config *conf, const char *name)
+{
+    for (int i = 0; i < conf->nsuites; i++)
+        if (strcmp(conf->suites[i].name, name) == 0)
+            return &conf->suites[i];
+    return NULL;
+}
+
+/* The machine's `suites`: names of the file's suites; default the first. */
+static int parse_machine_suites(const struct config *conf, const config_setting_t *g, struct machine_conf *m,
+                                struct err *e)
+{
+    if (get_strings(conf, g, "suites", &m->suites, &m->nsuites, e) < 0)
+        return -1;
+    const config_setting_t *s = config_setting_get_member(g, "suites");
+    for (int i = 0; i < m->nsuites; i++)
+        if (!config_suite(conf, m->suites[i]))
+            return bad(e, conf->path, s, "suite '%s' is not defined in 'suites'%s", m->suites[i], "");
+    if (s && m->nsuites == 0)
+        return bad(e, conf->path, s, "'suites' is empty%s%s", "", "");
+    if (m->nsuites == 0) {
+        m->suites = calloc(2, sizeof *m->suites);
+        m->suites[0] = strdup(conf->suites[0].name);
+        m->nsuites = 1;
+    }
+    return 0;
+}
+
+static int parse_suite(const struct config *conf, const config_setting_t *g, struct suite_conf *su, struct err *e)
+{
+    su->line = (int)config_setting_source_line(g);
+    if (get_string(conf, g, "name", 1, &su->name, e) < 0 || get_string(conf, g, "import", 1, &su->import_stmt, e) < 0 ||
+        get_strings(conf, g, "packages", &su->packages, &su->npackages, e) < 0)
+        return -1;
+    if (!su->import_stmt[0])
+        return bad(e, conf->path, config_setting_get_member(g, "import"), "suite '%s': 'import' is empty%s",
+                   su->name, "");
+    return 0;
+}
+
+static int parse_suites(struct config *conf, const config_setting_t *root, struct err *e)
+{
+    const config_setting_t *sl = get_list(conf, root, "suites", 0, e);
+    if (e->status || (sl && unique_names(conf, sl, "suite", e) < 0))
+        return -1;
+    int n = sl ? config_setting_length(sl) : 0;
+    conf->suites = calloc((size_t)(n ? n : 1), sizeof *conf->suites);
+    for (int i = 0; i < n; i++, conf->nsuites++)
+        if (parse_suite(conf, config_setting_get_elem(sl, (unsigned)i), &conf->suites[i], e) < 0) {
+            conf->nsuites++;
+            return -1;
+        }
+    if (sl && n == 0)
+        return bad(e, conf->path, sl, "'suites' is empty%s%s", "", "");
+    if (n == 0) {
+        struct suite_conf *su = &conf->suites[conf->nsuites++];
+        su->name = strdup(DEFAULT_SUITE);
+        su->import_stmt = strdup(DEFAULT_IMPORT);
+        su->packages = calloc(2, sizeof *su->packages);
+        su->packages[0] = strdup("numpy");
+        su->npackages = 1;
+    }
+    return 0;
+}
+
 static int parse_machine(const struct config *conf, const config_setting_t *g, struct machine_conf *m,
                          struct err *e)
 {
@@ -316,8 +383,8 @@ static int parse_machine(const struct config *conf, const config_setting_t *g, s
         get_strings(conf, g, "env_setup", &m->env_setup, &m->nenv_setup, e) < 0 ||
         get_int(conf, g, "debug", 0, 0, &m->debug, e) < 0 || parse_slurm(conf, g, &m->slurm, e) < 0)
         return -1;
-    if (!m->import_stmt)
-        m->import_stmt = strdup(DEFAULT_IMPORT);
+    if (parse_machine_suites(conf, g, m, e) < 0)
+        return -1;
     if (!m->launcher)
         m->launcher = strdup("srun");
     if (strcmp(m->launcher, "srun") != 0 && strcmp(m->launcher, "mpirun") != 0)
@@ -395,7 +462,7 @@ static int parse_db(struct config *conf, const config_setting_t *root, struct er
 
 static int parse_root(struct config *conf, const config_setting_t *root, struct err *e)
 {
-    if (parse_db(conf, root, e) < 0)
+    if (parse_db(conf, root, e) < 0 || parse_suites(conf, root, e) < 0)
         return -1;
     const config_setting_t *ml = get_list(conf, root, "machines", 1, e);
     if (!ml || unique_names(conf, ml, "machine", e) < 0)
@@ -541,6 +608,7 @@ static void free_machine(struct machine_conf *m)
     free(m->name);
     free(m->venv);
     free(m->import_stmt);
+    free_strings(m->suites, m->nsuites);
     free(m->launcher);
     free(m->harness);
 }
@@ -550,6 +618,12 @@ void config_free(struct config *conf)
     for (int i = 0; i < conf->nmachines; i++)
         free_machine(&conf->machines[i]);
     free(conf->machines);
+    for (int i = 0; i < conf->nsuites; i++) {
+        free(conf->suites[i].name);
+        free(conf->suites[i].import_stmt);
+        free_strings(conf->suites[i].packages, conf->suites[i].npackages);
+    }
+    free(conf->suites);
     free(conf->db.conninfo);
     free(conf->db.spool_dir);
     free(conf->path);

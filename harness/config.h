@@ -38,10 +38,21 @@ struct slurm_conf {
     int line;            /* of the slurm block, else of the machine */
 };
 
+/* An import suite: a named statement and the pip packages it needs. */
+struct suite_conf {
+    char *name;
+    char *import_stmt;
+    char **packages;
+    int npackages;
+    int line;
+};
+
 struct machine_conf {
     char *name;
     char *venv;          /* the source virtualenv, absolute */
-    char *import_stmt;   /* default "import numpy" */
+    char *import_stmt;   /* a statement of its own instead of a suite; NULL: none */
+    char **suites;       /* the suites its venv carries; the first is the default */
+    int nsuites;
     double timeout;      /* seconds a child may take before it is killed */
     int cores_per_node;
     char *launcher;      /* "srun" or "mpirun" */
@@ -76,6 +87,8 @@ struct config {
     char *dir;           /* its directory: relative paths start here */
     struct machine_conf *machines;
     int nmachines;
+    struct suite_conf *suites;   /* never empty: the built-in "numpy" when the file has none */
+    int nsuites;
     struct db_conf db;
 };
 
@@ -93,5 +106,6 @@ const struct machine_conf *config_machine(const struct config *conf, const char 
 const struct fs_conf *config_fs(const struct config *conf, const struct machine_conf *m,
                                 const char *name, struct err *e);
 const char *fs_kind_name(enum fs_kind kind);
+const struct suite_conf *config_suite(const struct config *conf, const char *name);
 
 #endif

@@ -68,14 +68,14 @@ static int check_sizes_distinct(const struct config *conf, const struct machine_
 }
 
 static int add_job(struct gen *g, const struct machine_conf *m, const struct fs_conf *fs,
-                   const struct size_conf *size, struct err *e)
+                   const struct size_conf *size, const char *suite, int suffixed, struct err *e)
 {
     struct jobscript *grown = realloc(g->jobs, ((size_t)g->njobs + 1) * sizeof *g->jobs);
     if (!grown)
         return err_sys(e, EXIT_RUNTIME, "out of memory");
     g->jobs = grown;
     const char *harness = m->harness ? m->harness : g->self;
-    if (jobscript_init(&g->jobs[g->njobs], g->conf, g->config_path, harness, m, fs, size, e) < 0)
+    if (jobscript_init(&g->jobs[g->njobs], g->conf, g->config_path, harness, m, fs, size, suite, suffixed, e) < 0)
         return -1;
     g->njobs++;
     return 0;
@@ -100,9 +100,15 @@ static int plan_machine(struct gen *g, const struct machine_conf *m, struct err 
     for (int s = 0; s < m->nsizes; s++) {
         if (want && strcmp(m->sizes[s].name, want) != 0)
             continue;
-        for (int f = 0; f < m->nfs; f++)
-            if (add_job(g, m, &m->fs[f], &m->sizes[s], e) < 0)
+        for (int f = 0; f < m->nfs; f++) {
+            /* A machine's own statement is one job; else one per suite, the
+             * first keeping the seed's name so that history continues. */
+            if (m->import_stmt && add_job(g, m, &m->fs[f], &m->sizes[s], NULL, 0, e) < 0)
                 return -1;
+            for (int k = 0; !m->import_stmt && k < m->nsuites; k++)
+                if (add_job(g, m, &m->fs[f], &m->sizes[s], m->suites[k], k > 0, e) < 0)
+                    return -1;
+        }
     }
     return 0;
 }

@@ -23,7 +23,7 @@ static const char body[] =
     "reserve_row() {\n"
     "    local id status\n"
     "    id=$(\"$harness\" --reserve --config \"$config\" --machine \"$machine\" --filesystem \"$filesystem\" \\\n"
-    "        --ranks \"$ranks\" 2>>\"$step_err\")\n"
+    "        \"${suite_args[@]}\" --ranks \"$ranks\" 2>>\"$step_err\")\n"
     "    status=$?\n"
     "    [ \"$status\" -eq 0 ] || return \"$status\"\n"
     "    id=$(printf '%s\\n' \"$id\" | tail -n 1 | tr -d '[:space:]')\n"
@@ -77,7 +77,7 @@ static const char body[] =
     "        case $var in PG*|PYTHONPATH) unset \"$var\" ;; esac\n"
     "    done\n"
     "    exec \"${launch_all[@]}\" \"$harness\" --config \"$config\" --machine \"$machine\" \\\n"
-    "        --filesystem \"$filesystem\" --result-id \"$result_id\" --json \"$log_dir/$job_name-$job_id.json\"\n"
+    "        --filesystem \"$filesystem\" \"${suite_args[@]}\" --result-id \"$result_id\" --json \"$log_dir/$job_name-$job_id.json\"\n"
     ")\n"
     "\n"
     "# Old job logs go; a failure to prune them is reported, never fatal.\n"
@@ -103,7 +103,7 @@ static const char body[] =
     "fi\n"
     "if [ \"$checks\" = 1 ]; then\n"
     "    run_step checks \"$harness\" --checks-only --config \"$config\" --machine \"$machine\" \\\n"
-    "        --filesystem \"$filesystem\"\n"
+    "        --filesystem \"$filesystem\" \"${suite_args[@]}\"\n"
     "fi\n"
     "step=reserve\n"
     ": >\"$step_err\"\n"
@@ -195,6 +195,12 @@ static void write_settings(FILE *f, const struct jobscript *js)
     assign(f, "machine", m->name);
     assign(f, "filesystem", js->fs->name);
     assign(f, "job_name", js->name);
+    if (js->suite) {
+        assign(f, "suite", js->suite);
+        fputs("suite_args=(--suite \"$suite\")\n", f);
+    } else {
+        fputs("suite_args=()\n", f);
+    }
     snprintf(num, sizeof num, "%d", js->size->nodes * js->tasks_per_node);
     assign(f, "ranks", num);
     assign(f, "log_dir", js->log_dir);

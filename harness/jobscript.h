@@ -19,17 +19,19 @@ struct jobscript {
     const struct machine_conf *m;
     const struct fs_conf *fs;
     const struct size_conf *size;
+    const char *suite;           /* --suite for the job's steps; NULL: the machine's own import */
     const char *log_dir;         /* the machine's, or its canonical form */
     int tasks_per_node;          /* the size's, else the machine's cores */
-    char name[512];              /* <machine>-mpi4py-import-<nodes>-<fs> */
+    char name[512];              /* <machine>-mpi4py-import-<nodes>-<fs>[-<suite>] */
 };
 
-/* Fills JS for one combination; checks the names and every config value
+/* Fills JS for one combination (SUITE: NULL, or a suite; SUFFIXED: its
+ * name ends the job's, as for all but a machine's first suite); checks the names and every config value
  * that goes into the script, so a bad one is reported by file and line
  * rather than breaking the job. */
 int jobscript_init(struct jobscript *js, const struct config *conf, const char *config_path, const char *harness,
                    const struct machine_conf *m, const struct fs_conf *fs, const struct size_conf *size,
-                   struct err *e);
+                   const char *suite, int suffixed, struct err *e);
 /* Writes the script. Returns -1 with E set when F reports a write error. */
 int jobscript_write(FILE *f, const struct jobscript *js, struct err *e);
 

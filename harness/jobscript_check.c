@@ -137,12 +137,16 @@ static int check_harness(const struct jobscript *js, struct err *e)
 
 int jobscript_init(struct jobscript *js, const struct config *conf, const char *config_path, const char *harness,
                    const struct machine_conf *m, const struct fs_conf *fs, const struct size_conf *size,
-                   struct err *e)
+                   const char *suite, int suffixed, struct err *e)
 {
     *js = (struct jobscript){.conf = conf, .config_path = config_path, .harness = harness, .m = m, .fs = fs,
-                             .size = size, .log_dir = m->slurm.log_dir};
+                             .size = size, .suite = suite, .log_dir = m->slurm.log_dir};
     js->tasks_per_node = size->tasks_per_node > 0 ? size->tasks_per_node : m->cores_per_node;
-    snprintf(js->name, sizeof js->name, "%s-mpi4py-import-%d-%s", m->name, size->nodes, fs->name);
+    snprintf(js->name, sizeof js->name, "%s-mpi4py-import-%d-%s%s%s", m->name, size->nodes, fs->name,
+             suffixed ? "-" : "", suffixed ? suite : "");
+    if (suite && !plain_name(suite))
+        return err_set(e, EXIT_USAGE, "%s:%d: suite name '%s' cannot name a job: use letters, digits, . _ -",
+                       conf->path, config_suite(conf, suite)->line, suite);
     if (!m->slurm.log_dir)
         return err_set(e, EXIT_USAGE, "%s:%d: machine '%s': --gen-jobs needs slurm { log_dir = \"...\"; }",
                        conf->path, m->slurm.line, m->name);

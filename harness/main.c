@@ -8,6 +8,7 @@
 #include "err.h"
 #include "modes.h"
 #include "run.h"
+#include "suite.h"
 
 /* Before MPI_Init the rank is only known from the launcher's environment;
  * used so that a bad command line is reported once, not once per rank. */
@@ -54,10 +55,11 @@ int main(int argc, char **argv)
      * any MPI launch: they do not start MPI at all. */
     if (o.mode == MODE_GEN_JOBS || o.mode == MODE_DB_INIT || o.mode == MODE_RESERVE ||
         o.mode == MODE_MARK_FAILED || o.mode == MODE_FLUSH_SPOOL || o.mode == MODE_SWEEP ||
-        o.mode == MODE_REPORT || o.mode == MODE_CHECKS_ONLY) {
-        int status = o.mode == MODE_GEN_JOBS      ? gen_jobs_main(&o, &e)
-                     : o.mode == MODE_CHECKS_ONLY ? checks_only_main(&o, &e)
-                                                  : results_main(&o, &e);
+        o.mode == MODE_REPORT || o.mode == MODE_CHECKS_ONLY || o.mode == MODE_SUITE_PACKAGES) {
+        int status = o.mode == MODE_GEN_JOBS         ? gen_jobs_main(&o, &e)
+                     : o.mode == MODE_CHECKS_ONLY    ? checks_only_main(&o, &e)
+                     : o.mode == MODE_SUITE_PACKAGES ? suite_packages_main(&o, &e)
+                                                     : results_main(&o, &e);
         return e.status ? fail(0, &e) : status;
     }
 

@@ -87,6 +87,7 @@ json_object *report_json(const struct run_result *r)
     json_object_object_add(o, "ranks", json_object_new_int(r->ranks));
     json_object_object_add(o, "nodes", json_object_new_int(r->nodes));
     json_object_object_add(o, "repeats", json_object_new_int(r->repeats));
+    json_object_object_add(o, "suite", str_or_null(r->suite));
     json_object_object_add(o, "import_statement", json_object_new_string(r->import_stmt));
     json_object_object_add(o, "elapsed_s", json_object_new_double(imp->elapsed_s));
     json_object_object_add(o, "per_rank", stats_json(&imp->per_rank));

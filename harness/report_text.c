@@ -84,6 +84,8 @@ void report_text(const struct run_result *r, FILE *out)
     const struct setup_info *s = &r->setup;
     fprintf(out, "\nmpi4py-import: %s on %s/%s (%s), %d ranks on %d node%s\n", r->import_stmt, r->machine,
             r->filesystem, r->fs_kind, r->ranks, r->nodes, r->nodes == 1 ? "" : "s");
+    if (r->suite)
+        fprintf(out, "  suite         %s\n", r->suite);
     fprintf(out, "  started       %s UTC%s%s\n", r->started_at, r->job_id[0] ? ", Slurm job " : "", r->job_id);
     fprintf(out, "  venv          %s\n", r->venv);
     if (r->staging)

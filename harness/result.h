@@ -48,6 +48,7 @@ struct setup_info {
 
 struct run_result {
     const char *machine, *filesystem, *fs_kind, *import_stmt, *venv;
+    const char *suite;       /* the import suite, or "custom" */
     int ranks, nodes;
     int repeats;             /* timed phases run this many times */
     char started_at[32];     /* UTC, ISO 8601 */

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "modes.h"
+#include "suite.h"
 #include "results_deliver.h"
 #include "results_pg.h"
 #include "results_report.h"
@@ -29,10 +30,14 @@ static int db_init(PGconn *c, struct err *e)
 static int reserve(PGconn *c, const struct config *conf, const struct options *o, struct err *e)
 {
     const struct machine_conf *m = config_machine(conf, o->machine, e);
+    struct suite_choice suite;
+    if (!m || !config_fs(conf, m, o->filesystem, e) || suite_choose(conf, m, o, &suite, e) < 0)
+        return -1;
     struct reservation r = {
         .machine = o->machine,
         .filesystem = o->filesystem,
-        .import_stmt = o->import_stmt ? o->import_stmt : m->import_stmt,
+        .import_stmt = suite.stmt,
+        .suite = suite.name,
         .ranks = o->ranks,
         .job_id = getenv("SLURM_JOB_ID"),
     };

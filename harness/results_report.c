@@ -10,7 +10,9 @@
 #include "results_pg.h"
 #include "results_plot.h"
 
-#define SETUP "machine, filesystem, ranks, coalesce(import_statement, '') AS import"
+/* A named suite by its name; a statement of its own ("custom") by itself. */
+#define SUITE "CASE WHEN suite IS NULL OR suite = 'custom' THEN coalesce(import_statement, '') ELSE suite END"
+#define SETUP "machine, filesystem, ranks, " SUITE " AS suite"
 #define OK_ONLY "FILTER (WHERE status = 'ok')"
 #define COUNTS                                                                                      \
     "count(*) AS runs, count(*) " OK_ONLY " AS ok, count(*) FILTER (WHERE status = 'failed') AS failed, " \
@@ -27,6 +29,21 @@ static const char by_hour_sql[] = "SELECT " SETUP ", extract(hour FROM run_at AT
     WINDOW "GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5";
 static const char series_sql[] = "SELECT " SETUP ", extract(epoch FROM run_at), elapsed_s" WINDOW
                                  "AND status = 'ok' AND elapsed_s IS NOT NULL ORDER BY 1, 2, 3, 4, run_at";
+
+/* --profile-imports runs: per setup, the ten modules with the largest
+ * median (over runs) of their per-run median self time. */
+static const char profile_sql[] =
+    "SELECT machine, filesystem, suite, module, runs, self_us, cumulative_us FROM ("
+    " SELECT machine, filesystem, " SUITE " AS suite, m ->> 'module' AS module, count(*) AS runs,"
+    "  round(percentile_cont(0.5) WITHIN GROUP (ORDER BY (m -> 'self_us' ->> 'median')::float8)) AS self_us,"
+    "  round(percentile_cont(0.5) WITHIN GROUP (ORDER BY (m -> 'cumulative_us' ->> 'median')::float8))"
+    "   AS cumulative_us,"
+    "  row_number() OVER (PARTITION BY machine, filesystem, " SUITE
+    "   ORDER BY percentile_cont(0.5) WITHIN GROUP (ORDER BY (m -> 'self_us' ->> 'median')::float8) DESC) AS n"
+    " FROM results, jsonb_array_elements(import_profile -> 'modules') AS m"
+    " WHERE run_at >= now() - make_interval(days => $1::integer) AND status = 'ok'"
+    "  AND jsonb_typeof(import_profile -> 'modules') = 'array'"
+    " GROUP BY 1, 2, 3, 4) AS ranked WHERE n <= 10 ORDER BY 1, 2, 3, self_us DESC";
 
 /* Text columns to the left, numbers to the right, "-" for NULL. */
 static void print_table(FILE *out, const PGresult *r, const char *title)
@@ -77,16 +94,21 @@ int report_run(PGconn *c, int days, const char *dir, FILE *out, struct err *e)
     snprintf(window, sizeof window, "last %d days", days);
     const char *p[] = {d};
     struct series_set over_time = {0}, hours = {0};
-    PGresult *sum = NULL, *hour = NULL, *series = NULL;
+    PGresult *sum = NULL, *hour = NULL, *series = NULL, *prof = NULL;
     int rc = -1;
     if (make_dirs(dir, e) < 0 || !(sum = pg_exec(c, "report summary", summary_sql, 1, p, e)) ||
         !(hour = pg_exec(c, "report by hour", by_hour_sql, 1, p, e)) ||
-        !(series = pg_exec(c, "report series", series_sql, 1, p, e)))
+        !(series = pg_exec(c, "report series", series_sql, 1, p, e)) ||
+        !(prof = pg_exec(c, "report import profiles", profile_sql, 1, p, e)))
         goto out;
     snprintf(title, sizeof title, "Runs per setup, %s (elapsed_s statistics over ok runs, seconds)", window);
     print_table(out, sum, title);
     snprintf(title, sizeof title, "The same by hour of day (UTC), %s", window);
     print_table(out, hour, title);
+    if (PQntuples(prof) > 0) {
+        snprintf(title, sizeof title, "Costliest modules of profiled runs (-X importtime, microseconds), %s", window);
+        print_table(out, prof, title);
+    }
     collect(series, 4, 5, &over_time);
     collect(hour, 4, 10, &hours);
     rc = plot_all(dir, &over_time, &hours, window, e);
@@ -98,6 +120,7 @@ out:
     PQclear(sum);
     PQclear(hour);
     PQclear(series);
+    PQclear(prof);
     series_free(&over_time);
     series_free(&hours);
     return rc;

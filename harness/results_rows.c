@@ -59,11 +59,11 @@ int rows_reserve(PGconn *c, const struct reservation *r, long long *id, struct e
 {
     char ranks[16];
     snprintf(ranks, sizeof ranks, "%d", r->ranks);
-    const char *p[] = {r->machine, r->filesystem, r->import_stmt, r->ranks > 0 ? ranks : NULL, r->job_id};
+    const char *p[] = {r->machine, r->filesystem, r->import_stmt, r->ranks > 0 ? ranks : NULL, r->job_id, r->suite};
     PGresult *res = pg_exec(c, "reserving a result row",
-                            "INSERT INTO results (machine, filesystem, import_statement, ranks, job_id) "
-                            "VALUES ($1, $2, $3, $4::integer, $5) RETURNING id",
-                            5, p, e);
+                            "INSERT INTO results (machine, filesystem, import_statement, ranks, job_id, suite) "
+                            "VALUES ($1, $2, $3, $4::integer, $5, $6) RETURNING id",
+                            6, p, e);
     if (!res)
         return -1;
     *id = atoll(PQgetvalue(res, 0, 0));
@@ -105,7 +105,11 @@ static const char record_sql[] =
     "  staging_deleted = json_integer(j -> 'staging', 'deleted'), "
     "  staging_literal_bytes = json_integer(j -> 'staging', 'literal_bytes'), "
     "  staging_matched_bytes = json_integer(j -> 'staging', 'matched_bytes'), "
-    "  python_version = json_string(j, 'python_version'), numpy_version = json_string(j, 'numpy_version') "
+    "  python_version = json_string(j, 'python_version'), numpy_version = json_string(j, 'numpy_version'), "
+    "  suite = coalesce(json_string(j, 'suite'), r.suite), import_profile = nullif(j -> 'import_profile', 'null'::jsonb), "
+    "  staging_kind = json_string(j -> 'staging', 'kind'), "
+    "  staging_bytes_sent = json_integer(j -> 'staging', 'bytes_sent'), "
+    "  time_to_first_import_s = json_number(j, 'time_to_first_import_s') "
     "FROM (SELECT $6::jsonb AS j) AS s "
     "WHERE r.id = $1 AND r.result_key IS NULL "
     "  AND r.machine = json_string(j, 'machine') AND r.filesystem = json_string(j, 'filesystem') "

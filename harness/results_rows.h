@@ -26,7 +26,7 @@ void pending_free(struct pending_result *p);
 const char *result_status(json_object *result);
 
 struct reservation {
-    const char *machine, *filesystem, *import_stmt;
+    const char *machine, *filesystem, *import_stmt, *suite;
     int ranks;               /* 0: not known yet */
     const char *job_id;      /* NULL outside Slurm */
 };

@@ -14,6 +14,7 @@
 #include "modes.h"
 #include "phase.h"
 #include "report.h"
+#include "suite.h"
 
 int run_agree(MPI_Comm comm, struct err *e)
 {
@@ -239,7 +240,11 @@ int run_benchmark(MPI_Comm comm, const struct options *o, struct err *e)
                 c.fs->line, c.fs->name);
     if (e->status)
         goto out;
-    c.stmt = o->import_stmt ? o->import_stmt : c.m->import_stmt;
+    struct suite_choice suite;
+    if (suite_choose(&conf, c.m, o, &suite, e) < 0)
+        goto out;
+    c.stmt = suite.stmt;
+    r->suite = suite.name;
     c.timeout = o->timeout > 0 ? o->timeout : c.m->timeout;
     describe(&c, r);
     r->nodes = count_nodes(comm);

@@ -5,7 +5,8 @@ set -euo pipefail
 
 usage() {
     cat <<'USAGE'
-Usage: jobs/build-virtualenv.sh [--wheelhouse DIR] [--python PYTHON] [--packages "P ..."] DEST
+Usage: jobs/build-virtualenv.sh [--wheelhouse DIR] [--python PYTHON]
+                                [--packages "P ..." | --config FILE --machine M] DEST
 
 Builds (or brings up to date) the benchmark's virtualenv in DEST:
   python3 -m venv --copies DEST   interpreter copied, not symlinked, so the
@@ -20,6 +21,10 @@ Options:
                      with no internet access
   --python PYTHON    interpreter to build the venv from (default: python3)
   --packages LIST    space-separated pip requirements of the import suite
+  --config FILE --machine M
+                     install what the machine's import suites need (the
+                     config's `suites`), as listed by
+                     build/harness --suite-packages
   --no-mpi4py        skip mpi4py (it needs mpicc and a compiler)
   -h, --help         this text
 
@@ -29,12 +34,14 @@ USAGE
 
 die() { echo "build-virtualenv: $*" >&2; exit 1; }
 
-wheelhouse= python=python3 packages=numpy mpi4py=1 dest=
+wheelhouse= python=python3 packages= mpi4py=1 dest= config= machine=
 while [ $# -gt 0 ]; do
     case "$1" in
         --wheelhouse) [ $# -ge 2 ] || { usage >&2; exit 2; }; wheelhouse=$2; shift 2 ;;
         --python) [ $# -ge 2 ] || { usage >&2; exit 2; }; python=$2; shift 2 ;;
         --packages) [ $# -ge 2 ] || { usage >&2; exit 2; }; packages=$2; shift 2 ;;
+        --config) [ $# -ge 2 ] || { usage >&2; exit 2; }; config=$2; shift 2 ;;
+        --machine) [ $# -ge 2 ] || { usage >&2; exit 2; }; machine=$2; shift 2 ;;
         --no-mpi4py) mpi4py=0; shift ;;
         -h|--help) usage; exit 0 ;;
         -*) echo "build-virtualenv: unknown option '$1'" >&2; usage >&2; exit 2 ;;
@@ -43,6 +50,16 @@ while [ $# -gt 0 ]; do
     esac
 done
 [ -n "$dest" ] || { usage >&2; exit 2; }
+if [ -n "$config$machine" ]; then
+    [ -n "$config" ] && [ -n "$machine" ] || { echo "build-virtualenv: --config and --machine go together" >&2; exit 2; }
+    [ -z "$packages" ] || { echo "build-virtualenv: --packages or --config, not both" >&2; exit 2; }
+    harness=${HARNESS:-$(dirname "$0")/../build/harness}
+    [ -x "$harness" ] || die "no harness at $harness to read $config: build it first (make)"
+    packages=$("$harness" --suite-packages --config "$config" --machine "$machine") || exit 2
+    packages=$(echo $packages)   # one line
+    echo "build-virtualenv: machine $machine's suites need: ${packages:-nothing from pip}"
+fi
+packages=${packages:-numpy}
 if [ -n "$wheelhouse" ]; then
     [ -d "$wheelhouse" ] || die "wheelhouse '$wheelhouse' is not a directory"
     wheelhouse=$(cd "$wheelhouse" && pwd)

@@ -124,14 +124,18 @@ class PgDb:
 
 
 def write_config(path, conninfo, spool, venv, filesystems=("common",), lost_after_hours=24.0):
-    """A harness config: machine `local` on VENV, in-place filesystems."""
+    """A harness config: machine `local` on VENV, in-place filesystems, the
+    suites numpy (its default) and mpi4py."""
     def q(s):
         return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
     fs = ",\n".join(f'      {{ name = {q(name)}; kind = "inplace"; }}' for name in filesystems)
     path.write_text(
         f"database = {{ conninfo = {q(conninfo)}; spool_dir = {q(str(spool))};\n"
         f"             lost_after_hours = {lost_after_hours}; }};\n"
+        "suites = ( { name = \"numpy\"; import = \"import numpy\"; packages = [\"numpy\"]; },\n"
+        "  { name = \"mpi4py\"; import = \"import mpi4py; mpi4py.rc.initialize = False; from mpi4py import MPI\"; } );\n"
         f"machines = ( {{ name = \"local\"; venv = {q(str(venv))}; timeout = 60.0; launcher = \"mpirun\";\n"
+        "    suites = [\"numpy\", \"mpi4py\"];\n"
         f"    filesystems = (\n{fs}\n    ); }} );\n")
     return path
 

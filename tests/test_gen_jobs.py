@@ -82,9 +82,14 @@ def test_local_scripts_default_harness_and_launcher(tmp_path):
     out = tmp_path / "jobs"
     proc = gen_jobs(cfg, out, "--size", "small")
     assert proc.returncode == 0, proc.stderr
-    assert scripts(out) == [f"local-mpi4py-import-1-{fs}.sh" for fs in ("common", "scratch", "tmpfs")]
+    # One script per suite the machine carries: the first keeps the seed's name.
+    assert scripts(out) == sorted(f"local-mpi4py-import-1-{fs}{suite}.sh" for fs in ("common", "scratch", "tmpfs")
+                                  for suite in ("", "-mpi4py"))
     body = (out / "local-mpi4py-import-1-common.sh").read_text()
     assert f"harness='{RELEASE_HARNESS}'" in body and "ranks='4'" in body
+    assert "suite='numpy'" in body and "suite_args=(--suite \"$suite\")" in body
+    assert "suite='mpi4py'" in (out / "local-mpi4py-import-1-common-mpi4py.sh").read_text()
+    assert subprocess.run(["bash", "-n", str(out / "local-mpi4py-import-1-common-mpi4py.sh")]).returncode == 0
     assert (tmp_path / "logs").is_dir()   # sbatch cannot create it
     # Without a harness key the jobs run the binary that wrote them.
     cfg = local_config(tmp_path, name="nokey.cfg")
@@ -101,7 +106,7 @@ def test_stale_scripts_are_removed(tmp_path):
     out = tmp_path / "jobs"
     cfg = local_config(tmp_path)
     assert gen_jobs(cfg, out).returncode == 0
-    assert len(scripts(out)) == 6
+    assert len(scripts(out)) == 12   # 2 sizes x 3 filesystems x 2 suites
     (out / "mine.sh").write_text("#!/bin/bash\necho not generated\n")
     text = cfg.read_text()
     assert text.count("name = \"tmpfs\"") == 1
@@ -113,11 +118,12 @@ def test_stale_scripts_are_removed(tmp_path):
     proc = gen_jobs(fewer, out, "--size", "small")
     assert proc.returncode == 0, proc.stderr
     assert "removed " in proc.stdout and "local-mpi4py-import-1-tmpfs.sh" in proc.stdout
+    assert "local-mpi4py-import-1-tmpfs-mpi4py.sh" in proc.stdout
     assert "local-mpi4py-import-2-tmpfs.sh" in scripts(out)
     proc = gen_jobs(fewer, out)
     assert proc.returncode == 0, proc.stderr
-    assert scripts(out) == sorted(["mine.sh"] + [f"local-mpi4py-import-{n}-{fs}.sh" for n in (1, 2)
-                                                 for fs in ("common", "scratch")])
+    assert scripts(out) == sorted(["mine.sh"] + [f"local-mpi4py-import-{n}-{fs}{suite}.sh" for n in (1, 2)
+                                                 for fs in ("common", "scratch") for suite in ("", "-mpi4py")])
 
 
 BAD = [

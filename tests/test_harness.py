@@ -221,3 +221,25 @@ def test_profile_imports_names_numpy_modules_on_every_rank(run_json):
     assert "import profile (-X importtime" in proc.stdout
     # The headline import phase is not the profiled one.
     assert r["ok"] == 4
+
+
+def test_suites_choose_the_statement(run_json):
+    proc, r = run_json(2, "common", "--quiet", "--no-startup")
+    assert r["suite"] == "numpy" and r["import_statement"] == "import numpy"
+    proc, r = run_json(2, "common", "--quiet", "--no-startup", "--suite", "mpi4py")
+    assert proc.returncode == 0, proc.stderr
+    assert r["suite"] == "mpi4py" and r["ok"] == 2 and "from mpi4py import MPI" in r["import_statement"]
+    assert r["modules"]["mpi4py"].startswith(str(VENV.resolve()))
+    proc, r = run_json(2, "common", "--quiet", "--no-startup", "--import", "import json")
+    assert r["suite"] == "custom"
+
+
+def test_unknown_or_uncarried_suite_is_a_usage_error():
+    proc = mpirun(2, "--config", LOCAL_CFG, "--machine", "local", "--filesystem", "common", "--suite", "astropy",
+                  timeout=60)
+    sanitizer_clean(proc)
+    assert proc.returncode == 2
+    assert "machine 'local' does not carry suite 'astropy' (it has: numpy, mpi4py)" in proc.stderr
+    proc = harness("--config", LOCAL_CFG, "--machine", "local", "--filesystem", "common", "--suite", "numpy",
+                   "--import", "import os")
+    assert proc.returncode == 2 and "--import and --suite exclude each other" in proc.stderr

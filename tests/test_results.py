@@ -48,9 +48,12 @@ def spooled(db):
 
 
 def test_db_init_is_idempotent(pgdb):
-    assert "schema version 1 (schema): applied" in db_init(pgdb).stdout
+    first = db_init(pgdb).stdout
+    assert "schema version 1 (schema): applied" in first
+    assert "schema version 2 (002_suite_profile_bcast): applied" in first
     assert "already there" in db_init(pgdb).stdout
-    assert pgdb.psql("SELECT version, name FROM schema_migrations") == [["1", "schema"]]
+    assert pgdb.psql("SELECT version, name FROM schema_migrations ORDER BY 1") == [
+        ["1", "schema"], ["2", "002_suite_profile_bcast"]]
     assert pgdb.rows() == "0"
 
 
@@ -58,20 +61,20 @@ def test_migrations_apply_in_order_and_failures_leave_nothing(pgdb, tmp_path):
     sql = tmp_path / "sql"
     shutil.copytree(ROOT / "sql", sql)
     env = {**os.environ, "HARNESS_SQL_DIR": str(sql)}
-    (sql / "migrations/002_add_note.sql").write_text("ALTER TABLE results ADD COLUMN note2 text;\n")
+    (sql / "migrations/090_add_note.sql").write_text("ALTER TABLE results ADD COLUMN note2 text;\n")
     proc = ok(harness("--db-init", "--config", pgdb.config, env=env))
-    assert "version 1 (schema): applied" in proc.stdout and "version 2 (002_add_note): applied" in proc.stdout
+    assert "version 1 (schema): applied" in proc.stdout and "version 90 (090_add_note): applied" in proc.stdout
     # A failing migration: its first statement is undone, the error names file and line.
-    (sql / "migrations/003_broken.sql").write_text("CREATE TABLE half (x int);\n\nSELEC 1;\n")
+    (sql / "migrations/091_broken.sql").write_text("CREATE TABLE half (x int);\n\nSELEC 1;\n")
     proc = ok(harness("--db-init", "--config", pgdb.config, env=env), 5)
-    assert "003_broken.sql:3: syntax error" in proc.stderr
-    assert pgdb.psql("SELECT max(version) FROM schema_migrations") == [["2"]]
+    assert "091_broken.sql:3: syntax error" in proc.stderr
+    assert pgdb.psql("SELECT max(version) FROM schema_migrations") == [["90"]]
     assert pgdb.psql("SELECT to_regclass('half') IS NULL") == [["t"]]
     # An applied file edited afterwards is refused.
-    (sql / "migrations/003_broken.sql").unlink()
-    (sql / "migrations/002_add_note.sql").write_text("ALTER TABLE results ADD COLUMN note3 text;\n")
+    (sql / "migrations/091_broken.sql").unlink()
+    (sql / "migrations/090_add_note.sql").write_text("ALTER TABLE results ADD COLUMN note3 text;\n")
     proc = ok(harness("--db-init", "--config", pgdb.config, env=env), 5)
-    assert "002_add_note.sql has changed since it was applied as schema version 2" in proc.stderr
+    assert "090_add_note.sql has changed since it was applied as schema version 90" in proc.stderr
 
 
 def test_reserve_run_record_ok(pgdb, tmp_path):
@@ -348,3 +351,22 @@ def test_make_report_uses_the_config(pgdb):
                           text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Runs per setup" in proc.stdout and (ROOT / "build/report/elapsed.png").stat().st_size > 0
+
+
+def test_suites_and_import_profiles_are_recorded_and_reported(pgdb, tmp_path):
+    db_init(pgdb)
+    rid = reserve(pgdb, "common", "--suite", "mpi4py", "--ranks", "2")
+    assert row(pgdb, rid, "suite, import_statement LIKE '%from mpi4py import MPI'") == ["mpi4py", "t"]
+    ok(run(pgdb, 2, "--result-id", rid, "--suite", "mpi4py", "--quiet"))
+    # Without a reservation the run makes its own row; profiled.
+    ok(run(pgdb, 2, "--quiet", "--profile-imports"))
+    got = pgdb.psql("SELECT suite, status, import_profile IS NOT NULL, "
+                    "jsonb_array_length(coalesce(import_profile -> 'modules', '[]')) FROM results ORDER BY id")
+    assert got == [["mpi4py", "ok", "f", "0"], ["numpy", "ok", "t", "20"]]
+    proc = ok(harness("--report", "--config", pgdb.config, "--out", tmp_path / "r"))
+    setups = {(r["filesystem"], r["suite"]): r["runs"] for r in _table(proc.stdout, "Runs per setup")}
+    assert setups == {("common", "mpi4py"): "1", ("common", "numpy"): "1"}
+    modules = _table(proc.stdout, "Costliest modules of profiled runs")
+    assert len(modules) == 10 and {m["suite"] for m in modules} == {"numpy"}
+    assert any(m["module"].startswith("numpy") for m in modules)
+    assert all(float(m["self_us"]) > 0 for m in modules)

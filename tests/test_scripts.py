@@ -65,3 +65,23 @@ def test_build_virtualenv_bad_usage(tmp_path):
     assert proc.returncode == 1 and "is not a directory" in proc.stderr
     proc = run([BUILD, "--frob", tmp_path / "v"])
     assert proc.returncode == 2 and "unknown option '--frob'" in proc.stderr
+
+
+def test_build_virtualenv_installs_what_the_machines_suites_need(tmp_path):
+    wheels = tmp_path / "wheels"
+    got = run(["python3", "-m", "pip", "download", "-q", "--only-binary=:all:", "-d", wheels, "six"])
+    assert got.returncode == 0, got.stderr
+    cfg = tmp_path / "suites.cfg"
+    cfg.write_text('suites = ( { name = "six"; import = "import six"; packages = ["six"]; },\n'
+                   '  { name = "std"; import = "import json"; packages = []; } );\n'
+                   f'machines = ({{ name = "m"; venv = "{tmp_path}/venv"; suites = ["std", "six"];\n'
+                   '  filesystems = ({ name = "common"; kind = "inplace"; }); });\n')
+    listed = run([ROOT / "build/harness", "--suite-packages", "--config", cfg, "--machine", "m"])
+    assert listed.returncode == 0 and listed.stdout == "six\n", listed.stderr
+    env = dict(os.environ, PIP_INDEX_URL="http://127.0.0.1:9/none", PIP_EXTRA_INDEX_URL="")
+    proc = run([BUILD, "--wheelhouse", wheels, "--config", cfg, "--machine", "m", "--no-mpi4py", tmp_path / "venv"],
+               env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "machine m's suites need: six" in proc.stdout and "six " in proc.stdout
+    proc = run([BUILD, "--config", cfg, tmp_path / "v2"])
+    assert proc.returncode == 2 and "--config and --machine go together" in proc.stderr

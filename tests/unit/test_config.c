@@ -124,7 +124,10 @@ static void test_defaults(void)
                                     "kind = \"inplace\"; }); });\n",
                        &c),
                  "") == 0);
-    CHECK(strcmp(c.machines[0].import_stmt, "import numpy") == 0);
+    CHECK(c.machines[0].import_stmt == NULL);
+    CHECK(c.nsuites == 1 && strcmp(c.suites[0].name, "numpy") == 0);
+    CHECK(strcmp(c.suites[0].import_stmt, "import numpy") == 0 && c.suites[0].npackages == 1);
+    CHECK(c.machines[0].nsuites == 1 && strcmp(c.machines[0].suites[0], "numpy") == 0);
     CHECK(c.machines[0].timeout == 600);
     CHECK(c.db.conninfo == NULL);
     CHECK(c.machines[0].harness == NULL && c.machines[0].fs[0].directives == NULL);
@@ -195,6 +198,36 @@ static void test_bad(void)
     }
 }
 
+static void test_suites(void)
+{
+    struct config c;
+    CHECK(strcmp(parse("suites.cfg",
+                       "suites = ( { name = \"np\"; import = \"import numpy\"; packages = [\"numpy\"]; },\n"
+                       "  { name = \"sci\"; import = \"import numpy, scipy\"; packages = [\"numpy\", \"scipy\"]; } );\n"
+                       "machines = ({ name = \"a\"; venv = \"/v\"; suites = [\"sci\", \"np\"];\n"
+                       "  filesystems = ({ name = \"c\"; kind = \"inplace\"; }); },\n"
+                       " { name = \"b\"; venv = \"/v\"; filesystems = ({ name = \"c\"; kind = \"inplace\"; }); });\n",
+                       &c),
+                 "") == 0);
+    CHECK(c.nsuites == 2 && c.suites[1].npackages == 2);
+    CHECK(c.machines[0].nsuites == 2 && strcmp(c.machines[0].suites[0], "sci") == 0);
+    CHECK(c.machines[1].nsuites == 1 && strcmp(c.machines[1].suites[0], "np") == 0);   /* the file's first */
+    CHECK(config_suite(&c, "sci") == &c.suites[1] && config_suite(&c, "nope") == NULL);
+    config_free(&c);
+
+    const char *msg = parse("suites_bad.cfg",
+                            "suites = ( { name = \"np\"; import = \"import numpy\"; } );\n"
+                            "machines = ({ name = \"a\"; venv = \"/v\";\n suites = [\"astropy\"];\n"
+                            "  filesystems = ({ name = \"c\"; kind = \"inplace\"; }); });\n",
+                            &c);
+    CHECK_CONTAINS(msg, "suites_bad.cfg:3: suite 'astropy' is not defined in 'suites'");
+    msg = parse("suites_bad2.cfg", "suites = (\n { name = \"np\"; } );\nmachines = ();\n", &c);
+    CHECK_CONTAINS(msg, "suites_bad2.cfg:2: missing 'import'");
+    msg = parse("suites_bad3.cfg", "suites = ( { name = \"np\"; import = \"x\"; },\n { name = \"np\"; import = \"y\"; } );\n"
+                "machines = ();\n", &c);
+    CHECK_CONTAINS(msg, "suites_bad3.cfg:2: suite 'np' is defined twice");
+}
+
 static void test_missing_file(void)
 {
     struct config c;
@@ -211,6 +244,7 @@ int main(int argc, char **argv)
     test_defaults();
     test_jobs_keys_and_deferred_vars();
     test_bad();
+    test_suites();
     test_missing_file();
     return check_summary();
 }
