@@ -28,12 +28,17 @@ def local_config(tmp, name="local.cfg", conninfo="", log_dir=None, harness_bin=N
     sub(r'^\s*log_dir = ".*";', f'      log_dir = "{log_dir or Path(tmp) / "logs"}";')
     if harness_bin is not None:
         sub(r'^\s*harness = ".*";', f'    harness = "{harness_bin}";')
+    # Machine keys within the machines block: `import` also names suites' statements.
+    head, machines = text.split("\nmachines = (", 1)
     for key, value in machine.items():
         line = f"    {key} = {_cfg_value(value)};"
-        if re.search(rf"^\s*{key} = ", text, flags=re.M):
-            sub(rf"^\s*{key} = .*;.*$", line)
+        if re.search(rf"^\s*{key} = ", machines, flags=re.M):
+            machines, n = re.subn(rf"^\s*{key} = .*;.*$", lambda m: line, machines, count=1, flags=re.M)
         else:
-            sub(r'^(\s*name = "local";)$', f'    name = "local";\n{line}')
+            machines, n = re.subn(r'^(\s*name = "local";)$', lambda m: f'    name = "local";\n{line}', machines,
+                                  count=1, flags=re.M)
+        assert n == 1, f"conf/local.cfg's machine no longer takes {key}"
+    text = head + "\nmachines = (" + machines
     path = Path(tmp) / name
     path.write_text(text)
     return path
