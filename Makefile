@@ -53,9 +53,10 @@ unit: $(UNIT_BINS)
 deps:
 	jobs/install-deps.sh
 
+# What conf/local.cfg's suites need; build/harness reads the config for it.
 venv: build/venv/bin/python
-build/venv/bin/python:
-	jobs/build-virtualenv.sh build/venv
+build/venv/bin/python: | build/harness
+	jobs/build-virtualenv.sh --config conf/local.cfg --machine local build/venv
 
 # The README's test command. tests/run.sh prints "N passed, N failed".
 test: all asan unit venv
