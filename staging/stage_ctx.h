@@ -70,6 +70,8 @@ struct stage_ctx {
  * what stage_begin took, CLEAN: the target is whole (its lock says so). */
 int stage_begin(struct stage_ctx *c, const struct stage_opts *opts, struct stage_stats *st, struct err *e);
 void stage_end(struct stage_ctx *c, int dfd, int clean);
+/* The source's top directory open, S its stat; -1 with E (EXIT_SETUP). */
+int stage_open_source(const char *path, struct stat *s, struct err *e);
 
 /* "SOURCE/REL/NAME" or "TARGET/REL/NAME" for messages; BUF of PATH_MAX. */
 const char *stage_src_path(const struct stage_ctx *c, const char *name, char *buf);

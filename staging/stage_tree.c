@@ -16,7 +16,7 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-static int open_source(const char *path, struct stat *s, struct err *e)
+int stage_open_source(const char *path, struct stat *s, struct err *e)
 {
     int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0 && errno == ENOENT)
@@ -152,7 +152,7 @@ int stage_tree(const struct stage_opts *opts, struct stage_stats *st, struct err
     memset(st, 0, sizeof *st);
     struct stage_ctx c;
     struct stat s;
-    int src_root = open_source(opts->source, &s, e);
+    int src_root = stage_open_source(opts->source, &s, e);
     if (src_root < 0)
         return -1;
     int dfd = stage_begin(&c, opts, st, e);
