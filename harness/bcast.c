@@ -148,6 +148,25 @@ static void release(struct bcast_run *b)
     MPI_Comm_free(&b->leaders);
 }
 
+int bcast_warm_nodes(MPI_Comm comm, int ranks_per_node, char *const *argv, char *const *envp, double timeout,
+                     struct err *e)
+{
+    int rank, local_rank;
+    MPI_Comm node;
+    MPI_Comm_rank(comm, &rank);
+    nodes_split(comm, ranks_per_node, &node);
+    MPI_Comm_rank(node, &local_rank);
+    MPI_Comm_free(&node);
+    struct spawn_job job;
+    struct child_result res;
+    if (local_rank == 0 && rank != 0 && spawn_prepare(&job, argv, envp, 0, e) == 0) {
+        spawn_run(&job, timeout, &res, e);
+        spawn_release(&job);
+    }
+    run_quiet_barrier(comm);
+    return run_agree(comm, e);
+}
+
 int bcast_for_run(MPI_Comm comm, const struct machine_conf *m, const struct fs_conf *fs, const struct options *o,
                   char **venv, json_object **staging, struct err *e)
 {

@@ -18,4 +18,12 @@
 int bcast_for_run(MPI_Comm comm, const struct machine_conf *m, const struct fs_conf *fs, const struct options *o,
                   char **venv, json_object **staging, struct err *e);
 
+/* After rank 0's set-up checks, whose warm-up import wrote bytecode into
+ * its own node's copy only: every other node's leader runs ARGV once in
+ * its copy, so that the node's ranks do not all race to write bytecode
+ * (the seed's reason for the warm-up). Its outcome is left to the timed
+ * phase to see. Collective over COMM. */
+int bcast_warm_nodes(MPI_Comm comm, int ranks_per_node, char *const *argv, char *const *envp, double timeout,
+                     struct err *e);
+
 #endif

@@ -110,7 +110,13 @@ static int prepare(struct run_ctx *c, struct child_cmd *cmd, struct run_result *
             fprintf(c->log, "harness: set-up checks in one process (%s)\n", c->venv);
         checks_run(cmd, c->venv, c->stmt, c->timeout, &r->setup, c->log, e);
     }
-    return run_agree(c->comm, e);
+    if (run_agree(c->comm, e) < 0)
+        return -1;
+    if (c->fs->kind != FS_BCAST || c->o->skip_checks)
+        return 0;
+    if (c->log)
+        fprintf(c->log, "harness: warm-up import on each other node's copy\n");
+    return bcast_warm_nodes(c->comm, c->o->ranks_per_node, cmd->argv_import, cmd->envp, c->timeout, e);
 }
 
 /* One repeat: both phases, start-up first, each between two barriers. */

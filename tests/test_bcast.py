@@ -125,6 +125,16 @@ def test_real_venv_two_nodes_then_nothing_then_one_delta(tmp_path, venv_copy):
         same_tree(b.node(k), venv_copy)
     assert leftovers(b.node(0)) == leftovers(b.node(1)) == []
 
+    # Rank 0's set-up warm-up writes bytecode on its own node only: node
+    # 1's leader runs it once too (a child that logs where it runs).
+    log = tmp_path / "children.log"
+    child = tmp_path / "child.sh"
+    child.write_text(f'#!/bin/sh\necho "$VIRTUAL_ENV" >> {log}\n')
+    child.chmod(0o755)
+    proc, r = b.run("--child", child)
+    assert "warm-up import on each other node's copy" in proc.stderr
+    assert log.read_text().split().count(str(b.node(1))) == 3  # the warm-up, then 2 ranks
+
 
 @pytest.fixture
 def small_venv(tmp_path):
