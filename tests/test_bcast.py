@@ -12,6 +12,7 @@ import pytest
 
 from conftest import HARNESS, ROOT, harness, mpirun, sanitizer_clean
 from test_stager import STAGE_FILES, TMP_PREFIX, expected, fake_venv, leftovers, make_tree, snapshot
+from test_stager import small_fs  # noqa: F401 (a fixture, used by name)
 
 
 def write_config(path, source, local):
@@ -191,6 +192,20 @@ def test_a_failing_node_stops_every_rank_with_its_name(tmp_path, small_venv):
     assert f"cannot open the target directory {b.node(1)}: Not a directory" in proc.stderr
     assert "timing" not in proc.stderr, "nobody went on to the timed phases"
     assert leftovers(b.node(0)) == []
+
+
+def test_a_node_out_of_space_mid_broadcast(tmp_path, small_venv, small_fs):
+    # Node 1 fails while whole files arrive: it keeps receiving (nobody
+    # waits on it), then its error ends the run everywhere.
+    (small_venv / "pkg/sub/data.bin").write_bytes(os.urandom(2 << 20))
+    b = Bcast(tmp_path, small_venv)
+    b.node(1).symlink_to(small_fs)
+    proc, _ = b.cheap(expect=4)
+    assert proc.stderr.count("harness: ") == 1, proc.stderr
+    assert "harness: filesystem 'b': bcast: node 1 (host " in proc.stderr
+    assert f"cannot write {b.node(1)}/pkg/sub/data.bin: No space left on device" in proc.stderr
+    assert (b.node(0) / "pkg/sub/data.bin").stat().st_size == 2 << 20
+    assert leftovers(small_fs) == [] and leftovers(b.node(0)) == []
 
 
 def test_source_file_unreadable_midway(tmp_path, small_venv):
