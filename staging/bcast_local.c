@@ -298,7 +298,8 @@ int bcast_local_patch(struct bcast_local *l, size_t idx, const char *delta, size
     int rc = -1;
     if (!df)
         err_sys(l->c.e, EXIT_RUNTIME, "cannot read a delta of %zu bytes", len);
-    else if (stage_tmp_create(&l->c, dfd, name, x->mode, &tmp) == 0 && stage_patch_into(&l->c, basis, df, &tmp, name) == 0)
+    else if (stage_tmp_create(&l->c, dfd, name, x->mode, &tmp) == 0 &&
+             stage_patch_into(&l->c, basis, df, &tmp, name) == 0)
         rc = stage_tmp_commit(&l->c, &tmp, name, &x->mtime, NULL);
     if (rc < 0 && tmp.fd >= 0)
         stage_tmp_abort(&tmp);

@@ -125,7 +125,8 @@ int stage_delta_file(struct stage_ctx *c, int sfd, int dfd, const char *name, co
             err_set(c->e, EXIT_RUNTIME, "cannot compute the delta of %s against %s: librsync: %s%s",
                     stage_src_path(c, name, p), stage_dst_path(c, name, q), rs_strerror(r),
                     ferror(io.src) ? " (reading the source failed)" : "");
-        else if (stage_tmp_create(c, dfd, name, s->st_mode, &tmp) == 0 && stage_patch_into(c, io.basis, io.delta, &tmp, name) == 0)
+        else if (stage_tmp_create(c, dfd, name, s->st_mode, &tmp) == 0 &&
+                 stage_patch_into(c, io.basis, io.delta, &tmp, name) == 0)
             rc = stage_tmp_commit(c, &tmp, name, &s->st_mtim, NULL);
     }
     if (rc < 0 && tmp.fd >= 0)
