@@ -71,6 +71,10 @@ void cli_usage(FILE *out)
         "                           for measuring the harness's own overhead\n"
         "        --skip-checks      skip the set-up checks (with --child)\n"
         "    -q, --quiet            no progress lines, only the result\n"
+        "        --ranks-per-node N group the ranks into pretend nodes of N consecutive\n"
+        "                           ranks (for tests on one machine): the result's node\n"
+        "                           count, and a bcast filesystem's copies, one per\n"
+        "                           pretend node k at PATH-node<k> instead of PATH\n"
         "        --delete           staging removes target entries the source no\n"
         "                           longer has (never *.pyc or __pycache__)\n"
         "        --result-id ID     record the result into this reserved row\n"
@@ -108,6 +112,13 @@ void cli_usage(FILE *out)
         out);
 }
 
+enum {
+    OPT_CHILD = 256, OPT_SKIP_CHECKS, OPT_STAGE_ONLY, OPT_DB_INIT, OPT_RESERVE, OPT_MARK_FAILED,
+    OPT_FLUSH_SPOOL, OPT_SWEEP, OPT_REPORT, OPT_GEN_JOBS, OPT_DELETE, OPT_RESULT_ID, OPT_RANKS,
+    OPT_DAYS, OPT_OUT, OPT_STEP, OPT_MESSAGE, OPT_SIZE, OPT_REPEAT, OPT_NO_STARTUP, OPT_PROFILE,
+    OPT_RANKS_PER_NODE, OPT_CHECKS_ONLY, OPT_SUITE_PACKAGES,
+};
+
 static int parse_count(const char *opt, const char *arg, long long min, long long *out, struct err *e)
 {
     char *end;
@@ -116,6 +127,32 @@ static int parse_count(const char *opt, const char *arg, long long min, long lon
     if (errno || end == arg || *end || v < min)
         return err_set(e, EXIT_USAGE, "%s '%s' is not a whole number of at least %lld", opt, arg, min);
     *out = v;
+    return 0;
+}
+
+/* The options that take a count of at least 1 into an int. */
+static int parse_int_option(int opt, const char *arg, struct options *o, struct err *e)
+{
+    const struct {
+        int opt;
+        const char *name;
+        int *dst;
+    } v[] = {
+        {OPT_RANKS, "--ranks", &o->ranks},
+        {OPT_DAYS, "--days", &o->days},
+        {OPT_REPEAT, "--repeat", &o->repeat},
+        {OPT_RANKS_PER_NODE, "--ranks-per-node", &o->ranks_per_node},
+    };
+    long long n;
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        if (v[i].opt != opt)
+            continue;
+        if (parse_count(v[i].name, arg, 1, &n, e) < 0)
+            return -1;
+        if (n > 100000000)
+            return err_set(e, EXIT_USAGE, "%s '%s' is too large", v[i].name, arg);
+        *v[i].dst = (int)n;
+    }
     return 0;
 }
 
@@ -163,12 +200,6 @@ static int parse_seconds(const char *arg, double *out, struct err *e)
 
 int cli_parse(int argc, char **argv, struct options *o, struct err *e)
 {
-    enum {
-        OPT_CHILD = 256, OPT_SKIP_CHECKS, OPT_STAGE_ONLY, OPT_DB_INIT, OPT_RESERVE, OPT_MARK_FAILED,
-        OPT_FLUSH_SPOOL, OPT_SWEEP, OPT_REPORT, OPT_GEN_JOBS, OPT_DELETE, OPT_RESULT_ID, OPT_RANKS,
-        OPT_DAYS, OPT_OUT, OPT_STEP, OPT_MESSAGE, OPT_SIZE, OPT_REPEAT, OPT_NO_STARTUP, OPT_PROFILE,
-        OPT_CHECKS_ONLY, OPT_SUITE_PACKAGES,
-    };
     static const struct {
         int opt;
         enum mode mode;
@@ -199,9 +230,8 @@ int cli_parse(int argc, char **argv, struct options *o, struct err *e)
         {"no-startup", no_argument, 0, OPT_NO_STARTUP}, {"profile-imports", no_argument, 0, OPT_PROFILE},
         {"checks-only", no_argument, 0, OPT_CHECKS_ONLY}, {"suite", required_argument, 0, 's'},
         {"suite-packages", no_argument, 0, OPT_SUITE_PACKAGES},
-        {0, 0, 0, 0},
+        {"ranks-per-node", required_argument, 0, OPT_RANKS_PER_NODE}, {0, 0, 0, 0},
     };
-    long long n;
     memset(o, 0, sizeof *o);
     o->mode = MODE_RUN;
     o->days = 60;
@@ -232,15 +262,11 @@ int cli_parse(int argc, char **argv, struct options *o, struct err *e)
             break;
         case OPT_RANKS:
         case OPT_DAYS:
-        case OPT_REPEAT: {
-            const char *name = c == OPT_RANKS ? "--ranks" : c == OPT_DAYS ? "--days" : "--repeat";
-            if (parse_count(name, optarg, 1, &n, e) < 0)
+        case OPT_REPEAT:
+        case OPT_RANKS_PER_NODE:
+            if (parse_int_option(c, optarg, o, e) < 0)
                 return -1;
-            if (n > 100000000)
-                return err_set(e, EXIT_USAGE, "%s '%s' is too large", name, optarg);
-            *(c == OPT_RANKS ? &o->ranks : c == OPT_DAYS ? &o->days : &o->repeat) = (int)n;
             break;
-        }
         case OPT_OUT: o->out = optarg; break;
         case OPT_STEP: o->step = optarg; break;
         case OPT_MESSAGE: o->message = optarg; break;

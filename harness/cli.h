@@ -41,6 +41,7 @@ struct options {
     int delete_extra;        /* --delete: staging removes what the source lost */
     long long result_id;     /* --result-id: the reserved row to record into */
     int ranks;               /* --ranks: expected ranks of a reserved row */
+    int ranks_per_node;      /* --ranks-per-node: pretend nodes; 0: the real ones */
     int days;                /* --days: report window */
     const char *out;         /* --out: report or job script directory */
     const char *step;        /* --step: the job step that failed */

@@ -120,15 +120,3 @@ void phase_summarize(MPI_Comm comm, enum phase_id id, int failed_here, const str
     }
     free(buf);
 }
-
-int count_nodes(MPI_Comm comm)
-{
-    MPI_Comm local;
-    int lrank, leaders = 0;
-    MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &local);
-    MPI_Comm_rank(local, &lrank);
-    int leader = lrank == 0;
-    MPI_Allreduce(&leader, &leaders, 1, MPI_INT, MPI_SUM, comm);
-    MPI_Comm_free(&local);
-    return leaders;
-}

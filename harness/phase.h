@@ -29,7 +29,4 @@ void gather_records(MPI_Comm comm, struct rank_record *mine, struct rank_record 
 void phase_summarize(MPI_Comm comm, enum phase_id id, int failed_here, const struct rank_record *all, int repeats,
                      const char *errtext, const double *elapsed, struct phase_summary *p);
 
-/* The number of distinct nodes (shared-memory domains) in COMM. */
-int count_nodes(MPI_Comm comm);
-
 #endif

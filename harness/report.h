@@ -12,6 +12,9 @@
 void report_text(const struct run_result *r, FILE *out);
 /* The staging statistics (the "staging" JSON object) in a few lines. */
 void report_staging_text(json_object *staging, FILE *out);
+/* Staging (if any) plus the import's elapsed time: what a job waits for
+ * before its first import is done. */
+double report_first_import_s(const struct run_result *r);
 /* A new JSON object the caller puts (json_object_put). */
 json_object *report_json(const struct run_result *r);
 /* Writes OBJ to PATH ("-": stdout) through a temporary file and rename,

@@ -75,6 +75,13 @@ static json_object *startup_json(const struct phase_summary *p)
     return o;
 }
 
+double report_first_import_s(const struct run_result *r)
+{
+    json_object *v;
+    double staging = r->staging && json_object_object_get_ex(r->staging, "seconds", &v) ? json_object_get_double(v) : 0;
+    return staging + r->phase[PHASE_IMPORT].elapsed_s;
+}
+
 json_object *report_json(const struct run_result *r)
 {
     const struct phase_summary *imp = &r->phase[PHASE_IMPORT];
@@ -90,6 +97,7 @@ json_object *report_json(const struct run_result *r)
     json_object_object_add(o, "suite", str_or_null(r->suite));
     json_object_object_add(o, "import_statement", json_object_new_string(r->import_stmt));
     json_object_object_add(o, "elapsed_s", json_object_new_double(imp->elapsed_s));
+    json_object_object_add(o, "time_to_first_import_s", json_object_new_double(report_first_import_s(r)));
     json_object_object_add(o, "per_rank", stats_json(&imp->per_rank));
     json_object_object_add(o, "startup", startup_json(&r->phase[PHASE_STARTUP]));
     json_object_object_add(o, "ok", json_object_new_int(imp->ok));

@@ -27,7 +27,7 @@ static void metaops_lines(const struct metaops *m, FILE *out)
 
 static void failure_lines(const struct phase_summary *p, const char *name, FILE *out)
 {
-    if (p->first_failed_rank < 0)
+    if (!p->ran || p->first_failed_rank < 0)
         return;
     fprintf(out, "\n%s phase: %d failed, %d timed out; first failure rank %d, exit %d, its stderr ends:\n", name,
             p->failed, p->timed_out, p->first_failed_rank, p->first_failed_exit);
@@ -67,10 +67,38 @@ static long long get_int(json_object *o, const char *key)
     return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : 0;
 }
 
+static double get_double(json_object *o, const char *key)
+{
+    json_object *v;
+    return json_object_object_get_ex(o, key, &v) ? json_object_get_double(v) : 0;
+}
+
+static int is_bcast(json_object *staging)
+{
+    json_object *v;
+    return json_object_object_get_ex(staging, "kind", &v) && strcmp(json_object_get_string(v), "bcast") == 0;
+}
+
+/* Rank 0's payload counts once however many nodes it reached. */
+static void bcast_staging_text(json_object *st, FILE *out)
+{
+    fprintf(out,
+            "  bcast         %lld entries to %lld node copies: %lld up to date, %lld files sent whole, %lld as deltas\n",
+            get_int(st, "entries"), get_int(st, "leaders"), get_int(st, "up_to_date"), get_int(st, "full_files"),
+            get_int(st, "delta_files"));
+    fprintf(out, "                %lld bytes sent, %lld signature bytes back; deltas %lld literal, %lld matched; %.3f s\n",
+            get_int(st, "bytes_sent"), get_int(st, "signature_bytes"), get_int(st, "literal_bytes"),
+            get_int(st, "matched_bytes"), get_double(st, "seconds"));
+}
+
 void report_staging_text(json_object *staging, FILE *out)
 {
     json_object *v;
-    double seconds = json_object_object_get_ex(staging, "seconds", &v) ? json_object_get_double(v) : 0;
+    if (is_bcast(staging)) {
+        bcast_staging_text(staging, out);
+        return;
+    }
+    double seconds = get_double(staging, "seconds");
     int waited = json_object_object_get_ex(staging, "waited_for_lock", &v) && json_object_get_boolean(v);
     fprintf(out, "  staging       %lld entries: %lld up to date, %lld copied, %lld delta-updated, %lld deleted\n",
             get_int(staging, "entries"), get_int(staging, "up_to_date"), get_int(staging, "copied"),
@@ -109,6 +137,9 @@ void report_text(const struct run_result *r, FILE *out)
     if (st->ran)
         fprintf(out, "  import cost   %.3f s per rank (median import - median startup)\n",
                 imp->per_rank.median - st->per_rank.median);
+    if (r->staging)
+        fprintf(out, "  first import  %.3f s after the staging began (staging %.3f s + import elapsed)\n",
+                report_first_import_s(r), get_double(r->staging, "seconds"));
     profile_lines(r->import_profile, out);
     failure_lines(imp, "import", out);
     failure_lines(st, "startup", out);

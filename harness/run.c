@@ -8,10 +8,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bcast.h"
 #include "checks.h"
 #include "childenv.h"
 #include "importprof.h"
 #include "modes.h"
+#include "nodes.h"
 #include "phase.h"
 #include "report.h"
 #include "suite.h"
@@ -27,6 +29,15 @@ int run_agree(MPI_Comm comm, struct err *e)
         return 0;
     MPI_Bcast(e, (int)sizeof *e, MPI_BYTE, first, comm);
     return -1;
+}
+
+void run_quiet_barrier(MPI_Comm comm)
+{
+    MPI_Request req;
+    int done = 0;
+    MPI_Ibarrier(comm, &req);
+    while (MPI_Test(&req, &done, MPI_STATUS_IGNORE), !done)
+        nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
 }
 
 int run_load_config(MPI_Comm comm, const char *path, struct config *conf, struct err *e)
@@ -59,10 +70,10 @@ static void utc_now(char *buf, size_t n)
 }
 
 /* Until the venv is there, a run can only fail; say how to fix it. */
-static int check_venv_present(const struct fs_conf *fs, struct err *e)
+static int check_venv_present(const struct fs_conf *fs, const char *venv, struct err *e)
 {
     char python[4096];
-    snprintf(python, sizeof python, "%s/bin/python", fs->path);
+    snprintf(python, sizeof python, "%s/bin/python", venv);
     if (access(python, X_OK) == 0)
         return 0;
     if (fs->kind == FS_INPLACE)
@@ -71,7 +82,7 @@ static int check_venv_present(const struct fs_conf *fs, struct err *e)
                        fs->name, fs->path, fs->path);
     return err_set(e, EXIT_SETUP,
                    "filesystem '%s' (%s): no staged virtualenv at %s: stage it first with harness --stage-only",
-                   fs->name, fs_kind_name(fs->kind), fs->path);
+                   fs->name, fs_kind_name(fs->kind), venv);
 }
 
 struct run_ctx {
@@ -80,6 +91,7 @@ struct run_ctx {
     const struct options *o;
     const struct machine_conf *m;
     const struct fs_conf *fs;
+    const char *venv;    /* this rank's venv: the node's own copy for bcast */
     const char *stmt;
     double timeout;
     FILE *log;           /* progress on rank 0, NULL elsewhere or with --quiet */
@@ -88,18 +100,24 @@ struct run_ctx {
 static int prepare(struct run_ctx *c, struct child_cmd *cmd, struct run_result *r, struct err *e)
 {
     if (c->rank == 0)
-        check_venv_present(c->fs, e);
+        check_venv_present(c->fs, c->venv, e);
     if (run_agree(c->comm, e) < 0)
         return -1;
-    child_cmd_init(cmd, c->fs->path, c->stmt, c->o->child, e);
+    child_cmd_init(cmd, c->venv, c->stmt, c->o->child, e);
     if (run_agree(c->comm, e) < 0)
         return -1;
     if (c->rank == 0 && !c->o->skip_checks) {
         if (c->log)
-            fprintf(c->log, "harness: set-up checks in one process (%s)\n", c->fs->path);
-        checks_run(cmd, c->fs->path, c->stmt, c->timeout, &r->setup, c->log, e);
+            fprintf(c->log, "harness: set-up checks in one process (%s)\n", c->venv);
+        checks_run(cmd, c->venv, c->stmt, c->timeout, &r->setup, c->log, e);
     }
-    return run_agree(c->comm, e);
+    if (run_agree(c->comm, e) < 0)
+        return -1;
+    if (c->fs->kind != FS_BCAST || c->o->skip_checks)
+        return 0;
+    if (c->log)
+        fprintf(c->log, "harness: warm-up import on each other node's copy\n");
+    return bcast_warm_nodes(c->comm, c->o->ranks_per_node, cmd->argv_import, cmd->envp, c->timeout, e);
 }
 
 /* One repeat: both phases, start-up first, each between two barriers. */
@@ -232,12 +250,10 @@ int run_benchmark(MPI_Comm comm, const struct options *o, struct err *e)
 
     struct run_result *r = calloc(1, sizeof *r);
     struct child_cmd cmd = {0};
+    char *node_venv = NULL;
     int status = EXIT_RUNTIME;
     c.m = config_machine(&conf, o->machine, e);
     c.fs = c.m ? config_fs(&conf, c.m, o->filesystem, e) : NULL;
-    if (c.fs && c.fs->kind == FS_BCAST)
-        err_set(e, EXIT_USAGE, "%s:%d: filesystem '%s': kind bcast is not supported by this harness yet", conf.path,
-                c.fs->line, c.fs->name);
     if (e->status)
         goto out;
     struct suite_choice suite;
@@ -247,10 +263,13 @@ int run_benchmark(MPI_Comm comm, const struct options *o, struct err *e)
     r->suite = suite.name;
     c.timeout = o->timeout > 0 ? o->timeout : c.m->timeout;
     describe(&c, r);
-    r->nodes = count_nodes(comm);
+    r->nodes = count_nodes(comm, o->ranks_per_node);
 
     if (c.fs->kind == FS_STAGED && stage_for_run(comm, &conf, c.m, c.fs, o, &r->staging, e) < 0)
         goto out;
+    if (c.fs->kind == FS_BCAST && bcast_for_run(comm, c.m, c.fs, o, &node_venv, &r->staging, e) < 0)
+        goto out;
+    c.venv = r->venv = node_venv ? node_venv : c.fs->path;
     if (prepare(&c, &cmd, r, e) < 0 || timed_phases(&c, &cmd, r, e) < 0)
         goto out;
     if (o->profile_imports && !o->child && profile_phase(&c, &cmd, r, e) < 0)
@@ -266,6 +285,7 @@ int run_benchmark(MPI_Comm comm, const struct options *o, struct err *e)
     MPI_Bcast(&status, 1, MPI_INT, 0, comm);
 out:
     child_cmd_free(&cmd);
+    free(node_venv);
     if (r->staging)
         json_object_put(r->staging);
     if (r->import_profile)

@@ -15,6 +15,9 @@ int run_load_config(MPI_Comm comm, const char *path, struct config *conf, struct
 /* Makes every rank of COMM agree on the first error any rank met: after
  * it, all ranks hold the same status and message. Collective. */
 int run_agree(MPI_Comm comm, struct err *e);
+/* A barrier the waiting ranks do not spin in: on a node's few cores they
+ * would take the CPU from the ranks that are copying. Collective. */
+void run_quiet_barrier(MPI_Comm comm);
 /* The benchmark. Returns an exit status (enum exit_status); on a fault E
  * holds the message on every rank. Collective over COMM. */
 int run_benchmark(MPI_Comm comm, const struct options *o, struct err *e);

@@ -3,7 +3,6 @@
 #include <mpi.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "modes.h"
@@ -28,17 +27,6 @@ static int stage_rank0(const struct machine_conf *m, const struct fs_conf *fs, c
     return 0;
 }
 
-/* A barrier the waiting ranks do not spin in: on a node's few cores they
- * would take the CPU from rank 0, which is copying. */
-static void quiet_barrier(MPI_Comm comm)
-{
-    MPI_Request req;
-    int done = 0;
-    MPI_Ibarrier(comm, &req);
-    while (MPI_Test(&req, &done, MPI_STATUS_IGNORE), !done)
-        nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
-}
-
 /* COMM is MPI_COMM_NULL when one process runs without MPI. */
 static int stage_collective(MPI_Comm comm, const struct machine_conf *m, const struct fs_conf *fs,
                             const struct options *o, json_object **staging, struct err *e)
@@ -51,7 +39,7 @@ static int stage_collective(MPI_Comm comm, const struct machine_conf *m, const s
         stage_rank0(m, fs, o, staging, e);
     if (comm == MPI_COMM_NULL)
         return e->status ? -1 : 0;
-    quiet_barrier(comm);
+    run_quiet_barrier(comm);
     return run_agree(comm, e);
 }
 

@@ -3,8 +3,10 @@
 #ifndef STAGE_CTX_H
 #define STAGE_CTX_H
 
+#include <librsync.h>
 #include <limits.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -62,6 +64,15 @@ struct stage_ctx {
     size_t rel_len;
 };
 
+/* stage_tree.c: a stage's context with its target open (created with its
+ * parents, apart from the source), made writable, locked, its manifest
+ * loaded: returns the target's fd, or -1 with E set. stage_end releases
+ * what stage_begin took, CLEAN: the target is whole (its lock says so). */
+int stage_begin(struct stage_ctx *c, const struct stage_opts *opts, struct stage_stats *st, struct err *e);
+void stage_end(struct stage_ctx *c, int dfd, int clean);
+/* The source's top directory open, S its stat; -1 with E (EXIT_SETUP). */
+int stage_open_source(const char *path, struct stat *s, struct err *e);
+
 /* "SOURCE/REL/NAME" or "TARGET/REL/NAME" for messages; BUF of PATH_MAX. */
 const char *stage_src_path(const struct stage_ctx *c, const char *name, char *buf);
 const char *stage_dst_path(const struct stage_ctx *c, const char *name, char *buf);
@@ -70,6 +81,9 @@ const char *stage_dst_path(const struct stage_ctx *c, const char *name, char *bu
 int stage_same_file(const struct stat *s, const struct stat *t);
 int stage_same_mtime(const struct timespec *s, const struct timespec *t);
 int stage_is_pyc(const char *name);
+/* NAME is never staged: bytecode, a temporary file, or (AT_TOP: in the
+ * tree's top directory) the lock file or the manifest. */
+int stage_skip_name(const char *name, int at_top);
 /* NAME, in the directory being walked, is the lock file or the manifest. */
 int stage_is_own(const struct stage_ctx *c, const char *name);
 
@@ -109,6 +123,16 @@ int stage_copy_file(struct stage_ctx *c, int sfd, int dfd, const char *name, con
 /* stage_delta.c: a changed file, rebuilt from the target's old copy. */
 int stage_delta_file(struct stage_ctx *c, int sfd, int dfd, const char *name, const struct stat *s,
                      const struct stat *t);
+/* Its librsync steps on streams, usable apart (the broadcast computes the
+ * signature on one node and the delta on another): the signature of
+ * BASIS (BASIS_SIZE bytes) into SIG; the delta of SRC against the
+ * signature read from SIG into DELTA; both streams flushed. */
+rs_result stage_rs_sig(FILE *basis, long long basis_size, FILE *sig);
+rs_result stage_rs_delta(FILE *sig, FILE *src, FILE *delta, rs_stats_t *ds);
+/* BASIS patched by DELTA into the temporary file T of the final NAME. */
+int stage_patch_into(struct stage_ctx *c, FILE *basis, FILE *delta, struct stage_tmp *t, const char *name);
+/* librsync's own log silenced: its errors are returned and reported. */
+void stage_rs_quiet(void);
 
 /* stage_fixup.c: files that name the venv's own path. Returns 1 when the
  * file was handled here (fixed up or found so), 0 when it is an ordinary
@@ -123,11 +147,18 @@ char *stage_fixup_text(const char *text, size_t len, char *const *prefixes, int 
                        size_t *out_len);
 /* The path an activate script sets VIRTUAL_ENV to (new buffer), or NULL. */
 char *stage_fixup_activate_venv(const char *text, size_t len);
+/* The old places of the venv SOURCE (open as SRC_ROOT) that fix-ups
+ * replace: its real path, and where its activate says it was built (a
+ * venv copied with cp -a still names its origin). Returns how many went
+ * into PREFIXES (new buffers). */
+int stage_fixup_prefixes(const char *source, int src_root, char *prefixes[2]);
 
 /* stage_manifest.c */
 void manifest_load(struct stage_ctx *c, int root_fd);
 struct manifest_entry *manifest_find(struct stage_ctx *c, const char *rel);
 void manifest_record(struct stage_ctx *c, const char *rel, const struct stat *s, const struct stat *t);
+/* M records the source S fixed up into the target file T, as T still is. */
+int manifest_matches(const struct manifest_entry *m, const struct stat *s, const struct stat *t);
 int manifest_save(struct stage_ctx *c, int root_fd);
 void manifest_free(struct manifest *m);
 

@@ -10,8 +10,7 @@
 #include "stage_ctx.h"
 
 struct delta_io {
-    FILE *basis, *src, *sig, *delta, *out;
-    rs_signature_t *sums;
+    FILE *basis, *src, *sig, *delta;
 };
 
 static FILE *open_read(int dirfd, const char *name)
@@ -23,53 +22,81 @@ static FILE *open_read(int dirfd, const char *name)
     return f;
 }
 
+/* librsync reports through errors it returns; its own log would print. */
+static void no_trace(rs_loglevel level, char const *msg)
+{
+    (void)level;
+    (void)msg;
+}
+
 static void close_all(struct delta_io *io)
 {
-    FILE *files[] = {io->basis, io->src, io->sig, io->delta, io->out};
+    FILE *files[] = {io->basis, io->src, io->sig, io->delta};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
         if (files[i])
             fclose(files[i]);
-    if (io->sums)
-        rs_free_sumset(io->sums);
+}
+
+void stage_rs_quiet(void)
+{
+    rs_trace_to(no_trace);
+}
+
+rs_result stage_rs_sig(FILE *basis, long long basis_size, FILE *sig)
+{
+    rs_magic_number magic = 0;
+    size_t block_len = 0, strong_len = 0;
+    rs_result r = rs_sig_args(basis_size, &magic, &block_len, &strong_len);
+    if (r == RS_DONE)
+        r = rs_sig_file(basis, sig, block_len, strong_len, magic, NULL);
+    if (r == RS_DONE && fflush(sig) != 0)
+        r = RS_IO_ERROR;
+    return r;
+}
+
+rs_result stage_rs_delta(FILE *sig, FILE *src, FILE *delta, rs_stats_t *ds)
+{
+    rs_signature_t *sums = NULL;
+    rs_result r = rs_loadsig_file(sig, &sums, NULL);
+    if (r == RS_DONE)
+        r = rs_build_hash_table(sums);
+    if (r == RS_DONE)
+        r = rs_delta_file(sums, src, delta, ds);
+    if (r == RS_DONE && fflush(delta) != 0)
+        r = RS_IO_ERROR;
+    if (sums)
+        rs_free_sumset(sums);
+    return r;
 }
 
 /* Signature and delta go through anonymous temporary files (tmpfile):
  * nothing is left behind whatever happens to this process. */
 static rs_result make_delta(struct delta_io *io, long long basis_size, rs_stats_t *ds)
 {
-    rs_magic_number magic = 0;
-    size_t block_len = 0, strong_len = 0;
-    rs_result r = rs_sig_args(basis_size, &magic, &block_len, &strong_len);
+    rs_result r = stage_rs_sig(io->basis, basis_size, io->sig);
+    if (r != RS_DONE)
+        return r;
+    rewind(io->sig);
+    r = stage_rs_delta(io->sig, io->src, io->delta, ds);
     if (r == RS_DONE)
-        r = rs_sig_file(io->basis, io->sig, block_len, strong_len, magic, NULL);
-    if (r == RS_DONE && fflush(io->sig) == 0) {
-        rewind(io->sig);
-        r = rs_loadsig_file(io->sig, &io->sums, NULL);
-    }
-    if (r == RS_DONE)
-        r = rs_build_hash_table(io->sums);
-    if (r == RS_DONE)
-        r = rs_delta_file(io->sums, io->src, io->delta, ds);
-    if (r == RS_DONE && fflush(io->delta) == 0)
         rewind(io->delta);
     return r;
 }
 
-static int patch_into(struct stage_ctx *c, struct delta_io *io, struct stage_tmp *t, const char *name)
+int stage_patch_into(struct stage_ctx *c, FILE *basis, FILE *delta, struct stage_tmp *t, const char *name)
 {
     char p[PATH_MAX];
     int fd = dup(t->fd);
-    io->out = fd < 0 ? NULL : fdopen(fd, "wb");
-    if (!io->out) {
+    FILE *out = fd < 0 ? NULL : fdopen(fd, "wb");
+    if (!out) {
         if (fd >= 0)
             close(fd);
         return err_sys(c->e, EXIT_RUNTIME, "cannot write %s", stage_dst_path(c, name, p));
     }
-    rs_result r = rs_patch_file(io->basis, io->delta, io->out, NULL);
-    int bad = fflush(io->out) != 0 || ferror(io->out);
+    rs_result r = rs_patch_file(basis, delta, out, NULL);
+    int bad = fflush(out) != 0 || ferror(out);
     int saved = errno;
-    fclose(io->out);
-    io->out = NULL;
+    fclose(out);
     errno = saved;
     if (bad)
         return err_sys(c->e, EXIT_RUNTIME, "cannot write %s", stage_dst_path(c, name, p));
@@ -98,7 +125,8 @@ int stage_delta_file(struct stage_ctx *c, int sfd, int dfd, const char *name, co
             err_set(c->e, EXIT_RUNTIME, "cannot compute the delta of %s against %s: librsync: %s%s",
                     stage_src_path(c, name, p), stage_dst_path(c, name, q), rs_strerror(r),
                     ferror(io.src) ? " (reading the source failed)" : "");
-        else if (stage_tmp_create(c, dfd, name, s->st_mode, &tmp) == 0 && patch_into(c, &io, &tmp, name) == 0)
+        else if (stage_tmp_create(c, dfd, name, s->st_mode, &tmp) == 0 &&
+                 stage_patch_into(c, io.basis, io.delta, &tmp, name) == 0)
             rc = stage_tmp_commit(c, &tmp, name, &s->st_mtim, NULL);
     }
     if (rc < 0 && tmp.fd >= 0)

@@ -164,24 +164,29 @@ static char *slurp_at(int dirfd, const char *name, size_t max, size_t *len)
     return p;
 }
 
-/* The old places of the venv: where it is now, and where its activate
- * says it was built (a venv copied with cp -a still names its origin). */
+int stage_fixup_prefixes(const char *source, int src_root, char *prefixes[2])
+{
+    int n = 0;
+    char *real = realpath(source, NULL);
+    if (real)
+        prefixes[n++] = real;
+    size_t len;
+    char *text = slurp_at(src_root, "bin/activate", FIXUP_MAX, &len);
+    char *built = text ? stage_fixup_activate_venv(text, len) : NULL;
+    free(text);
+    if (built && strlen(built) > 1 && (!real || strcmp(built, real) != 0))
+        prefixes[n++] = built;
+    else
+        free(built);
+    return n;
+}
+
 static void load_prefixes(struct stage_ctx *c)
 {
     if (c->prefixes_loaded)
         return;
     c->prefixes_loaded = 1;
-    char *real = realpath(c->o->source, NULL);
-    if (real)
-        c->prefixes[c->nprefixes++] = real;
-    size_t len;
-    char *text = slurp_at(c->src_root, "bin/activate", FIXUP_MAX, &len);
-    char *built = text ? stage_fixup_activate_venv(text, len) : NULL;
-    free(text);
-    if (built && strlen(built) > 1 && (!real || strcmp(built, real) != 0))
-        c->prefixes[c->nprefixes++] = built;
-    else
-        free(built);
+    c->nprefixes = stage_fixup_prefixes(c->o->source, c->src_root, c->prefixes);
 }
 
 void stage_fixup_free(struct stage_ctx *c)
@@ -208,7 +213,7 @@ static int candidate(const struct stage_ctx *c, const char *name, int *script)
     return 1;
 }
 
-static int recorded(const struct manifest_entry *m, const struct stat *s, const struct stat *t)
+int manifest_matches(const struct manifest_entry *m, const struct stat *s, const struct stat *t)
 {
     return m->src_size == s->st_size && m->src_mtime.tv_sec == s->st_mtim.tv_sec &&
            m->src_mtime.tv_nsec == s->st_mtim.tv_nsec && S_ISREG(t->st_mode) && m->dst_size == t->st_size &&
@@ -256,7 +261,7 @@ int stage_fixup_file(struct stage_ctx *c, int sfd, int dfd, const char *name, co
         return 0;
     snprintf(rel, sizeof rel, "%s%s", c->rel, name);
     struct manifest_entry *m = manifest_find(c, rel);
-    if (m && t && recorded(m, s, t)) {
+    if (m && t && manifest_matches(m, s, t)) {
         m->seen = 1;
         c->st->up_to_date++;
         return stage_fix_mode(c, dfd, name, s, t) < 0 ? -1 : 1;

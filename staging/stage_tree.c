@@ -2,7 +2,6 @@
  * the lock, the manifest, the walk, the top's own attributes, the clock. */
 #include <errno.h>
 #include <fcntl.h>
-#include <librsync.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -17,14 +16,7 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* librsync reports through errors it returns; its own log would print. */
-static void no_trace(rs_loglevel level, char const *msg)
-{
-    (void)level;
-    (void)msg;
-}
-
-static int open_source(const char *path, struct stat *s, struct err *e)
+int stage_open_source(const char *path, struct stat *s, struct err *e)
 {
     int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0 && errno == ENOENT)
@@ -109,22 +101,6 @@ static int check_apart(const char *source, const char *target, struct err *e)
     return rc;
 }
 
-static int stage_root(struct stage_ctx *c, int sfd, int dfd, const struct stat *s)
-{
-    struct stat t;
-    char p[PATH_MAX];
-    /* The lock file goes in at once: the top must be writable first. */
-    if (fstat(dfd, &t) < 0 || ((t.st_mode & 0700) != 0700 && fchmod(dfd, (t.st_mode & 07777) | 0700) < 0))
-        return err_sys(c->e, EXIT_RUNTIME, "cannot make %s writable", stage_dst_path(c, "", p));
-    if (stage_lock(c, dfd) < 0)
-        return -1;
-    manifest_load(c, dfd);
-    if (stage_walk_dir(c, sfd, dfd, 0) < 0 || manifest_save(c, dfd) < 0)
-        return -1;
-    /* Last: the lock file and the manifest changed the top's mtime. */
-    return stage_dir_attrs(c, dfd, s);
-}
-
 static char *trimmed(const char *path)
 {
     char *t = strdup(path);
@@ -133,35 +109,64 @@ static char *trimmed(const char *path)
     return t;
 }
 
+int stage_begin(struct stage_ctx *c, const struct stage_opts *opts, struct stage_stats *st, struct err *e)
+{
+    char p[PATH_MAX];
+    struct stat t;
+    *c = (struct stage_ctx){.o = opts, .st = st, .e = e, .src_root = -1, .lock_fd = -1, .unlock_fd = -1,
+                            .pid = getpid()};
+    stage_rs_quiet();
+    /* Read, and put back at once: the umask decides whether a new file
+     * needs a chmod after its open. */
+    c->umask = umask(0);
+    umask(c->umask);
+    c->target = trimmed(opts->target);
+    int dfd = check_apart(opts->source, opts->target, e) < 0 ? -1 : open_target(opts->target, e);
+    if (dfd < 0)
+        return -1;
+    /* The lock file goes in at once: the top must be writable first. */
+    if (fstat(dfd, &t) < 0 || ((t.st_mode & 0700) != 0700 && fchmod(dfd, (t.st_mode & 07777) | 0700) < 0)) {
+        err_sys(e, EXIT_RUNTIME, "cannot make %s writable", stage_dst_path(c, "", p));
+    } else if (stage_lock(c, dfd) == 0) {
+        manifest_load(c, dfd);
+        return dfd;
+    }
+    close(dfd);
+    return -1;
+}
+
+void stage_end(struct stage_ctx *c, int dfd, int clean)
+{
+    stage_unlock(c, clean);
+    manifest_free(&c->man);
+    stage_fixup_free(c);
+    free((char *)c->target);
+    c->target = NULL;
+    if (dfd >= 0)
+        close(dfd);
+}
+
 int stage_tree(const struct stage_opts *opts, struct stage_stats *st, struct err *e)
 {
     double t0 = now_s();
     memset(st, 0, sizeof *st);
-    rs_trace_to(no_trace);
-    struct stage_ctx c = {.o = opts, .st = st, .e = e, .lock_fd = -1, .unlock_fd = -1, .pid = getpid()};
-    /* Read, and put back at once: the umask decides whether a new file
-     * needs a chmod after its open. */
-    c.umask = umask(0);
-    umask(c.umask);
+    struct stage_ctx c;
     struct stat s;
-    c.src_root = open_source(opts->source, &s, e);
-    if (c.src_root < 0)
+    int src_root = stage_open_source(opts->source, &s, e);
+    if (src_root < 0)
         return -1;
-    int dfd = check_apart(opts->source, opts->target, e) < 0 ? -1 : open_target(opts->target, e);
-    char *target = trimmed(opts->target);
-    c.target = target;
+    int dfd = stage_begin(&c, opts, st, e);
+    c.src_root = src_root;
     progress_start(&c.prog, opts->progress);
     int rc = dfd < 0 ? -1 : 0;
+    if (rc == 0 && (stage_walk_dir(&c, src_root, dfd, 0) < 0 || manifest_save(&c, dfd) < 0))
+        rc = -1;
+    /* Last: the lock file and the manifest changed the top's mtime. */
     if (rc == 0)
-        rc = stage_root(&c, c.src_root, dfd, &s);
+        rc = stage_dir_attrs(&c, dfd, &s);
     progress_end(&c.prog);
-    stage_unlock(&c, rc == 0);
-    manifest_free(&c.man);
-    stage_fixup_free(&c);
-    free(target);
-    if (dfd >= 0)
-        close(dfd);
-    close(c.src_root);
+    stage_end(&c, dfd, rc == 0);
+    close(src_root);
     st->seconds = now_s() - t0;
     return rc;
 }

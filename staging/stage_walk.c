@@ -44,16 +44,26 @@ int stage_is_pyc(const char *name)
     return n >= 4 && memcmp(name + n - 4, ".pyc", 4) == 0;
 }
 
+static int own_name(int at_top, const char *name)
+{
+    return at_top && (strcmp(name, STAGE_LOCK_NAME) == 0 || strcmp(name, STAGE_MANIFEST_NAME) == 0);
+}
+
 int stage_is_own(const struct stage_ctx *c, const char *name)
 {
-    return c->rel_len == 0 && (strcmp(name, STAGE_LOCK_NAME) == 0 || strcmp(name, STAGE_MANIFEST_NAME) == 0);
+    return own_name(c->rel_len == 0, name);
 }
 
 /* Never staged: bytecode, and the stager's own files (a staged tree may
  * itself be the source of another stage). */
+int stage_skip_name(const char *name, int at_top)
+{
+    return stage_is_pyc(name) || stage_is_tmp_name(name) || own_name(at_top, name);
+}
+
 static int excluded(const struct stage_ctx *c, const char *name)
 {
-    return stage_is_pyc(name) || stage_is_tmp_name(name) || stage_is_own(c, name);
+    return stage_skip_name(name, c->rel_len == 0);
 }
 
 static int cmp_names(const void *a, const void *b)

@@ -1,0 +1,25 @@
+/* nodes.c: which ranks share a node, real or pretend (--ranks-per-node):
+ * the node count of a result, and the broadcast's node leaders. */
+#include "nodes.h"
+
+void nodes_split(MPI_Comm comm, int ranks_per_node, MPI_Comm *node)
+{
+    int rank;
+    MPI_Comm_rank(comm, &rank);
+    if (ranks_per_node > 0)
+        MPI_Comm_split(comm, rank / ranks_per_node, rank, node);
+    else
+        MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL, node);
+}
+
+int count_nodes(MPI_Comm comm, int ranks_per_node)
+{
+    MPI_Comm local;
+    int lrank, leaders = 0;
+    nodes_split(comm, ranks_per_node, &local);
+    MPI_Comm_rank(local, &lrank);
+    int leader = lrank == 0;
+    MPI_Allreduce(&leader, &leaders, 1, MPI_INT, MPI_SUM, comm);
+    MPI_Comm_free(&local);
+    return leaders;
+}
