@@ -490,7 +490,12 @@ int config_parse_flags(const char *text, const char *path, unsigned flags, struc
     memset(conf, 0, sizeof *conf);
     conf->flags = flags;
     conf->path = strdup(path);
-    conf->dir = strdup(dirname(dircopy));
+    /* Absolute, so that paths relative to the file stay right for jobs
+     * started elsewhere, even where they do not exist yet. */
+    char *dir = dirname(dircopy);
+    conf->dir = realpath(dir, NULL);
+    if (!conf->dir)
+        conf->dir = strdup(dir);
     free(dircopy);
 
     config_init(&cfg);

@@ -8,6 +8,7 @@ free at start, so two test runs on one machine do not meet. Every daemon is
 stopped by the pid it wrote, never by name.
 """
 import os
+import random
 import re
 import socket
 import subprocess
@@ -62,6 +63,8 @@ class SlurmCluster:
         b = self.base
         for d in ("state", "spool", "munge"):
             (b / d).mkdir(parents=True, exist_ok=True)
+        # A job id of its own: srun's PMIx directories under /tmp are named
+        # by job id, and two test clusters at once would share them.
         # Memory below what slurmd detects, or the node is drained as "Low
         # RealMemory". More CPUs than the machine has (config_overrides lets
         # slurmd take them): the local sizes ask 4 and 16 tasks a node, which
@@ -97,6 +100,7 @@ JobAcctGatherType=jobacct_gather/none
 JobCompType=jobcomp/filetxt
 JobCompLoc={self.jobcomp}
 MinJobAge=3600
+FirstJobId={random.randint(1000, 999999)}
 KillWait=5
 NodeName=localhost NodeAddr=127.0.0.1 CPUs={self.cpus} RealMemory=500 State=UNKNOWN
 PartitionName=debug Nodes=localhost Default=YES MaxTime=INFINITE State=UP
