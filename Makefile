@@ -65,14 +65,17 @@ test: all asan unit venv
 bench: all venv
 	bench/run.sh
 
-# Set-up and a small run on this machine: 4 ranks importing numpy.
+# Set-up and a small run on this machine: 4 ranks importing numpy from the
+# venv where it was built, then from a copy the stager puts in /dev/shm.
 DEMO_RANKS ?= 4
+DEMO_MPIRUN = OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun --oversubscribe -n $(DEMO_RANKS)
 demo: deps
 	$(MAKE) all venv
-	OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
-	mpirun --oversubscribe -n $(DEMO_RANKS) build/harness --config conf/local.cfg \
-	    --machine local --filesystem common --json build/demo-common.json
-	@echo "demo: the result as JSON is in build/demo-common.json"
+	$(DEMO_MPIRUN) build/harness --config conf/local.cfg --machine local --filesystem common \
+	    --json build/demo-common.json
+	$(DEMO_MPIRUN) build/harness --config conf/local.cfg --machine local --filesystem tmpfs \
+	    --quiet --json build/demo-tmpfs.json
+	@echo "demo: the results as JSON are in build/demo-common.json and build/demo-tmpfs.json"
 
 # Tables on stdout and plots in build/report from the configured database.
 CONFIG ?= conf/local.cfg

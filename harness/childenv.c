@@ -23,7 +23,11 @@ static int starts_with(const char *s, const char *prefix)
 }
 
 /* What activate does, less the shell: VIRTUAL_ENV set, bin first on PATH,
- * PYTHONHOME gone (it would point the interpreter elsewhere). */
+ * PYTHONHOME gone (it would point the interpreter elsewhere). Bytecode is
+ * the harness's business, not the caller's: PYTHONDONTWRITEBYTECODE would
+ * stop the warm-up writing it (every rank then compiles from source), and
+ * PYTHONPYCACHEPREFIX would keep it on another filesystem than the one
+ * measured. */
 static char **venv_environ(const char *venv)
 {
     size_t n = 0;
@@ -34,7 +38,8 @@ static char **venv_environ(const char *venv)
     const char *path = getenv("PATH");
     for (size_t i = 0; i < n; i++) {
         if (starts_with(environ[i], "VIRTUAL_ENV=") || starts_with(environ[i], "PATH=") ||
-            starts_with(environ[i], "PYTHONHOME="))
+            starts_with(environ[i], "PYTHONHOME=") || starts_with(environ[i], "PYTHONDONTWRITEBYTECODE=") ||
+            starts_with(environ[i], "PYTHONPYCACHEPREFIX="))
             continue;
         env[k++] = strdup(environ[i]);
     }

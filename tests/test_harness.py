@@ -243,3 +243,19 @@ def test_unknown_or_uncarried_suite_is_a_usage_error():
     proc = harness("--config", LOCAL_CFG, "--machine", "local", "--filesystem", "common", "--suite", "numpy",
                    "--import", "import os")
     assert proc.returncode == 2 and "--import and --suite exclude each other" in proc.stderr
+
+
+def test_warm_up_writes_bytecode_whatever_the_callers_environment(tmp_path, run_json):
+    # A staged copy holds no *.pyc: the run's warm-up must write them, even
+    # where the caller's environment says not to write bytecode.
+    target = tmp_path / "staged"
+    cfg = tmp_path / "staged.cfg"
+    cfg.write_text(f'machines = ({{ name = "local"; venv = "{VENV}"; filesystems = (\n'
+                   f'  {{ name = "scratch"; kind = "staged"; path = "{target}"; }}); }});\n')
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", PYTHONPYCACHEPREFIX=str(tmp_path / "elsewhere"))
+    proc, r = run_json(2, "scratch", "--quiet", config=cfg, env=env)
+    assert proc.returncode == 0, proc.stderr
+    pyc = list((target / "lib").glob("python3*/site-packages/numpy/__pycache__/__init__.cpython-*.pyc"))
+    assert len(pyc) == 1
+    assert not (tmp_path / "elsewhere").exists()
+    assert r["staging"]["copied"] > 1000
