@@ -58,10 +58,16 @@ static const char body[] =
     "trap 'fail 143 \"terminated by a signal (time limit or scancel)\"' TERM\n"
     "trap 'fail 130 \"interrupted\"' INT\n"
     "\n"
+    "# Each step names itself in the log, so a reader sees where a job stopped.\n"
+    "begin_step() {\n"
+    "    step=$1\n"
+    "    echo \"job: step $step\"\n"
+    "}\n"
+    "\n"
     "# run_step NAME CMD...: CMD as the job step NAME; its stderr goes to the\n"
     "# job's log after it ends, and its last line names the failure.\n"
     "run_step() {\n"
-    "    step=$1\n"
+    "    begin_step \"$1\"\n"
     "    shift\n"
     "    \"$@\" 2>\"$step_err\"\n"
     "    local status=$?\n"
@@ -90,7 +96,7 @@ static const char body[] =
     "\n"
     "echo \"job: $job_name, Slurm job $job_id on $(hostname), $ranks ranks, filesystem $filesystem\"\n"
     "prune_logs\n"
-    "step=setup\n"
+    "begin_step setup\n"
     "setup_env\n"
     "if [ \"$debug\" = 1 ]; then\n"
     "    if command -v module >/dev/null 2>&1; then module list; fi\n"
@@ -105,7 +111,7 @@ static const char body[] =
     "    run_step checks \"$harness\" --checks-only --config \"$config\" --machine \"$machine\" \\\n"
     "        --filesystem \"$filesystem\"\n"
     "fi\n"
-    "step=reserve\n"
+    "begin_step reserve\n"
     ": >\"$step_err\"\n"
     "result_id=$(reserve_row)\n"
     "status=$?\n"
@@ -145,6 +151,25 @@ static void directive(FILE *f, const char *option, const char *value)
         fprintf(f, "#SBATCH --%s=%s\n", option, value);
 }
 
+/* sbatch reads a directive's value as a word of its own syntax: white
+ * space ends it, quotes pair and vanish, '#' starts a comment. A path
+ * holding any of them goes in double quotes, a '"' escaped ('\\' cannot
+ * occur: jobscript_check.c refuses it, as sbatch's file name patterns use it). */
+static void directive_path(FILE *f, const char *option, const char *path, const char *suffix)
+{
+    if (!path[strcspn(path, " \t\"'#")]) {
+        fprintf(f, "#SBATCH --%s=%s%s\n", option, path, suffix);
+        return;
+    }
+    fprintf(f, "#SBATCH --%s=\"", option);
+    for (const char *s = path; *s; s++) {
+        if (*s == '"')
+            fputc('\\', f);
+        fputc(*s, f);
+    }
+    fprintf(f, "%s\"\n", suffix);
+}
+
 static void write_directives(FILE *f, const struct jobscript *js)
 {
     const struct slurm_conf *sl = &js->m->slurm;
@@ -152,7 +177,9 @@ static void write_directives(FILE *f, const struct jobscript *js)
     directive(f, "job-name", js->name);
     fprintf(f, "#SBATCH --nodes=%d\n#SBATCH --ntasks-per-node=%d\n", js->size->nodes, js->tasks_per_node);
     directive(f, "time", js->size->time_limit);
-    fprintf(f, "#SBATCH --output=%s/slurm-%s-%%j.out\n", js->log_dir, js->name);
+    char log_name[600];
+    snprintf(log_name, sizeof log_name, "/slurm-%s-%%j.out", js->name);
+    directive_path(f, "output", js->log_dir, log_name);
     directive(f, "account", sl->account);
     directive(f, "partition", sl->partition);
     directive(f, "qos", sl->qos);

@@ -98,6 +98,7 @@ JobCompType=jobcomp/filetxt
 JobCompLoc={self.jobcomp}
 MinJobAge=3600
 KillWait=5
+EnforcePartLimits=ALL
 NodeName=localhost NodeAddr=127.0.0.1 CPUs={self.cpus} RealMemory=500 State=UNKNOWN
 PartitionName=debug Nodes=localhost Default=YES MaxTime=INFINITE State=UP
 """)
