@@ -54,19 +54,33 @@ static const char body[] =
     "    fi\n"
     "    exit \"$status\"\n"
     "}\n"
+    "# A signal cuts the step short: what the step wrote to stderr so far\n"
+    "# (not yet shown: see run_step) still goes to the log.\n"
+    "interrupted() {\n"
+    "    cat \"$step_err\" >&2\n"
+    "    fail \"$1\" \"$2\"\n"
+    "}\n"
     "# Slurm's time limit and scancel send TERM, then KILL after KillWait.\n"
-    "trap 'fail 143 \"terminated by a signal (time limit or scancel)\"' TERM\n"
-    "trap 'fail 130 \"interrupted\"' INT\n"
+    "trap 'interrupted 143 \"terminated by a signal (time limit or scancel)\"' TERM\n"
+    "trap 'interrupted 130 \"interrupted\"' INT\n"
+    "\n"
+    "# Each step names itself in the log, so a reader sees where a job stopped.\n"
+    "begin_step() {\n"
+    "    step=$1\n"
+    "    echo \"job: step $step\"\n"
+    "}\n"
     "\n"
     "# run_step NAME CMD...: CMD as the job step NAME; its stderr goes to the\n"
-    "# job's log after it ends, and its last line names the failure.\n"
+    "# job's log after it ends, and its last line names the failure. Once\n"
+    "# shown it is emptied, so that a signal later shows only what is new.\n"
     "run_step() {\n"
-    "    step=$1\n"
+    "    begin_step \"$1\"\n"
     "    shift\n"
     "    \"$@\" 2>\"$step_err\"\n"
     "    local status=$?\n"
     "    cat \"$step_err\" >&2\n"
     "    [ \"$status\" -eq 0 ] || fail \"$status\"\n"
+    "    : >\"$step_err\"\n"
     "}\n"
     "\n"
     "# The seed's environment for the scale run: the database client's\n"
@@ -90,7 +104,7 @@ static const char body[] =
     "\n"
     "echo \"job: $job_name, Slurm job $job_id on $(hostname), $ranks ranks, filesystem $filesystem\"\n"
     "prune_logs\n"
-    "step=setup\n"
+    "begin_step setup\n"
     "setup_env\n"
     "if [ \"$debug\" = 1 ]; then\n"
     "    if command -v module >/dev/null 2>&1; then module list; fi\n"
@@ -105,7 +119,7 @@ static const char body[] =
     "    run_step checks \"$harness\" --checks-only --config \"$config\" --machine \"$machine\" \\\n"
     "        --filesystem \"$filesystem\" \"${suite_args[@]}\"\n"
     "fi\n"
-    "step=reserve\n"
+    "begin_step reserve\n"
     ": >\"$step_err\"\n"
     "result_id=$(reserve_row)\n"
     "status=$?\n"
@@ -117,6 +131,7 @@ static const char body[] =
     "# srun has been seen to exit 0 when its tasks failed to launch: the run\n"
     "# counts as done only if it wrote its result.\n"
     "rm -f \"$log_dir/$job_name-$job_id.json\"\n"
+    ": >\"$step_err\"\n"
     "run_step run scale_run\n"
     "if [ ! -s \"$log_dir/$job_name-$job_id.json\" ]; then\n"
     "    echo \"harness: the run ended without writing $log_dir/$job_name-$job_id.json: its launch failed\" \\\n"
@@ -154,6 +169,25 @@ static void directive(FILE *f, const char *option, const char *value)
         fprintf(f, "#SBATCH --%s=%s\n", option, value);
 }
 
+/* sbatch reads a directive's value as a word of its own syntax: white
+ * space ends it, quotes pair and vanish, '#' starts a comment. A path
+ * holding any of them goes in double quotes, a '"' escaped ('\\' cannot
+ * occur: jobscript_check.c refuses it, as sbatch's file name patterns use it). */
+static void directive_path(FILE *f, const char *option, const char *path, const char *suffix)
+{
+    if (!path[strcspn(path, " \t\"'#")]) {
+        fprintf(f, "#SBATCH --%s=%s%s\n", option, path, suffix);
+        return;
+    }
+    fprintf(f, "#SBATCH --%s=\"", option);
+    for (const char *s = path; *s; s++) {
+        if (*s == '"')
+            fputc('\\', f);
+        fputc(*s, f);
+    }
+    fprintf(f, "%s\"\n", suffix);
+}
+
 static void write_directives(FILE *f, const struct jobscript *js)
 {
     const struct slurm_conf *sl = &js->m->slurm;
@@ -161,7 +195,9 @@ static void write_directives(FILE *f, const struct jobscript *js)
     directive(f, "job-name", js->name);
     fprintf(f, "#SBATCH --nodes=%d\n#SBATCH --ntasks-per-node=%d\n", js->size->nodes, js->tasks_per_node);
     directive(f, "time", js->size->time_limit);
-    fprintf(f, "#SBATCH --output=%s/slurm-%s-%%j.out\n", js->log_dir, js->name);
+    char log_name[600];
+    snprintf(log_name, sizeof log_name, "/slurm-%s-%%j.out", js->name);
+    directive_path(f, "output", js->log_dir, log_name);
     directive(f, "account", sl->account);
     directive(f, "partition", sl->partition);
     directive(f, "qos", sl->qos);

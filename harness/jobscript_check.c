@@ -104,7 +104,8 @@ static int check_lines(const struct jobscript *js, struct err *e)
 }
 
 /* Paths the script uses as they are. IN_DIRECTIVE: also on an #SBATCH
- * line, where sbatch expands no variables and '%' is a file name pattern. */
+ * line, where sbatch expands no variables and '%' and '\\' belong to its
+ * file name patterns (white space and quotes are quoted for it). */
 static int check_fixed_path(const struct jobscript *js, const char *key, const char *path, int line,
                             int in_directive, struct err *e)
 {
@@ -113,8 +114,9 @@ static int check_fixed_path(const struct jobscript *js, const char *key, const c
                        "%s:%d: machine '%s': %s '%s' must be an absolute path, one line, with its variables set "
                        "when the jobs are written",
                        js->conf->path, line, js->m->name, key, path);
-    if (in_directive && (!directive_value(path) || strchr(path, '%')))
-        return err_set(e, EXIT_USAGE, "%s:%d: machine '%s': %s '%s' cannot hold white space or '%%'",
+    if (in_directive && path[strcspn(path, "%\\")])
+        return err_set(e, EXIT_USAGE,
+                       "%s:%d: machine '%s': %s '%s' cannot hold '%%' or '\\' (sbatch's file name patterns)",
                        js->conf->path, line, js->m->name, key, path);
     return 0;
 }

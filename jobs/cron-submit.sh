@@ -5,7 +5,7 @@ set -u
 
 usage() {
     cat <<'USAGE'
-Usage: jobs/cron-submit.sh --size NAME [--jobs DIR]
+Usage: jobs/cron-submit.sh --size NAME [--jobs DIR] [--hold]
 
 Picks at random one of the job scripts in DIR that `harness --gen-jobs`
 wrote for size NAME (small, large, ...: the config's sizes) and submits it
@@ -18,9 +18,12 @@ time.
   --jobs DIR    where the job scripts are (default: build/jobs of this
                 checkout; write them with
                 build/harness --gen-jobs --config FILE --out DIR)
+  --hold        submit the job held (sbatch --hold): it waits until
+                `scontrol release ID`; a held job still counts as queued
 
 Exit status: 0 submitted, 3 skipped (a job of that name is queued),
-1 failed (no script of that size, squeue or sbatch failed), 2 bad usage.
+1 failed (no readable job directory, no script of that size, squeue or
+sbatch failed), 2 bad usage.
 USAGE
 }
 
@@ -35,6 +38,7 @@ usage_error() {
 }
 
 size=
+hold=
 jobs_dir="$(cd "$(dirname "$0")/.." && pwd)/build/jobs"
 while [ $# -gt 0 ]; do
     case $1 in
@@ -44,6 +48,7 @@ while [ $# -gt 0 ]; do
             shift 2 ;;
         --size=*) size=${1#*=}; shift ;;
         --jobs=*) jobs_dir=${1#*=}; shift ;;
+        --hold) hold=1; shift ;;
         -h|--help) usage; exit 0 ;;
         *) usage_error "unknown argument '$1'" ;;
     esac
@@ -51,6 +56,11 @@ done
 [ -n "$size" ] || usage_error "--size NAME is required"
 case $size in *[!A-Za-z0-9._-]*) usage_error "size '$size' is not a size name" ;; esac
 [ -d "$jobs_dir" ] || { log "failed: no job directory $jobs_dir (write it with harness --gen-jobs)"; exit 1; }
+# Else the glob below would find nothing and blame the size.
+if [ ! -r "$jobs_dir" ] || [ ! -x "$jobs_dir" ]; then
+    log "failed: cannot read job directory $jobs_dir (permission denied for $(id -un))"
+    exit 1
+fi
 
 # The size is read from the marker line --gen-jobs writes, not the file
 # name, which carries the node count only.
@@ -84,10 +94,10 @@ if [ -n "$queued" ]; then
     log "skipped $name: job $(printf '%s' "$queued" | tr '\n' ' ' | sed 's/ *$//') already pending or running"
     exit 3
 fi
-if ! out=$(sbatch --parsable "$script" 2>&1); then
+if ! out=$(sbatch --parsable ${hold:+--hold} "$script" 2>&1); then
     log "failed: sbatch $script: $(printf '%s\n' "$out" | tail -n 1)"
     exit 1
 fi
 job=$(printf '%s\n' "$out" | tail -n 1)
-log "submitted $name as job ${job%%;*} ($script)"
+log "submitted $name as job ${job%%;*}${hold:+ held} ($script)"
 exit 0

@@ -23,9 +23,9 @@ def local_config(tmp, name="local.cfg", conninfo="", log_dir=None, harness_bin=N
         assert n == 1, f"conf/local.cfg no longer matches {pattern!r}"
 
     text = text.replace('"../build/', f'"{ROOT}/build/')
-    sub(r'^\s*conninfo = ".*";', f'  conninfo = "{conninfo}";')
-    sub(r'^\s*spool_dir = ".*";', f'  spool_dir = "{Path(tmp) / "spool"}";')
-    sub(r'^\s*log_dir = ".*";', f'      log_dir = "{log_dir or Path(tmp) / "logs"}";')
+    sub(r'^\s*conninfo = ".*";', f'  conninfo = {_cfg_value(conninfo)};')
+    sub(r'^\s*spool_dir = ".*";', f'  spool_dir = {_cfg_value(str(Path(tmp) / "spool"))};')
+    sub(r'^\s*log_dir = ".*";', f'      log_dir = {_cfg_value(str(log_dir or Path(tmp) / "logs"))};')
     if harness_bin is not None:
         sub(r'^\s*harness = ".*";', f'    harness = "{harness_bin}";')
     # Machine keys within the machines block: `import` also names suites' statements.

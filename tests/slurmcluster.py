@@ -68,7 +68,10 @@ class SlurmCluster:
         # Memory below what slurmd detects, or the node is drained as "Low
         # RealMemory". More CPUs than the machine has (config_overrides lets
         # slurmd take them): the local sizes ask 4 and 16 tasks a node, which
-        # sbatch refuses on 2 CPUs even with --overcommit.
+        # sbatch refuses on 2 CPUs even with --overcommit. KillWait: the
+        # time a cancelled job's TERM trap has to mark its row before KILL,
+        # on a busy machine. EnforcePartLimits: a job the partition cannot
+        # hold is refused at submission, as sites do, not left pending.
         self.conf.write_text(f"""\
 ClusterName=mpi4pytest
 SlurmctldHost=localhost(127.0.0.1)
@@ -101,7 +104,8 @@ JobCompType=jobcomp/filetxt
 JobCompLoc={self.jobcomp}
 MinJobAge=3600
 FirstJobId={random.randint(1000, 999999)}
-KillWait=5
+KillWait=15
+EnforcePartLimits=ALL
 NodeName=localhost NodeAddr=127.0.0.1 CPUs={self.cpus} RealMemory=500 State=UNKNOWN
 PartitionName=debug Nodes=localhost Default=YES MaxTime=INFINITE State=UP
 """)

@@ -4,6 +4,7 @@ value named by file and line with nothing written."""
 import os
 import stat
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -170,8 +171,13 @@ def test_bad_paths_and_selections(tmp_path):
     proc = gen_jobs(cfg, out)
     assert proc.returncode == 2
     assert "log_dir '$NO_SUCH_LOG_VAR/logs' must be an absolute path" in proc.stderr
-    cfg = local_config(tmp_path, log_dir="/tmp/with space")
-    assert "cannot hold white space" in gen_jobs(cfg, out).stderr
+    # sbatch's file name patterns; white space and quotes it is given quoted
+    # (tests/test_job_script.py submits such a job).
+    for bad in ("/tmp/100%", "/tmp/back\\slash"):
+        proc = gen_jobs(local_config(tmp_path, log_dir=bad), out)
+        assert proc.returncode == 2, proc.stderr
+        assert f"log_dir '{bad}' cannot hold '%' or '\\' (sbatch's file name patterns)" in proc.stderr
+    assert not Path("/tmp/100%").exists()
     cfg = local_config(tmp_path, name="nolog.cfg")
     cfg.write_text("\n".join(l for l in cfg.read_text().splitlines() if "log_dir" not in l))
     proc = gen_jobs(cfg, out)

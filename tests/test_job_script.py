@@ -1,241 +1,337 @@
-"""A generated job script run by bash against a recording stand-in for the
-harness (and for srun, mpirun, module): the seed's step order, the clean
-environment of the scale run, a failure at each step leaving its mark,
-signals, debug tracing, log pruning and quoting. No Slurm, no database:
-tests/test_jobs.py runs the real thing."""
+"""The generated job scripts on the real parts: the release harness
+(build/harness, as deployed), a real mpirun (launcher "mpirun": the script
+then runs with bash outside Slurm, SLURM_JOB_ID set by hand) or srun under
+the tests' one-node Slurm, and the tests' PostgreSQL. The job log shows the
+seed's step order (each step announces itself); each failure has a real
+cause and leaves its mark on the row and in the job's exit status; scancel
+marks the run; debug tracing, env_setup, log pruning, and paths with quotes
+and spaces. tests/test_jobs.py runs the jobs from cron-submit to the end."""
+import json
 import os
-import signal
+import re
+import socket
 import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
+from conftest import RELEASE_HARNESS, ROOT, VENV, harness, sanitizer_clean
 from jobtools import gen_jobs, local_config
+from pgserver import pg, pgdb  # noqa: F401  (fixtures)
+from slurmcluster import slurm  # noqa: F401  (fixture)
 
-FAKE_HARNESS = r"""#!/bin/bash
-# Records each call (mode, arguments, environment) and fails where asked.
-mode=run
-for a in "$@"; do
-    case $a in --stage-only|--checks-only|--reserve|--mark-failed|--flush-spool) mode=${a#--} ;; esac
-done
-{
-    printf '%s' "$mode"
-    printf '\x1f%s' "$@"
-    printf '\x1fENV PGHOST=%s PYTHONPATH=%s FROM_SETUP=%s\n' "${PGHOST-unset}" "${PYTHONPATH-unset}" \
-        "${FROM_SETUP-unset}"
-} >>"$FAKE_LOG"
-var=FAKE_FAIL_${mode//-/_}
-if [ -n "${!var:-}" ]; then
-    echo "harness: progress line" >&2
-    echo "harness: fake $mode failure" >&2
-    exit "${!var}"
-fi
-[ "$mode" = reserve ] && echo "${FAKE_ROW-42}"
-if [ "$mode" = run ] && [ -n "${FAKE_RUN_HANG:-}" ]; then
-    touch "$FAKE_LOG.running"
-    sleep 60 & wait $!
-fi
-exit 0
-"""
+pytestmark = pytest.mark.usefixtures("venv")
 
-# Launchers: log, drop their own options, run the command once; srun,
-# as the real one, adds its own line when a task fails.
-STUBS = {
-    "srun": 'echo "srun $*" >>"$FAKE_LOG.launch"\n'
-            'while [ $# -gt 0 ] && [ "${1#-}" != "$1" ]; do shift; done\n"$@"\nstatus=$?\n'
-            '[ $status -eq 0 ] || echo "srun: error: localhost: task 0: Exited with exit code $status" >&2\n'
-            'exit $status\n',
-    "mpirun": 'echo "mpirun $*" >>"$FAKE_LOG.launch"\n'
-              'while [ $# -gt 0 ]; do case $1 in -n) shift 2 ;; -*) shift ;; *) break ;; esac; done\nexec "$@"\n',
-    "module": 'echo "module $*" >>"$FAKE_LOG.launch"\n',
-}
+# The small size's 4 tasks a node halved: bash runs mpirun outside Slurm,
+# where 2 cores give 2 slots.
+RANKS = 2
+JOB_ID = "77"
+STAGED = '"/tmp/mpi4py-import/scratch/staged-mpi4py-import"'
+# Only in the ranks (PMIX_RANK: set by mpirun and by srun's pmix): the
+# seed's scale run has no database client settings and no PYTHONPATH.
+CLEAN_RUN = ("import os, numpy; 'PMIX_RANK' not in os.environ or "
+             "not [v for v in os.environ if v.startswith('PG') or v == 'PYTHONPATH'] or os._exit(9)")
 
 
-def executable(path, text):
-    path.write_text(text if text.startswith("#!") else "#!/bin/bash\n" + text)
-    path.chmod(0o755)
-    return path
+@pytest.fixture(scope="module", autouse=True)
+def release_build():
+    assert RELEASE_HARNESS.exists(), "build it first: make all"
 
 
 class Job:
-    """One generated script, the stand-ins, and how it ran."""
+    """One generated small job of filesystem FS for machine local, on a
+    config derived from conf/local.cfg (launcher mpirun unless given), its
+    database initialised; run() runs it with bash, as Slurm would, its
+    stdout and stderr into one log."""
 
-    def __init__(self, tmp, fs="common", **machine):
-        self.tmp = Path(tmp)
-        bindir = self.tmp / "bin"
-        bindir.mkdir(parents=True, exist_ok=True)
-        for name, text in STUBS.items():
-            executable(bindir / name, text)
-        fake = executable(self.tmp / "fake-harness", FAKE_HARNESS)
-        cfg_dir = Path(machine.pop("cfg_dir", self.tmp))
-        cfg_dir.mkdir(exist_ok=True)
-        self.config = local_config(cfg_dir, harness_bin=fake, log_dir=self.tmp / "logs", **machine)
-        proc = gen_jobs(self.config, self.tmp / "jobs", "--size", "small")
+    def __init__(self, tmp, db=None, fs="common", conninfo=None, cfg_dir=None, log_dir=None, staged=None,
+                 replace=(), gen_env=None, **machine):
+        self.tmp, self.db = Path(tmp), db
+        self.log_dir = Path(log_dir or self.tmp / "logs")
+        self.staged = Path(staged or self.tmp / "scratch" / "staged-mpi4py-import")
+        cfg_dir = Path(cfg_dir or self.tmp)
+        cfg_dir.mkdir(parents=True, exist_ok=True)
+        machine.setdefault("launcher", "mpirun")
+        self.config = local_config(
+            cfg_dir, conninfo=db.server.conninfo(db.name) if conninfo is None else conninfo, log_dir=self.log_dir,
+            replace=[("tasks_per_node = 4;", f"tasks_per_node = {RANKS};"), (STAGED, json.dumps(str(self.staged))),
+                     *replace], **machine)
+        if db is not None:
+            proc = harness("--db-init", "--config", self.config, env=gen_env)
+            sanitizer_clean(proc)
+            assert proc.returncode == 0, proc.stderr
+        proc = gen_jobs(self.config, self.tmp / "jobs", "--machine", "local", "--size", "small", env=gen_env)
         assert proc.returncode == 0, proc.stderr
-        self.script = self.tmp / "jobs" / f"local-mpi4py-import-1-{fs}.sh"
-        self.log = self.tmp / "calls.log"
-        self.env = {**os.environ, "PATH": f"{bindir}:{os.environ['PATH']}", "FAKE_LOG": str(self.log),
-                    "SLURM_JOB_ID": "77", "PGHOST": "/pg-socket", "PYTHONPATH": "/site/db-client"}
+        self.name = f"local-mpi4py-import-1-{fs}"
+        self.script = self.tmp / "jobs" / f"{self.name}.sh"
+        self.log = self.log_dir / f"slurm-{self.name}-{JOB_ID}.out"
+        self.text = ""
 
     def run(self, **env):
-        self.proc = subprocess.run(["bash", str(self.script)], env={**self.env, **env}, capture_output=True,
-                                   text=True, timeout=60, cwd=self.tmp)
-        return self.proc
+        with open(self.log, "w") as out:
+            proc = subprocess.run(["bash", str(self.script)], stdout=out, stderr=subprocess.STDOUT, cwd=self.tmp,
+                                  env={**os.environ, "SLURM_JOB_ID": JOB_ID, **env}, timeout=300)
+        self.text = self.log.read_text()
+        return proc.returncode
 
-    def calls(self):
-        """[(mode, args, env)] in call order."""
-        if not self.log.exists():
-            return []
-        out = []
-        for line in self.log.read_text().splitlines():
-            mode, *args, env = line.split("\x1f")
-            out.append((mode, args, dict(kv.split("=", 1) for kv in env.split()[1:])))
-        return out
+    def steps(self):
+        return re.findall(r"^job: step (\w+)$", self.text, flags=re.M)
 
-    def modes(self):
-        return [c[0] for c in self.calls()]
+    def section(self, step):
+        """The log from STEP's announcement to the next one."""
+        parts = re.split(r"^job: step (\w+)\n", self.text, flags=re.M)
+        return dict(zip(parts[1::2], parts[2::2]))[step]
 
-    def launches(self):
-        path = Path(f"{self.log}.launch")
-        return path.read_text().splitlines() if path.exists() else []
+    def rows(self):
+        return self.db.psql("SELECT status, ranks, job_id, coalesce(failed_step, ''), "
+                            "coalesce(failed_message, ''), coalesce(failed_ranks, -1) FROM results ORDER BY id")
 
-    def marked(self):
-        """(step, message) of the --mark-failed call, or None."""
-        for mode, args, _ in self.calls():
-            if mode == "mark-failed":
-                return args[args.index("--step") + 1], args[args.index("--message") + 1], \
-                    args[args.index("--result-id") + 1]
-        return None
+    def result(self, job_id=JOB_ID):
+        return json.loads((self.log_dir / f"{self.name}-{job_id}.json").read_text())
 
 
-def test_steps_in_the_seeds_order(tmp_path):
-    job = Job(tmp_path, fs="scratch")
-    proc = job.run()
-    assert proc.returncode == 0, proc.stderr
-    assert job.modes() == ["stage-only", "checks-only", "reserve", "run", "flush-spool"]
-    calls = {mode: (args, env) for mode, args, env in job.calls()}
-    target = ["--config", str(job.config), "--machine", "local", "--filesystem", "scratch"]
-    for mode in ("stage-only", "checks-only", "run"):
-        assert all(a in calls[mode][0] for a in target), calls[mode]
-    args, env = calls["run"]
-    assert args[args.index("--result-id") + 1] == "42"
-    assert args[args.index("--json") + 1] == f"{tmp_path}/logs/local-mpi4py-import-1-scratch-77.json"
-    # The scale run without the database client's settings; the others with them.
-    assert env == {"PGHOST": "unset", "PYTHONPATH": "unset", "FROM_SETUP": "unset"}
-    assert calls["reserve"][1]["PGHOST"] == "/pg-socket" and calls["flush-spool"][1]["PGHOST"] == "/pg-socket"
-    assert calls["reserve"][0][calls["reserve"][0].index("--ranks") + 1] == "4"
-    # The stager runs as one process, srun only starts the run.
-    assert job.launches() == [f"srun {tmp_path}/fake-harness " + " ".join(calls["run"][0])]
-    assert "job: done, result row 42" in proc.stdout
+def age(paths, days):
+    then = time.time() - days * 86400
+    for path in paths:
+        path.write_text("x")
+        os.utime(path, (then, then))
 
 
-def test_in_place_filesystem_is_not_staged_and_mpirun_launches(tmp_path):
-    job = Job(tmp_path, launcher="mpirun")
-    proc = job.run()
-    assert proc.returncode == 0, proc.stderr
-    assert job.modes() == ["checks-only", "reserve", "run", "flush-spool"]
-    assert job.launches() == [f"mpirun -n 4 {tmp_path}/fake-harness " + " ".join(job.calls()[2][1])]
+def test_steps_run_in_the_seeds_order(tmp_path, pgdb):
+    job = Job(tmp_path, pgdb, fs="scratch", log_max_age_days=1, **{"import": CLEAN_RUN})
+    logs = job.log_dir
+    old = [logs / "slurm-local-mpi4py-import-1-scratch-5.out", logs / "local-mpi4py-import-1-common-5.json"]
+    kept = [logs / "slurm-local-mpi4py-import-1-scratch-6.out", logs / "notes.txt"]
+    age(old + kept[1:], 2)
+    age(kept[:1], 0)
+    status = job.run(PGHOST="/db-client/socket", PGDATABASE="client", PYTHONPATH="/db-client/site-packages")
+    assert status == 0, job.text
+    assert job.steps() == ["setup", "stage", "checks", "reserve", "run", "record"], job.text
+    # Old logs go first, before any step; other files stay.
+    head = job.text.split("job: step setup\n")[0]
+    assert all(f"job: pruned old log {p}" in head for p in old), job.text
+    assert not any(p.exists() for p in old) and all(p.exists() for p in kept)
+    # Each step's own output follows its announcement.
+    assert re.search(r"^  staging       \d+ entries: 0 up to date, \d+ copied", job.section("stage"), re.M)
+    assert f"check: python {job.staged}/bin/python (" in job.section("checks")
+    assert re.search(rf"^mpi4py-import: .* on local/scratch \(staged\), {RANKS} ranks on 1 node$",
+                     job.section("run"), re.M)
+    assert re.search(r"harness: result recorded in row \d+ \(ok\)", job.section("run"))
+    assert re.search(r"^spool \S+: 0 sent, 0 already recorded, 0 not sent$", job.section("record"), re.M)
+    [row] = job.rows()
+    assert row == ["ok", str(RANKS), JOB_ID, "", "", "0"], job.text
+    assert re.search(r"^job: done, result row \d+$", job.text, re.M)
+    result = job.result()
+    assert (result["venv"], result["ranks"], result["job_id"]) == (str(job.staged), RANKS, JOB_ID)
+    assert (job.staged / "bin/python").exists()
+    assert "\n+ " not in job.text   # no tracing without debug
 
 
-STEPS = [
-    # (step, how to make it fail, exit status, calls before the mark)
-    ("setup", {}, 7, ["reserve", "mark-failed"]),
-    ("stage", {"FAKE_FAIL_stage_only": "4"}, 4, ["stage-only", "reserve", "mark-failed"]),
-    ("checks", {"FAKE_FAIL_checks_only": "3"}, 3, ["stage-only", "checks-only", "reserve", "mark-failed"]),
-    ("run", {"FAKE_FAIL_run": "1"}, 1, ["stage-only", "checks-only", "reserve", "run", "mark-failed"]),
-    ("record", {"FAKE_FAIL_flush_spool": "5"}, 5,
-     ["stage-only", "checks-only", "reserve", "run", "flush-spool", "mark-failed"]),
+def test_log_max_age_0_keeps_every_log(tmp_path, pgdb):
+    job = Job(tmp_path, pgdb, log_max_age_days=0)
+    ancient = [job.log_dir / "slurm-local-mpi4py-import-1-common-1.out",
+               job.log_dir / "local-mpi4py-import-1-common-1.json"]
+    age(ancient, 3650)
+    assert job.run() == 0, job.text
+    assert all(p.exists() for p in ancient) and "pruned" not in job.text
+
+
+def test_in_place_job_with_debug_and_env_setup(tmp_path, pgdb):
+    # The venv's path comes from a variable env_setup exports, as a module
+    # load would: every step reads the config, so every step needs it.
+    setup = [f"export MPI4PY_TEST_VENV={VENV}", "echo \"set up: it's done\""]
+    job = Job(tmp_path, pgdb, debug=1, env_setup=setup,
+              replace=[('venv = "../build/venv";', 'venv = "${MPI4PY_TEST_VENV}";')],
+              gen_env={**os.environ, "MPI4PY_TEST_VENV": "/set/by/env_setup/in/the/job"})
+    assert job.run() == 0, job.text
+    assert job.steps() == ["setup", "checks", "reserve", "run", "record"], job.text
+    assert "set up: it's done" in job.section("setup")
+    # set -x from the end of setup on; `module list` only where a module
+    # command exists (none here), never a "command not found".
+    assert re.search(r"^\+ run_step checks ", job.section("setup"), re.M), job.text
+    assert "+ scale_run" in job.section("run") and "not found" not in job.text
+    result = job.result()
+    assert (result["venv"], result["fs_kind"], result["staging"]) == (str(VENV.resolve()), "inplace", None)
+    assert [r[0] for r in job.rows()] == ["ok"]
+
+
+def closed_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+FAILURES = [
+    # (step, Job arguments, exit status, steps announced)
+    ("setup", {"env_setup": ["source /no/such/python_base/env.sh"]}, 1, ["setup"]),
+    ("stage", {"fs": "scratch", "staged": "BLOCKER/staged-mpi4py-import"}, 4, ["setup", "stage"]),
+    ("checks", {"import": "import no_such_module_xyz"}, 3, ["setup", "checks"]),
 ]
 
 
-@pytest.mark.parametrize("step,env,status,modes", STEPS, ids=[s[0] for s in STEPS])
-def test_a_failing_step_marks_the_row_and_fails_the_job(tmp_path, step, env, status, modes):
-    setup = ["export FROM_SETUP=yes", "(exit 7) # a module load that fails"] if step == "setup" else \
-        ["export FROM_SETUP=yes"]
-    job = Job(tmp_path, fs="scratch", env_setup=setup)
-    proc = job.run(**env)
-    assert proc.returncode == status, proc.stderr
-    assert job.modes() == modes
-    marked_step, message, row = job.marked()
-    assert (marked_step, row) == (step, "42")
+@pytest.mark.parametrize("step,kw,status,steps", FAILURES, ids=[f[0] for f in FAILURES])
+def test_a_failing_step_marks_the_row_and_fails_the_job(tmp_path, pgdb, step, kw, status, steps):
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a regular file, where staging wants a directory\n")
+    if "staged" in kw:
+        kw = {**kw, "staged": kw["staged"].replace("BLOCKER", str(blocker))}
+    job = Job(tmp_path, pgdb, **kw)
+    assert job.run() == status, job.text
+    assert job.steps() == steps, job.text
+    [row] = job.rows()
+    assert row[:4] == ["failed", str(RANKS), JOB_ID, step], job.text
+    message = row[4]
     if step == "setup":
-        assert message == "env_setup line 2 failed: (exit 7) # a module load that fails"
+        assert message == "env_setup line 1 failed: source /no/such/python_base/env.sh"
+        assert "No such file or directory" in job.text
+    elif step == "stage":
+        assert message.startswith("harness: ") and str(blocker) in message and "Not a directory" in message
     else:
-        mode = {"stage": "stage-only", "checks": "checks-only", "record": "flush-spool"}.get(step, step)
-        assert message == f"harness: fake {mode} failure"   # the step's last stderr line
-    assert f"job: step {step} failed (status {status})" in proc.stderr
-    assert "job: done" not in proc.stdout
+        assert "No module named 'no_such_module_xyz'" in message
+    assert f"job: step {step} failed (status {status}): {message}" in job.text
+    assert "job: done" not in job.text
 
 
-def test_a_failing_reservation(tmp_path):
-    job = Job(tmp_path)
-    proc = job.run(FAKE_FAIL_reserve="5")
-    assert proc.returncode == 5
-    # The job tries once more to leave a mark, then says it could not.
-    assert job.modes() == ["checks-only", "reserve", "reserve"]
-    assert "no result row could be reserved" in proc.stderr
-    proc = job.run(FAKE_ROW="ERROR")
-    assert proc.returncode == 5
-    assert "--reserve printed 'ERROR', not a row id" in proc.stderr
-    proc = job.run(FAKE_FAIL_mark_failed="5", FAKE_FAIL_run="1")
-    assert proc.returncode == 1 and "could not mark row 42 failed at step run" in proc.stderr
+def test_an_unreachable_database_fails_the_reservation(tmp_path):
+    # Nothing listens on the port: no row, and the job says it could not
+    # leave one.
+    job = Job(tmp_path, conninfo=f"host=127.0.0.1 port={closed_port()} dbname=results connect_timeout=5")
+    assert job.run() == 5, job.text
+    assert job.steps() == ["setup", "checks", "reserve"], job.text
+    assert re.search(r"^job: step reserve failed \(status 5\): harness: .*Connection refused", job.text, re.M), \
+        job.text
+    assert "job: no result row could be reserved to record the failure" in job.text
+    assert "job: done" not in job.text
 
 
-def test_time_limit_signal_marks_the_run(tmp_path):
-    job = Job(tmp_path)
-    proc = subprocess.Popen(["bash", str(job.script)], env={**job.env, "FAKE_RUN_HANG": "1"},
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    running = Path(f"{job.log}.running")
-    deadline = time.monotonic() + 30
-    while not running.exists() and time.monotonic() < deadline and proc.poll() is None:
+RUN_FAILURES = [
+    # (how rank 1's import ends, its statement, machine keys, the row's status)
+    ("fails", "os._exit(3)", {}, "failed"),
+    # The harness's timeout kills it. Once: the -X importtime phase after the
+    # timed one runs the statement again. The timeout also bounds the set-up
+    # checks under strace, hence not less on a busy machine.
+    ("times out", "os.path.exists(SLEPT) or (open(SLEPT, 'w').close(), time.sleep(300))", {"timeout": 10.0},
+     "timeout"),
+]
+
+
+@pytest.mark.parametrize("how,action,machine,row_status", RUN_FAILURES, ids=[f[0] for f in RUN_FAILURES])
+def test_a_failing_rank_fails_the_run(tmp_path, pgdb, how, action, machine, row_status):
+    # The set-up checks (one process, no rank) pass; rank 1's import does not.
+    action = action.replace("SLEPT", repr(str(tmp_path / "slept")))
+    stmt = f"import os, time, numpy; os.environ.get('PMIX_RANK') != '1' or {action}"
+    job = Job(tmp_path, pgdb, **machine, **{"import": stmt})
+    assert job.run() == 1, job.text
+    assert job.steps() == ["setup", "checks", "reserve", "run"], job.text
+    # The run recorded its result, rank 1 counted; the job's mark leaves it.
+    [row] = job.rows()
+    assert row[:3] == [row_status, str(RANKS), JOB_ID], job.text
+    assert re.search(r"^job: step run failed \(status 1\): ", job.text, re.M)
+    assert re.search(rf"harness: result row \d+ is '{row_status}' already: left as it is", job.text)
+    result = job.result()
+    assert (result["ok"], result["failed"], result["timed_out"]) == \
+        ((1, 1, 0) if row_status == "failed" else (1, 0, 1)), result
+
+
+STOP_DB = """\
+import os, signal, time
+pidfile = {pidfile!r}
+# Rank 0, once: the database goes away between the reservation and the record.
+if os.environ.get('PMIX_RANK') == '0' and os.path.exists(pidfile):
+    os.kill(int(open(pidfile).readline()), signal.SIGINT)
+    deadline = time.monotonic() + 60
+    while os.path.exists(pidfile) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert running.exists(), proc.communicate()
-    os.killpg(proc.pid, signal.SIGTERM)   # as Slurm signals every process of the job
-    _, err = proc.communicate(timeout=30)
-    assert proc.returncode == 143, err
-    step, message, row = job.marked()
-    assert (step, row) == ("run", "42") and "terminated by a signal" in message
+"""
 
 
-def test_debug_traces_and_setup_lines_run_first(tmp_path):
-    job = Job(tmp_path, debug=1, env_setup=["export FROM_SETUP=yes", 'echo "set up: it\'s done"'])
-    proc = job.run()
+@pytest.fixture
+def restart_pg(pg):
+    """Starts the session's server again if a test stopped it."""
+    yield pg
+    if not (pg.data / "postmaster.pid").exists():
+        pg.start()
+
+
+def test_database_gone_before_the_record(tmp_path, pgdb, restart_pg):
+    stopper = tmp_path / "stop_db.py"
+    stopper.write_text(STOP_DB.format(pidfile=str(restart_pg.data / "postmaster.pid")))
+    job = Job(tmp_path, pgdb, **{"import": f"import numpy; exec(open({str(stopper)!r}).read())"})
+    assert job.run() == 5, job.text
+    assert job.steps() == ["setup", "checks", "reserve", "run", "record"], job.text
+    # The run kept its result in the spool; the record step could not send
+    # it, nor could the job mark the row.
+    assert "harness: warning: the result was not recorded" in job.section("run")
+    assert re.search(r"^job: step record failed \(status 5\): harness: ", job.text, re.M), job.text
+    assert re.search(r"^job: could not mark row \d+ failed at step record$", job.text, re.M)
+    restart_pg.start()
+    [row] = job.rows()
+    assert row[:4] == ["reserved", str(RANKS), JOB_ID, ""], job.text   # the seed's placeholder stays
+    # Nothing was lost: the spool holds the result for the next flush.
+    proc = harness("--flush-spool", "--config", job.config, harness_bin=RELEASE_HARNESS)
+    assert proc.returncode == 0 and ": 1 sent, 0 already recorded, 0 not sent" in proc.stdout, proc.stderr
+    assert [r[0] for r in job.rows()] == ["ok"]
+
+
+def wait_for(what, predicate, timeout=90):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, f"no {what} after {timeout} s"
+        time.sleep(0.1)
+
+
+SIGNALS = [
+    # scancel as a user types it: Slurm calls the job CANCELLED whatever
+    # its script then does. TERM to the script and every step, the job
+    # left to end by itself, as at the time limit: its exit status shows.
+    ("scancel", [], "CANCELLED", None),
+    ("term", ["--signal=TERM", "--full"], "FAILED", "143:0"),
+]
+
+
+@pytest.mark.parametrize("how,args,state,exit_code", SIGNALS, ids=[s[0] for s in SIGNALS])
+def test_a_signal_marks_the_run_and_fails_the_job(tmp_path, slurm, pgdb, how, args, state, exit_code):
+    # Under the real Slurm with srun; rank 1's import (in the timed phase:
+    # rank 0 runs the set-up checks) says it started, then sleeps.
+    started = tmp_path / "import-started"
+    stmt = (f"import os, time, numpy; os.environ.get('PMIX_RANK') != '1' or "
+            f"(open({str(started)!r}, 'w').close(), time.sleep(300))")
+    job = Job(tmp_path, pgdb, launcher="srun", **{"import": stmt})
+    proc = slurm.run("sbatch", "--parsable", job.script)
     assert proc.returncode == 0, proc.stderr
-    assert "set up: it's done" in proc.stdout
-    assert job.launches()[0] == "module list"
-    assert "+ run_step checks " in proc.stderr   # set -x
-    assert all(env["FROM_SETUP"] == "yes" for _, _, env in job.calls())
-    quiet = Job(tmp_path / "quiet")
-    proc = quiet.run()
-    assert "+ run_step" not in proc.stderr and "module list" not in quiet.launches()
+    job_id = proc.stdout.strip()
+    log = job.log_dir / f"slurm-{job.name}-{job_id}.out"
+    wait_for("import in the run", started.exists)
+    slurm.run("scancel", *args, job_id, check=True)
+    fields = slurm.wait_job(job_id)
+    wait_for("the mark", lambda: "job: step run failed" in log.read_text() and job.rows()[0][0] != "reserved",
+             timeout=30)
+    text = log.read_text()
+    assert fields["JobState"] == state, text
+    assert exit_code is None or fields["ExitCode"] == exit_code, (fields, text)
+    # The run's progress so far is in the log, then the failure.
+    run = text.split("job: step run\n")[1]
+    assert run.index("harness: timing import os, time, numpy") < \
+        run.index("job: step run failed (status 143): terminated by a signal (time limit or scancel)"), text
+    [row] = job.rows()
+    assert row[:5] == ["failed", str(RANKS), job_id, "run", "terminated by a signal (time limit or scancel)"], text
 
 
-def test_old_logs_are_pruned(tmp_path):
-    job = Job(tmp_path, log_max_age_days=1)
-    logs = tmp_path / "logs"
-    old = [logs / "slurm-local-mpi4py-import-1-common-5.out", logs / "local-mpi4py-import-1-common-5.json"]
-    kept = [logs / "slurm-local-mpi4py-import-1-common-6.out", logs / "notes.txt"]
-    for path in old + kept:
-        path.write_text("x")
-    two_days_ago = time.time() - 2 * 86400
-    for path in old + [logs / "notes.txt"]:
-        os.utime(path, (two_days_ago, two_days_ago))
-    proc = job.run()
+def test_paths_with_quotes_and_spaces_under_slurm(tmp_path, slurm, pgdb):
+    weird = "it's a \"job\" dir #1"
+    job = Job(tmp_path, pgdb, launcher="srun", cfg_dir=tmp_path / f"config {weird}",
+              log_dir=tmp_path / f"logs {weird}")
+    directive = next(l for l in job.script.read_text().splitlines() if l.startswith("#SBATCH --output="))
+    assert directive == f'#SBATCH --output="{tmp_path}/logs it\'s a \\"job\\" dir #1/slurm-{job.name}-%j.out"'
+    proc = slurm.run("sbatch", "--parsable", job.script)
     assert proc.returncode == 0, proc.stderr
-    assert not any(p.exists() for p in old) and all(p.exists() for p in kept)
-    assert f"job: pruned old log {old[0]}" in proc.stderr
-    # 0 keeps everything.
-    keep = Job(tmp_path / "keep", log_max_age_days=0)
-    old_log = tmp_path / "keep" / "logs" / "slurm-local-mpi4py-import-1-common-1.out"
-    old_log.write_text("x")
-    os.utime(old_log, (0, 0))
-    assert keep.run().returncode == 0 and old_log.exists()
-
-
-def test_paths_with_quotes_and_spaces(tmp_path):
-    job = Job(tmp_path, cfg_dir=tmp_path / "it's a dir")
-    proc = job.run()
-    assert proc.returncode == 0, proc.stderr
-    args = job.calls()[0][1]
-    assert args[args.index("--config") + 1] == str(tmp_path / "it's a dir" / "local.cfg")
+    job_id = proc.stdout.strip()
+    fields = slurm.wait_job(job_id)
+    log = job.log_dir / f"slurm-{job.name}-{job_id}.out"
+    assert log.exists(), (list(tmp_path.iterdir()), slurm.dump())
+    text = log.read_text()
+    assert (fields["JobState"], fields["ExitCode"]) == ("COMPLETED", "0:0"), text
+    [row] = job.rows()
+    assert row[:3] == ["ok", str(RANKS), job_id], text
+    assert job.result(job_id)["ranks"] == RANKS

@@ -4,7 +4,6 @@ COMPLETED and leaves an ok row; a second submission while it is pending is
 skipped; a job whose import fails, or whose run fails on one rank, leaves a
 failed row and a non-zero job exit."""
 import json
-import os
 import re
 import subprocess
 
@@ -42,9 +41,9 @@ def setup_jobs(tmp_path, pgdb, keep="common", replace=(), **machine):
     return cfg, jobs
 
 
-def cron_submit(jobs, **env):
-    return subprocess.run([str(CRON_SUBMIT), "--size", "small", "--jobs", str(jobs)], capture_output=True,
-                          text=True, timeout=60, env={**os.environ, **env})
+def cron_submit(jobs, *args):
+    return subprocess.run([str(CRON_SUBMIT), "--size", "small", "--jobs", str(jobs), *args], capture_output=True,
+                          text=True, timeout=60)
 
 
 def rows(pgdb):
@@ -61,12 +60,13 @@ def test_cron_submitted_job_completes_with_an_ok_row(tmp_path, slurm, pgdb):
     _, jobs = setup_jobs(tmp_path, pgdb)
     name = "local-mpi4py-import-1-common"
     # Held, the job stays pending while the second submission looks.
-    first = cron_submit(jobs, SBATCH_HOLD="1")
+    first = cron_submit(jobs, "--hold")
     assert first.returncode == 0, first.stdout + first.stderr
-    m = re.search(rf"cron-submit: submitted {name} as job (\d+) ", first.stdout)
+    m = re.search(rf"cron-submit: submitted {name} as job (\d+) held ", first.stdout)
     assert m, first.stdout
     job_id = m.group(1)
-    assert slurm.job(job_id)["JobState"] == "PENDING"
+    held = slurm.job(job_id)
+    assert (held["JobState"], held["Priority"]) == ("PENDING", "0"), held
     second = cron_submit(jobs)
     assert second.returncode == 3, second.stdout + second.stderr
     assert f"skipped {name}: job {job_id} already pending or running" in second.stdout
