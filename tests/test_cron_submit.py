@@ -23,7 +23,8 @@ CRON_SUBMIT = ROOT / "jobs/cron-submit.sh"
 # Job names of this module's own (cronpick-mpi4py-import-...): the jobs of
 # tests/test_jobs.py, named local-..., never meet them in the queue.
 MACHINE = "cronpick"
-SMALL = {f"{MACHINE}-mpi4py-import-1-{fs}" for fs in ("common", "scratch", "tmpfs")}
+SMALL = {f"{MACHINE}-mpi4py-import-1-{fs}{suite}" for fs in ("common", "scratch", "tmpfs", "bcast")
+         for suite in ("", "-mpi4py")}
 USER = subprocess.run(["id", "-un"], capture_output=True, text=True, check=True).stdout.strip()
 LINE = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ cron-submit: "
 
@@ -89,7 +90,7 @@ def test_submits_one_script_of_the_size_at_random(cluster, jobs_dir):
             assert proc.returncode == 3, proc.stdout + proc.stderr
             m = one_line(proc, r"skipped (\S+): job (\d+) already pending or running$")
             skipped.append((m.group(1), m.group(2)))
-    # 16 draws from 3 scripts: all alike has probability 3 / 3**16.
+    # 16 draws from 8 scripts: all alike has probability 8 / 8**16.
     assert set(submitted) <= SMALL and len(submitted) > 1, submitted
     # A name drawn again was skipped, naming the job it found.
     assert all(submitted[name] == job_id for name, job_id in skipped) and len(skipped) == 16 - len(submitted)
@@ -124,7 +125,7 @@ def test_sbatch_refusal_fails_with_its_reason(cluster, jobs_dir, tmp_path):
     # do, enforces its partition's limits at submission).
     proc = cron_submit("--size", "large", "--jobs", jobs_dir, "--hold")
     assert proc.returncode == 1
-    one_line(proc, rf"failed: sbatch {jobs_dir}/{MACHINE}-mpi4py-import-2-\w+\.sh: sbatch: error: Batch job "
+    one_line(proc, rf"failed: sbatch {jobs_dir}/{MACHINE}-mpi4py-import-2-[\w-]+\.sh: sbatch: error: Batch job "
                    r"submission failed: Node count specification invalid$")
     # A partition the cluster does not have.
     jobs = write_jobs(tmp_path, replace=[("log_max_age_days = 30.0;",
@@ -151,7 +152,7 @@ def test_unreachable_controller_fails_without_submitting(cluster, jobs_dir, tmp_
     conf = dead_controller_conf(cluster, tmp_path / "slurm.conf")
     proc = cron_submit("--size", "small", "--jobs", jobs_dir, "--hold", SLURM_CONF=str(conf))
     assert proc.returncode == 1
-    one_line(proc, rf"failed: squeue for {MACHINE}-mpi4py-import-1-\w+: slurm_load_jobs error: "
+    one_line(proc, rf"failed: squeue for {MACHINE}-mpi4py-import-1-[\w-]+: slurm_load_jobs error: "
                    r"Unable to contact slurm controller \(connect failure\)$")
     assert queue(cluster) == []
 
