@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 . bench/lib.sh
 
 runs=${BENCH_RUNS:-50}        # spawns per measurement
-rounds=${BENCH_ROUNDS:-5}     # interleaved rounds; the median round counts
+rounds=${BENCH_ROUNDS:-9}     # interleaved rounds; the median round counts
 cfg=conf/local.cfg
 py=build/venv/bin/python
 

@@ -1,5 +1,6 @@
 /* phase.c: the timed region and its collectives. Everything that can be
- * prepared (argv, environment, capture files) is done before the barrier. */
+ * prepared (argv, environment, capture files, the timer) is done by the
+ * caller once, before the first barrier. */
 #include "phase.h"
 
 #include <stdio.h>
@@ -11,24 +12,22 @@ const char *phase_name(enum phase_id p)
     return p == PHASE_IMPORT ? "import" : "startup";
 }
 
-int phase_run(MPI_Comm comm, char *const *argv, char *const *envp, double timeout, struct child_result *mine,
-              char **errtext, double *elapsed, struct err *e)
+int phase_run(MPI_Comm comm, struct spawn_job *job, double timeout, struct child_result *mine, char **errtext,
+              double *elapsed, struct err *e)
 {
-    return phase_run_capture(comm, argv, envp, timeout, mine, errtext, 0, elapsed, e);
+    return phase_run_capture(comm, job, timeout, mine, errtext, 0, elapsed, e);
 }
 
 /* MAX == 0: stderr is read only from a failed child, its last ERRTEXT_MAX bytes. */
-int phase_run_capture(MPI_Comm comm, char *const *argv, char *const *envp, double timeout,
-                      struct child_result *mine, char **errtext, size_t max, double *elapsed, struct err *e)
+int phase_run_capture(MPI_Comm comm, struct spawn_job *job, double timeout, struct child_result *mine,
+                      char **errtext, size_t max, double *elapsed, struct err *e)
 {
-    struct spawn_job job;
     struct err spawn_err = {0};
     *errtext = NULL;
-    if (spawn_prepare(&job, argv, envp, 0, e) < 0)
-        return -1;
+    spawn_reset(job);
     MPI_Barrier(comm);
     double t0 = now_seconds();
-    int rc = spawn_run(&job, timeout, mine, &spawn_err);
+    int rc = spawn_run(job, timeout, mine, &spawn_err);
     MPI_Barrier(comm);
     double span = now_seconds() - t0;
     /* Ranks leave a barrier at slightly different moments: the longest
@@ -36,24 +35,22 @@ int phase_run_capture(MPI_Comm comm, char *const *argv, char *const *envp, doubl
     MPI_Reduce(&span, elapsed, 1, MPI_DOUBLE, MPI_MAX, 0, comm);
 
     if (rc < 0) {
-        spawn_release(&job);
         *e = spawn_err;
         return -1;
     }
     if (mine->status == CHILD_NOSPAWN)
         *errtext = strdup(spawn_err.msg);
     else if (max > 0)
-        *errtext = spawn_captured(job.err_fd, max);
+        *errtext = spawn_captured(job->err_fd, max);
     else if (mine->status != CHILD_OK)
-        *errtext = spawn_captured(job.err_fd, ERRTEXT_MAX - 1);
-    spawn_release(&job);
+        *errtext = spawn_captured(job->err_fd, ERRTEXT_MAX - 1);
     if (mine->status == CHILD_TIMEOUT) {
         int rank;
         char host[MPI_MAX_PROCESSOR_NAME];
         int len;
         MPI_Comm_rank(comm, &rank);
         MPI_Get_processor_name(host, &len);
-        fprintf(stderr, "harness: rank %d on %s: %s still running after %g s, killed\n", rank, host, argv[0],
+        fprintf(stderr, "harness: rank %d on %s: %s still running after %g s, killed\n", rank, host, job->argv[0],
                 timeout);
     }
     return 0;

@@ -9,16 +9,17 @@
 #include "result.h"
 #include "spawn.h"
 
-/* Runs ARGV once on every rank of COMM between two barriers. MINE gets
- * this rank's outcome; *ELAPSED, on rank 0, the longest barrier-to-barrier
- * span of any rank. A rank that
- * hits the timeout says so on stderr. */
-int phase_run(MPI_Comm comm, char *const *argv, char *const *envp, double timeout, struct child_result *mine,
-              char **errtext, double *elapsed, struct err *e);
-/* Like phase_run, but *STDERR_TEXT always gets the child's whole stderr
- * (up to MAX bytes): the import profile is written there. */
-int phase_run_capture(MPI_Comm comm, char *const *argv, char *const *envp, double timeout,
-                      struct child_result *mine, char **stderr_text, size_t max, double *elapsed, struct err *e);
+/* Runs JOB (prepared by the caller, reusable) once on every rank of COMM
+ * between two barriers. MINE gets this rank's outcome; *ELAPSED, on rank
+ * 0, the longest barrier-to-barrier span of any rank. A rank that hits the
+ * timeout says so on stderr; a failed child's stderr tail goes to
+ * *ERRTEXT (NULL otherwise; the caller frees it). */
+int phase_run(MPI_Comm comm, struct spawn_job *job, double timeout, struct child_result *mine, char **errtext,
+              double *elapsed, struct err *e);
+/* Like phase_run, but *ERRTEXT always gets the child's stderr (up to MAX
+ * bytes): the import profile is written there. */
+int phase_run_capture(MPI_Comm comm, struct spawn_job *job, double timeout, struct child_result *mine,
+                      char **errtext, size_t max, double *elapsed, struct err *e);
 
 /* Gathers every rank's record into ALL on rank 0 (ALL unused elsewhere). */
 void gather_records(MPI_Comm comm, struct rank_record *mine, struct rank_record *all);

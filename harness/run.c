@@ -121,10 +121,9 @@ static int prepare(struct run_ctx *c, struct child_cmd *cmd, struct run_result *
 }
 
 /* One repeat: both phases, start-up first, each between two barriers. */
-static int one_repeat(struct run_ctx *c, const struct child_cmd *cmd, struct rank_record *mine,
+static int one_repeat(struct run_ctx *c, struct spawn_job jobs[NPHASES], struct rank_record *mine,
                       char *errtext[NPHASES], double elapsed[NPHASES], struct err *e)
 {
-    char *const *argv[NPHASES] = {cmd->argv_import, cmd->argv_startup};
     static const enum phase_id order[NPHASES] = {PHASE_STARTUP, PHASE_IMPORT};
     for (int i = 0; i < NPHASES; i++) {
         enum phase_id id = order[i];
@@ -136,7 +135,7 @@ static int one_repeat(struct run_ctx *c, const struct child_cmd *cmd, struct ran
             fprintf(c->log, "harness: timing %s on %d ranks\n",
                     id == PHASE_IMPORT ? (c->o->child ? c->o->child : c->stmt) : "python -c pass (start-up)",
                     c->size);
-        phase_run(c->comm, argv[id], cmd->envp, c->timeout, &res, &text, &elapsed[id], e);
+        phase_run(c->comm, &jobs[id], c->timeout, &res, &text, &elapsed[id], e);
         if (run_agree(c->comm, e) < 0) {
             free(text);
             return -1;
@@ -164,9 +163,16 @@ static int timed_phases(struct run_ctx *c, const struct child_cmd *cmd, struct r
     gethostname(mine.host, sizeof mine.host - 1);
     if (c->rank == 0)
         utc_now(r->started_at, sizeof r->started_at);
+    /* Prepared once for all repeats: between two timed spawns the harness
+     * does as little as it can. */
+    struct spawn_job jobs[NPHASES];
+    char *const *argv[NPHASES] = {cmd->argv_import, cmd->argv_startup};
+    int prepared = 0;
+    for (; prepared < NPHASES && spawn_prepare(&jobs[prepared], argv[prepared], cmd->envp, 0, e) == 0; prepared++)
+        ;
     int failed_here[NPHASES] = {0};
-    for (int rep = 0; rep < reps; rep++) {
-        if (one_repeat(c, cmd, &mine, errtext, elapsed + rep * NPHASES, e) < 0)
+    for (int rep = 0; run_agree(c->comm, e) == 0 && rep < reps; rep++) {
+        if (one_repeat(c, jobs, &mine, errtext, elapsed + rep * NPHASES, e) < 0)
             break;
         for (int id = 0; id < NPHASES; id++)
             failed_here[id] |= mine.status[id] != CHILD_OK;
@@ -182,6 +188,8 @@ static int timed_phases(struct run_ctx *c, const struct child_cmd *cmd, struct r
         free(el);
     }
     r->repeats = reps;
+    for (int i = 0; i < prepared; i++)
+        spawn_release(&jobs[i]);
     for (int id = 0; id < NPHASES; id++)
         free(errtext[id]);
     free(all);
@@ -198,7 +206,11 @@ static int profile_phase(struct run_ctx *c, const struct child_cmd *cmd, struct 
     double elapsed;
     if (c->log)
         fprintf(c->log, "harness: profiling %s with -X importtime on %d ranks\n", c->stmt, c->size);
-    phase_run_capture(c->comm, cmd->argv_profile, cmd->envp, c->timeout, &res, &text, 1 << 22, &elapsed, e);
+    struct spawn_job job;
+    if (spawn_prepare(&job, cmd->argv_profile, cmd->envp, 0, e) == 0) {
+        phase_run_capture(c->comm, &job, c->timeout, &res, &text, 1 << 22, &elapsed, e);
+        spawn_release(&job);
+    }
     if (run_agree(c->comm, e) < 0) {
         free(text);
         return -1;

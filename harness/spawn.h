@@ -5,6 +5,7 @@
 
 #include <spawn.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "err.h"
 
@@ -31,6 +32,8 @@ struct spawn_job {
     int out_fd;          /* memfd holding the child's stdout, or -1 */
     int err_fd;          /* memfd holding the child's stderr */
     int null_fd;         /* /dev/null, opened once: dup2 in the child is cheaper than open */
+    timer_t timer;       /* interrupts waitpid at the timeout; signals this thread only */
+    int has_timer;
 };
 
 int spawn_prepare(struct spawn_job *job, char *const *argv, char *const *envp, int capture_stdout,
