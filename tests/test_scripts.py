@@ -3,6 +3,8 @@ build-virtualenv.sh offline from a wheelhouse, twice."""
 import os
 import subprocess
 
+import pytest
+
 from conftest import ROOT
 
 INSTALL = ROOT / "jobs/install-deps.sh"
@@ -38,14 +40,22 @@ def test_install_deps_rejects_unknown_arguments():
     assert proc.returncode == 2 and "unknown argument '--frobnicate'" in proc.stderr
 
 
-def test_build_virtualenv_offline_from_a_wheelhouse_is_idempotent(tmp_path):
-    wheels = tmp_path / "wheels"
-    # The wheelhouse is made with network access, as a centre would on a login node.
-    got = run(["python3", "-m", "pip", "download", "-q", "--only-binary=:all:", "-d", wheels, "six"])
+# No index at all: pip may only use the wheelhouse.
+OFFLINE = dict(os.environ, PIP_INDEX_URL="http://127.0.0.1:9/none", PIP_EXTRA_INDEX_URL="")
+
+
+@pytest.fixture(scope="module")
+def wheels(tmp_path_factory):
+    """A wheelhouse, made with network access as a centre would on a login node."""
+    path = tmp_path_factory.mktemp("wheels")
+    got = run(["python3", "-m", "pip", "download", "-q", "--only-binary=:all:", "-d", path, "six"])
     assert got.returncode == 0, got.stderr
+    return path
+
+
+def test_build_virtualenv_offline_from_a_wheelhouse_is_idempotent(tmp_path, wheels):
     dest = tmp_path / "venv"
-    # No index at all: pip may only use the wheelhouse.
-    env = dict(os.environ, PIP_INDEX_URL="http://127.0.0.1:9/none", PIP_EXTRA_INDEX_URL="")
+    env = OFFLINE
     args = [BUILD, "--wheelhouse", wheels, "--packages", "six", "--no-mpi4py", dest]
     first = run(args, env=env)
     assert first.returncode == 0, first.stdout + first.stderr
@@ -67,10 +77,7 @@ def test_build_virtualenv_bad_usage(tmp_path):
     assert proc.returncode == 2 and "unknown option '--frob'" in proc.stderr
 
 
-def test_build_virtualenv_installs_what_the_machines_suites_need(tmp_path):
-    wheels = tmp_path / "wheels"
-    got = run(["python3", "-m", "pip", "download", "-q", "--only-binary=:all:", "-d", wheels, "six"])
-    assert got.returncode == 0, got.stderr
+def test_build_virtualenv_installs_what_the_machines_suites_need(tmp_path, wheels):
     cfg = tmp_path / "suites.cfg"
     cfg.write_text('suites = ( { name = "six"; import = "import six"; packages = ["six"]; },\n'
                    '  { name = "std"; import = "import json"; packages = []; } );\n'
@@ -78,7 +85,7 @@ def test_build_virtualenv_installs_what_the_machines_suites_need(tmp_path):
                    '  filesystems = ({ name = "common"; kind = "inplace"; }); });\n')
     listed = run([ROOT / "build/harness", "--suite-packages", "--config", cfg, "--machine", "m"])
     assert listed.returncode == 0 and listed.stdout == "six\n", listed.stderr
-    env = dict(os.environ, PIP_INDEX_URL="http://127.0.0.1:9/none", PIP_EXTRA_INDEX_URL="")
+    env = OFFLINE
     proc = run([BUILD, "--wheelhouse", wheels, "--config", cfg, "--machine", "m", "--no-mpi4py", tmp_path / "venv"],
                env=env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
