@@ -370,3 +370,24 @@ def test_suites_and_import_profiles_are_recorded_and_reported(pgdb, tmp_path):
     assert len(modules) == 10 and {m["suite"] for m in modules} == {"numpy"}
     assert any(m["module"].startswith("numpy") for m in modules)
     assert all(float(m["self_us"]) > 0 for m in modules)
+
+
+def test_bcast_figures_reach_the_row(pgdb, tmp_path):
+    db_init(pgdb)
+    node_dir = tmp_path / "node-local"
+    text = pgdb.config.read_text()
+    old = '{ name = "common"; kind = "inplace"; }'
+    assert old in text
+    cfg = tmp_path / "bcast.cfg"
+    cfg.write_text(text.replace(old, old + f',\n      {{ name = "bcast"; kind = "bcast"; path = "{node_dir}"; }}'))
+    out = tmp_path / "r.json"
+    ok(run(pgdb, 2, "--ranks-per-node", "1", "--quiet", "--json", out, filesystem="bcast", config=cfg))
+    r = json.loads(out.read_text())
+    got = pgdb.psql("SELECT status, fs_kind, nodes, staging_kind, staging_bytes_sent, time_to_first_import_s, "
+                    "staging_seconds FROM results")
+    assert len(got) == 1
+    status, kind, nodes, skind, sent, first, secs = got[0]
+    assert (status, kind, nodes, skind) == ("ok", "bcast", "2", "bcast")
+    assert int(sent) == r["staging"]["bytes_sent"] > 10_000_000
+    assert float(first) == pytest.approx(r["time_to_first_import_s"])
+    assert float(first) == pytest.approx(float(secs) + r["elapsed_s"], rel=1e-6)
