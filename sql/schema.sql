@@ -48,7 +48,8 @@ CREATE TABLE results (
     import_statement    text,               -- the python statement timed ("import numpy")
 
     -- The headline: seconds from the barrier before the import phase to the
-    -- barrier after it, on rank 0. NULL until a result is recorded.
+    -- barrier after it, the longest such span of any rank (the median over
+    -- repeats with --repeat). NULL until a result is recorded.
     elapsed_s           double precision,
     -- Each rank's own import time (spawn to waitpid), over the ranks, seconds.
     per_rank_min        double precision,
