@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "jobscript.h"
+#include "paths.h"
 #include "modes.h"
 
 struct gen {
@@ -21,28 +22,6 @@ struct gen {
     int njobs;
     char **log_dirs;             /* canonical log directories, one per job */
 };
-
-static int mkdir_p(const char *path, struct err *e)
-{
-    char buf[PATH_MAX];
-    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
-        return err_set(e, EXIT_USAGE, "path too long: %s", path);
-    for (char *p = buf + 1;; p++) {
-        if (*p != '/' && *p != '\0')
-            continue;
-        char c = *p;
-        *p = '\0';
-        if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-            return err_sys(e, EXIT_RUNTIME, "cannot create directory %s", buf);
-        *p = c;
-        if (!c)
-            break;
-    }
-    struct stat st;
-    if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode))
-        return err_set(e, EXIT_RUNTIME, "%s is not a directory", path);
-    return 0;
-}
 
 static const struct size_conf *find_size(const struct machine_conf *m, const char *name)
 {
@@ -234,7 +213,7 @@ static int remove_stale(const struct gen *g, struct err *e)
 static int make_log_dir(struct gen *g, int i, struct err *e)
 {
     struct jobscript *js = &g->jobs[i];
-    if (mkdir_p(js->log_dir, e) < 0)
+    if (make_dirs(js->log_dir, e) < 0)
         return -1;
     g->log_dirs[i] = realpath(js->log_dir, NULL);
     if (!g->log_dirs[i])
@@ -246,7 +225,7 @@ static int make_log_dir(struct gen *g, int i, struct err *e)
 static int write_all(struct gen *g, struct err *e)
 {
     g->log_dirs = calloc((size_t)g->njobs, sizeof *g->log_dirs);
-    if (!g->log_dirs || mkdir_p(g->o->out, e) < 0)
+    if (!g->log_dirs || make_dirs(g->o->out, e) < 0)
         return g->log_dirs ? -1 : err_sys(e, EXIT_RUNTIME, "out of memory");
     for (int i = 0; i < g->njobs; i++)
         if (make_log_dir(g, i, e) < 0 || write_job(g->o->out, &g->jobs[i], e) < 0)

@@ -1,5 +1,5 @@
 /* paths.c: mkdir -p for the harness's own output directories; shared by
- * the spool and the report so both fail the same way. */
+ * the spool, the report and the job scripts so all fail the same way. */
 #include "paths.h"
 
 #include <errno.h>
@@ -25,5 +25,10 @@ int make_dirs(const char *dir, struct err *e)
             break;
     }
     free(p);
+    /* mkdir's EEXIST also covers a file of that name: say so here, not at
+     * the first write into it. */
+    struct stat st;
+    if (rc == 0 && (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)))
+        rc = err_set(e, EXIT_RUNTIME, "%s is not a directory", dir);
     return rc;
 }

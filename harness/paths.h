@@ -1,11 +1,12 @@
 /* paths.h: directories the harness creates for its own output (the spool,
- * the report), with every missing parent. */
+ * the report, the job scripts and their logs), with every missing parent. */
 #ifndef PATHS_H
 #define PATHS_H
 
 #include "err.h"
 
-/* mkdir -p DIR. An error names the component that could not be made. */
+/* mkdir -p DIR. An error names the component that could not be made, or
+ * DIR when it exists as something other than a directory. */
 int make_dirs(const char *dir, struct err *e);
 
 #endif

@@ -178,6 +178,11 @@ def test_bad_paths_and_selections(tmp_path):
         assert proc.returncode == 2, proc.stderr
         assert f"log_dir '{bad}' cannot hold '%' or '\\' (sbatch's file name patterns)" in proc.stderr
     assert not Path("/tmp/100%").exists()
+    # --out naming a file, not a directory.
+    afile = tmp_path / "a-file"
+    afile.write_text("")
+    proc = gen_jobs(local_config(tmp_path, name="file.cfg"), afile)
+    assert proc.returncode == 4 and f"{afile} is not a directory" in proc.stderr
     cfg = local_config(tmp_path, name="nolog.cfg")
     cfg.write_text("\n".join(l for l in cfg.read_text().splitlines() if "log_dir" not in l))
     proc = gen_jobs(cfg, out)
