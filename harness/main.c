@@ -29,6 +29,26 @@ static int under_mpi_launcher(void)
     return getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMIX_RANK") || getenv("PMI_RANK") || getenv("PMI_SIZE");
 }
 
+typedef int serial_main(const struct options *o, struct err *e);
+
+/* The database and job modes run on a login or batch node, outside any
+ * MPI launch: they do not start MPI at all. NULL: the mode needs MPI. */
+static serial_main *serial_mode(enum mode m)
+{
+    switch (m) {
+    case MODE_GEN_JOBS: return gen_jobs_main;
+    case MODE_CHECKS_ONLY: return checks_only_main;
+    case MODE_SUITE_PACKAGES: return suite_packages_main;
+    case MODE_DB_INIT:
+    case MODE_RESERVE:
+    case MODE_MARK_FAILED:
+    case MODE_FLUSH_SPOOL:
+    case MODE_SWEEP:
+    case MODE_REPORT: return results_main;
+    default: return NULL;
+    }
+}
+
 static int fail(int rank, const struct err *e)
 {
     if (rank == 0 && e->msg[0])
@@ -51,15 +71,9 @@ int main(int argc, char **argv)
         return 0;
     }
 
-    /* The database and job modes run on a login or batch node, outside
-     * any MPI launch: they do not start MPI at all. */
-    if (o.mode == MODE_GEN_JOBS || o.mode == MODE_DB_INIT || o.mode == MODE_RESERVE ||
-        o.mode == MODE_MARK_FAILED || o.mode == MODE_FLUSH_SPOOL || o.mode == MODE_SWEEP ||
-        o.mode == MODE_REPORT || o.mode == MODE_CHECKS_ONLY || o.mode == MODE_SUITE_PACKAGES) {
-        int status = o.mode == MODE_GEN_JOBS         ? gen_jobs_main(&o, &e)
-                     : o.mode == MODE_CHECKS_ONLY    ? checks_only_main(&o, &e)
-                     : o.mode == MODE_SUITE_PACKAGES ? suite_packages_main(&o, &e)
-                                                     : results_main(&o, &e);
+    serial_main *serial = serial_mode(o.mode);
+    if (serial) {
+        int status = serial(&o, &e);
         return e.status ? fail(0, &e) : status;
     }
 
