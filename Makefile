@@ -8,30 +8,36 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS   ?= -O2 -g
 # Messages are cut to their fixed buffers on purpose: snprintf truncation is not a bug here.
 WARN     := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-format-truncation
-CPPFLAGS := -iquote harness -iquote staging $(PKG_CFLAGS)
+# The harness's folders by concern (README: "Where things are").
+HDIRS    := harness harness/base harness/config harness/run harness/fs harness/output harness/db \
+            harness/history harness/jobgen staging
+CPPFLAGS := $(HDIRS:%=-iquote %) -iquote build/gen $(PKG_CFLAGS)
+DEPFLAGS  = -MMD -MP
 # Debian's librsync-dev ships no pkg-config file.
 LDLIBS   := $(PKG_LIBS) -lrsync -lm
 SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-SRCS     := $(wildcard harness/*.c staging/*.c)
-LIB_SRCS := $(filter-out harness/main.c,$(SRCS))
+SRCS     := $(foreach d,$(HDIRS),$(wildcard $(d)/*.c))
 OBJS      = $(SRCS:%.c=build/obj/%.o)
 ASAN_OBJS = $(SRCS:%.c=build/asan/obj/%.o)
-ASAN_LIB  = $(LIB_SRCS:%.c=build/asan/obj/%.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/asan/%)
-HEADERS  := $(wildcard harness/*.h staging/*.h)
+GEN      := build/gen/job_body.h
 
 .PHONY: all asan unit test bench demo clean deps venv report
 all: build/harness build/spawn-loop
 
-build/obj/%.o: %.c $(HEADERS)
+$(GEN): jobs/job-body.sh harness/jobgen/embed_body.sh
 	@mkdir -p $(dir $@)
-	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) -c -o $@ $<
+	harness/jobgen/embed_body.sh $< $@
 
-build/asan/obj/%.o: %.c $(HEADERS)
+build/obj/%.o: %.c | $(GEN)
 	@mkdir -p $(dir $@)
-	$(CC) $(WARN) -O1 -g $(SANITIZE) $(CPPFLAGS) -c -o $@ $<
+	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) $(DEPFLAGS) -c -o $@ $<
+
+build/asan/obj/%.o: %.c | $(GEN)
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) -O1 -g $(SANITIZE) $(CPPFLAGS) $(DEPFLAGS) -c -o $@ $<
 
 build/harness: $(OBJS)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
@@ -39,8 +45,44 @@ build/harness: $(OBJS)
 build/asan/harness: $(ASAN_OBJS)
 	$(CC) $(SANITIZE) -o $@ $^ $(LDLIBS)
 
-build/asan/test_%: tests/unit/test_%.c tests/unit/check.h $(ASAN_LIB)
-	$(CC) $(WARN) -O1 -g $(SANITIZE) $(CPPFLAGS) -iquote tests/unit -o $@ $< $(ASAN_LIB) $(LDLIBS)
+# Each unit test links the objects it exercises and the libraries they
+# call, nothing more: UNIT_<test> lists the sources, ULIBS_<test> the
+# libraries; a test that names no MPI code links with cc, not mpicc.
+a = build/asan/obj/harness/$(1).o
+s = build/asan/obj/staging/$(1).o
+BASE                 := $(call a,base/err)
+CONFIG               := $(foreach f,config/config config/config_get config/config_sections fs/fs_kinds base/slurp,$(call a,$(f))) $(BASE)
+UNIT_test_stats      := $(call a,run/stats)
+UNIT_test_metaops    := $(call a,run/metaops) $(call a,run/spawn) $(call a,base/clock) $(BASE)
+UNIT_test_importprof := $(call a,run/importprof) $(BASE)
+UNIT_test_config     := $(CONFIG)
+UNIT_test_config_db  := $(CONFIG)
+UNIT_test_plot       := $(call a,history/plot) $(call a,run/stats) $(call a,run/spawn) $(call a,base/clock) $(call a,base/dirs) $(BASE)
+UNIT_test_rows       := $(call a,db/rows) $(call a,db/pg) $(call a,base/clock) $(BASE)
+UNIT_test_spool      := $(call a,db/spool) $(call a,db/rows) $(call a,db/pg) $(call a,base/dirs) \
+                        $(call a,base/atomic_write) $(call a,base/clock) $(CONFIG)
+UNIT_test_schema_list := $(call a,db/schema) $(call a,db/pg) $(BASE)
+# The stager is one module: its files call each other.
+STAGER               := $(patsubst %.c,build/asan/obj/%.o,$(wildcard staging/stage_*.c)) $(call a,base/clock) $(BASE)
+UNIT_test_stage_fixup := $(STAGER)
+UNIT_test_bcast_manifest := $(call s,bcast_manifest) $(STAGER)
+UNIT_test_render     := $(call a,output/render_text) $(call a,output/render_json) $(call a,run/result) \
+                        $(call a,base/atomic_write) $(BASE)
+UNIT_test_fs_kinds   := $(call a,fs/fs_kinds)
+ULIBS_test_config    := -lconfig -lpq
+ULIBS_test_config_db := -lconfig -lpq
+ULIBS_test_rows      := -ljson-c -lpq
+ULIBS_test_spool     := -ljson-c -lpq -lconfig
+ULIBS_test_schema_list := -lpq
+ULIBS_test_stage_fixup := -lrsync
+ULIBS_test_bcast_manifest := -lrsync
+ULIBS_test_render    := -ljson-c
+ULIBS_test_metaops   :=
+
+.SECONDEXPANSION:
+build/asan/test_%: tests/unit/test_%.c tests/unit/check.h $$(UNIT_test_$$*) | $(GEN)
+	$(CC) $(WARN) -O1 -g $(SANITIZE) $(CPPFLAGS) -iquote tests/unit -c -o $@.o $<
+	cc $(SANITIZE) -o $@ $@.o $(UNIT_test_$*) $(ULIBS_test_$*) -lm
 
 # The reference of `make bench`: a bare posix_spawn + waitpid loop.
 build/spawn-loop: bench/spawn_loop.c
@@ -58,9 +100,14 @@ venv: build/venv/bin/python
 build/venv/bin/python: | build/harness
 	jobs/build-virtualenv.sh --config conf/local.cfg --machine local build/venv
 
-# The README's test command. tests/run.sh prints "N passed, N failed".
-test: all asan unit venv
+# The README's test command. As root it installs the test packages it
+# lacks; tests/run.sh prints "N passed, N failed".
+test: test-deps
+	$(MAKE) all asan unit venv
 	tests/run.sh
+
+test-deps:
+	jobs/install-deps.sh --test
 
 bench: all venv
 	bench/run.sh
@@ -83,4 +130,6 @@ report: build/harness
 	build/harness --report --config $(CONFIG) --out build/report
 
 clean:
-	rm -rf build/obj build/asan build/harness build/spawn-loop
+	rm -rf build/obj build/asan build/gen build/harness build/spawn-loop
+
+-include $(shell find build/obj build/asan/obj -name '*.d' 2>/dev/null)

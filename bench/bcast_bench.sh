@@ -36,7 +36,10 @@ harness=build/harness
 venv=$(readlink -f build/venv)
 [ -x "$harness" ] || { echo "bcast_bench: build $harness first (make all)" >&2; exit 2; }
 [ -x "$venv/bin/python" ] || { echo "bcast_bench: build the venv first (make venv)" >&2; exit 2; }
-[ -d /dev/shm ] && [ -w /dev/shm ] || { echo "bcast_bench: /dev/shm is not writable here" >&2; exit 2; }
+if [ ! -d /dev/shm ] || [ ! -w /dev/shm ]; then
+    echo "bcast_bench: /dev/shm is not writable here" >&2
+    exit 2
+fi
 
 dir=$(mktemp -d /dev/shm/mpi4py-bcast-bench.XXXXXX)
 trap 'rm -rf "$dir"' EXIT

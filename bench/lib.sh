@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # bench/lib.sh: helpers shared by the benchmark scripts: medians, JSON
 # fields, and one line per ratio with its target and PASS/FAIL.
 

@@ -2,7 +2,7 @@
 # make bench: every benchmark script in turn; prints ratios against the
 # reference tools measured in the same script. Exit 1 if a target is missed.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
 failed=0
 for script in bench/harness_bench.sh "bench/stage_bench.sh --strict" bench/bcast_bench.sh; do

@@ -7,8 +7,6 @@
 #include "cli.h"
 #include "err.h"
 #include "modes.h"
-#include "run.h"
-#include "suite.h"
 
 /* Before MPI_Init the rank is only known from the launcher's environment;
  * used so that a bad command line is reported once, not once per rank. */

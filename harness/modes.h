@@ -1,31 +1,26 @@
-/* modes.h: the entry points of the harness's modes other than the run,
- * and the hooks the run calls into them (staging before, recording after). */
+/* modes.h: the entry points of the harness's modes, one per concern's
+ * folder; main.c maps each command-line mode to one of them. */
 #ifndef MODES_H
 #define MODES_H
 
-#include <json-c/json.h>
 #include <mpi.h>
 
 #include "cli.h"
-#include "config.h"
 #include "err.h"
 
-/* --stage-only: rank 0 stages, the others wait at a barrier. Collective. */
+/* run/run.c: the benchmark (the default mode). Collective over COMM. */
+int run_benchmark(MPI_Comm comm, const struct options *o, struct err *e);
+/* fs/stage_mode.c: --stage-only. COMM is MPI_COMM_NULL for one process
+ * without MPI; else rank 0 stages while the others wait. */
 int stage_only_main(MPI_Comm comm, const struct options *o, struct err *e);
-/* Before a run on a staged filesystem: rank 0 stages, and *STAGING gets
- * (on rank 0) the staging statistics for the result. Collective. */
-int stage_for_run(MPI_Comm comm, const struct config *conf, const struct machine_conf *m,
-                  const struct fs_conf *fs, const struct options *o, json_object **staging, struct err *e);
-
-/* --db-init, --reserve, --mark-failed, --flush-spool, --sweep, --report. */
-int results_main(const struct options *o, struct err *e);
-/* After a run, on rank 0: records RESULT into the row --result-id (or a
- * new row) when a database is configured; spools it when unreachable. */
-int results_record(const struct config *conf, const struct options *o, json_object *result, struct err *e);
-
-/* --gen-jobs. */
-int gen_jobs_main(const struct options *o, struct err *e);
-/* --checks-only: the run's set-up checks in this one process, no MPI. */
+/* run/checks_mode.c: --checks-only: the set-up checks in this one process. */
 int checks_only_main(const struct options *o, struct err *e);
+/* db/db_mode.c: --db-init, --reserve, --mark-failed, --flush-spool,
+ * --sweep, --report. */
+int results_main(const struct options *o, struct err *e);
+/* jobgen/gen_jobs.c: --gen-jobs. */
+int gen_jobs_main(const struct options *o, struct err *e);
+/* config/suite.c: --suite-packages. */
+int suite_packages_main(const struct options *o, struct err *e);
 
 #endif

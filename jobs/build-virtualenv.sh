@@ -34,7 +34,7 @@ USAGE
 
 die() { echo "build-virtualenv: $*" >&2; exit 1; }
 
-wheelhouse= python=python3 packages= mpi4py=1 dest= config= machine=
+wheelhouse='' python=python3 packages='' mpi4py=1 dest='' config='' machine=''
 while [ $# -gt 0 ]; do
     case "$1" in
         --wheelhouse) [ $# -ge 2 ] || { usage >&2; exit 2; }; wheelhouse=$2; shift 2 ;;
@@ -51,12 +51,15 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$dest" ] || { usage >&2; exit 2; }
 if [ -n "$config$machine" ]; then
-    [ -n "$config" ] && [ -n "$machine" ] || { echo "build-virtualenv: --config and --machine go together" >&2; exit 2; }
+    if [ -z "$config" ] || [ -z "$machine" ]; then
+        echo "build-virtualenv: --config and --machine go together" >&2
+        exit 2
+    fi
     [ -z "$packages" ] || { echo "build-virtualenv: --packages or --config, not both" >&2; exit 2; }
     harness=${HARNESS:-$(dirname "$0")/../build/harness}
     [ -x "$harness" ] || die "no harness at $harness to read $config: build it first (make)"
     packages=$("$harness" --suite-packages --config "$config" --machine "$machine") || exit 2
-    packages=$(echo $packages)   # one line
+    packages=$(printf '%s\n' "$packages" | paste -sd ' ')   # one line
     echo "build-virtualenv: machine $machine's suites need: ${packages:-nothing from pip}"
 fi
 packages=${packages:-numpy}

@@ -5,7 +5,7 @@ set -euo pipefail
 
 build_pkgs=(make gcc pkg-config openmpi-bin libopenmpi-dev libconfig-dev librsync-dev libpq-dev
             libjson-c-dev python3 python3-dev python3-venv strace rsync gnuplot-nox)
-test_pkgs=(postgresql postgresql-client slurm-wlm munge procps)
+test_pkgs=(postgresql postgresql-client slurm-wlm munge procps shellcheck)
 
 usage() {
     cat <<'USAGE'

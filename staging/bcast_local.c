@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "atomic_write.h"
 #include "bcast_tree.h"
 #include "stage_ctx.h"
 
@@ -204,17 +205,6 @@ int bcast_local_survey(struct bcast_local *l, unsigned char *status)
     return l->c.sweep ? sweep(l) : 0;
 }
 
-static int write_all(int fd, const char *data, size_t n)
-{
-    for (size_t done = 0; done < n;) {
-        ssize_t w = write(fd, data + done, n - done);
-        if (w < 0 && errno != EINTR)
-            return -1;
-        done += w > 0 ? (size_t)w : 0;
-    }
-    return 0;
-}
-
 int bcast_local_put(struct bcast_local *l, size_t idx, const char *data, long long off, size_t n)
 {
     char p[PATH_MAX];
@@ -232,7 +222,7 @@ int bcast_local_put(struct bcast_local *l, size_t idx, const char *data, long lo
     if (l->tmp.fd < 0 || l->tmp_idx != idx)
         return err_set(l->c.e, EXIT_RUNTIME, "%s: a piece at byte %lld came without its start",
                        stage_dst_path(&l->c, name, p), off);
-    if (write_all(l->tmp.fd, data, n) < 0) {
+    if (write_full(l->tmp.fd, data, n) < 0) {
         err_sys(l->c.e, EXIT_RUNTIME, "cannot write %s", stage_dst_path(&l->c, name, p));
         drop(l);
         return -1;

@@ -3,7 +3,6 @@
 #ifndef STAGE_H
 #define STAGE_H
 
-#include <json-c/json.h>
 #include <stdio.h>
 
 #include "err.h"
@@ -41,8 +40,5 @@ struct stage_stats {
  * status is EXIT_SETUP for a missing or unusable source, EXIT_RUNTIME
  * otherwise) and no temporary file is left behind. */
 int stage_tree(const struct stage_opts *opts, struct stage_stats *st, struct err *e);
-
-/* The statistics as the run's "staging" JSON object (a new reference). */
-json_object *stage_stats_json(const struct stage_stats *st);
 
 #endif

@@ -153,7 +153,7 @@ char *stage_fixup_activate_venv(const char *text, size_t len);
  * into PREFIXES (new buffers). */
 int stage_fixup_prefixes(const char *source, int src_root, char *prefixes[2]);
 
-/* stage_manifest.c */
+/* stage_relocated.c: the record of files rewritten for their new place (fix-ups). */
 void manifest_load(struct stage_ctx *c, int root_fd);
 struct manifest_entry *manifest_find(struct stage_ctx *c, const char *rel);
 void manifest_record(struct stage_ctx *c, const char *rel, const struct stat *s, const struct stat *t);

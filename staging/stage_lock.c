@@ -3,19 +3,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/file.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "stage_ctx.h"
 
 static const char dirty_text[] = "a stage is modifying this tree\n";
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 int stage_lock(struct stage_ctx *c, int root_fd)
 {
@@ -29,14 +22,14 @@ int stage_lock(struct stage_ctx *c, int root_fd)
         if (c->o->log)
             fprintf(c->o->log, "harness: another stage of %s is running: waiting for its lock %s\n", c->o->target,
                     stage_dst_path(c, STAGE_LOCK_NAME, p));
-        double t0 = now_s();
+        double t0 = now_seconds();
         int rc;
         while ((rc = flock(c->lock_fd, LOCK_EX)) < 0 && errno == EINTR)
             ;
         if (rc < 0)
             return err_sys(c->e, EXIT_RUNTIME, "cannot lock %s", stage_dst_path(c, STAGE_LOCK_NAME, p));
         c->st->waited_for_lock = 1;
-        c->st->lock_wait_seconds = now_s() - t0;
+        c->st->lock_wait_seconds = now_seconds() - t0;
     }
     struct stat ls;
     if (fstat(c->lock_fd, &ls) < 0)

@@ -4,17 +4,10 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "stage_ctx.h"
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 int stage_open_source(const char *path, struct stat *s, struct err *e)
 {
@@ -148,7 +141,7 @@ void stage_end(struct stage_ctx *c, int dfd, int clean)
 
 int stage_tree(const struct stage_opts *opts, struct stage_stats *st, struct err *e)
 {
-    double t0 = now_s();
+    double t0 = now_seconds();
     memset(st, 0, sizeof *st);
     struct stage_ctx c;
     struct stat s;
@@ -167,6 +160,6 @@ int stage_tree(const struct stage_opts *opts, struct stage_stats *st, struct err
     progress_end(&c.prog);
     stage_end(&c, dfd, rc == 0);
     close(src_root);
-    st->seconds = now_s() - t0;
+    st->seconds = now_seconds() - t0;
     return rc;
 }

@@ -98,17 +98,18 @@ def test_real_venv_two_nodes_then_nothing_then_one_delta(tmp_path, venv_copy):
     assert r["venv"] == str(b.node(0))
     assert r["modules"]["numpy"].startswith(f"{b.node(0)}/lib/")
     assert st["kind"] == "bcast" and st["leaders"] == 2 and st["entries"] == len(expected(venv_copy))
-    assert st["full_files"] > 1000 and st["delta_files"] == 0 and st["up_to_date"] == 0
+    assert st["copied"] > 1000 and st["delta_updated"] == 0 and st["up_to_date"] == 0
+    assert st["entries"] == st["up_to_date"] + st["copied"] + st["delta_updated"]
     assert st["bytes_sent"] >= size
     assert r["time_to_first_import_s"] == pytest.approx(st["seconds"] + r["elapsed_s"])
-    assert f"{st['entries']} entries to 2 node copies: 0 up to date" in proc.stdout
+    assert f"staging       bcast, {st['entries']} entries to 2 copies: 0 up to date" in proc.stdout
     assert "first import" in proc.stdout
 
     # Nothing changed: every entry up to date, the fixed-up files too
     # (their state file vouches for them); only the manifest travels.
     _, r = b.run()
     st = r["staging"]
-    assert st["up_to_date"] == st["entries"] and st["full_files"] == st["delta_files"] == 0
+    assert st["up_to_date"] == st["entries"] and st["copied"] == st["delta_updated"] == 0
     assert st["bytes_sent"] < size / 100 and st["signature_bytes"] == 0
 
     # One big module changed in the middle: one delta per node, little sent.
@@ -118,7 +119,7 @@ def test_real_venv_two_nodes_then_nothing_then_one_delta(tmp_path, venv_copy):
     py.write_text(new)
     _, r = b.run()
     st = r["staging"]
-    assert st["delta_files"] == 1 and st["full_files"] == 0 and st["up_to_date"] == st["entries"] - 1
+    assert st["delta_updated"] == 1 and st["copied"] == 0 and st["up_to_date"] == st["entries"] - 1
     assert st["matched_bytes"] > len(text) // 2 and 0 < st["literal_bytes"] < 10_000
     assert 0 < st["signature_bytes"] < len(text) and st["bytes_sent"] < size / 50
     for k in (0, 1):
@@ -174,8 +175,9 @@ def test_crafted_tree_is_repaired_on_one_node_only(tmp_path, small_venv):
     _, r = b.cheap()
     st = r["staging"]
     assert os.listdir(outside) == []
-    # ro and ro/readme, tool.sh, data.bin: the rest is up to date everywhere.
-    assert st["up_to_date"] == n - 4 and st["full_files"] == 2 and st["delta_files"] == 1
+    # ro (a directory again), ro/readme and tool.sh copied, data.bin a
+    # delta: the rest is up to date everywhere.
+    assert st["up_to_date"] == n - 4 and st["copied"] == 3 and st["delta_updated"] == 1
     assert st["matched_bytes"] > 250_000 and st["literal_bytes"] < 100_000
     for k in (0, 1):
         same_tree(b.node(k), small_venv)

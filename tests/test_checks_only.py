@@ -37,7 +37,7 @@ def test_missing_venv_and_bad_targets(tmp_path):
     proc = checks("--filesystem", "scratch", config=cfg)
     assert proc.returncode == 3 and f"filesystem 'scratch': no python at {missing}/bin/python" in proc.stderr
     proc = checks("--filesystem", "tmpfs", config=cfg)
-    assert proc.returncode == 2 and "filesystem 'tmpfs' is node-local (bcast)" in proc.stderr
+    assert proc.returncode == 2 and "filesystem 'tmpfs' is broadcast to each node at run time (kind bcast)" in proc.stderr
     proc = checks("--filesystem", "nope")
     assert proc.returncode == 2 and "has no filesystem 'nope'" in proc.stderr
     proc = checks()

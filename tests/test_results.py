@@ -391,3 +391,23 @@ def test_bcast_figures_reach_the_row(pgdb, tmp_path):
     assert int(sent) == r["staging"]["bytes_sent"] > 10_000_000
     assert float(first) == pytest.approx(r["time_to_first_import_s"])
     assert float(first) == pytest.approx(float(secs) + r["elapsed_s"], rel=1e-6)
+
+
+def test_staged_figures_reach_the_row(pgdb, tmp_path):
+    """A staged run's row says 'staged', with the stager's counts."""
+    db_init(pgdb)
+    text = pgdb.config.read_text()
+    old = '{ name = "common"; kind = "inplace"; }'
+    assert old in text
+    cfg = tmp_path / "staged.cfg"
+    cfg.write_text(text.replace(old, old + f',\n      {{ name = "scratch"; kind = "staged"; path = "{tmp_path / 'staged'}"; }}'))
+    out = tmp_path / "r.json"
+    ok(run(pgdb, 2, "--quiet", "--json", out, filesystem="scratch", config=cfg))
+    r = json.loads(out.read_text())
+    st = r["staging"]
+    assert r["status"] == "ok" and st["kind"] == "staged" and st["leaders"] == 1
+    assert st["entries"] == st["up_to_date"] + st["copied"] + st["delta_updated"]
+    got = pgdb.psql("SELECT status, fs_kind, staging_kind, staging_entries, staging_copied, staging_bytes_sent "
+                    "FROM results")
+    assert got == [["ok", "staged", "staged", str(st["entries"]), str(st["copied"]), str(st["bytes_sent"])]]
+    assert st["copied"] > 1000 and st["bytes_sent"] == st["literal_bytes"] > 10_000_000

@@ -237,6 +237,16 @@ static void test_missing_file(void)
     CHECK(e.status == EXIT_USAGE);
 }
 
+/* A device that never ends is refused at the size limit, not read for ever. */
+static void test_endless_file(void)
+{
+    struct config c;
+    struct err e = {0};
+    CHECK(config_load("/dev/zero", &c, &e) < 0);
+    CHECK_CONTAINS(e.msg, "config /dev/zero: larger than");
+    CHECK(e.status == EXIT_USAGE);
+}
+
 int main(int argc, char **argv)
 {
     dir = argc > 1 ? argv[1] : "/tmp";
@@ -246,5 +256,6 @@ int main(int argc, char **argv)
     test_bad();
     test_suites();
     test_missing_file();
+    test_endless_file();
     return check_summary();
 }

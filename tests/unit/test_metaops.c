@@ -1,9 +1,19 @@
 /* test_metaops.c: strace -f output parsing: calls counted once across
  * unfinished/resumed pairs, failures and ENOENT told apart. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "check.h"
 #include "metaops.h"
+
+/* The count of one call by name; zero when it was not made. */
+static long metaops_get(const struct metaops *m, const char *name)
+{
+    for (int i = 0; i < m->ncalls; i++)
+        if (strcmp(m->calls[i].name, name) == 0)
+            return m->calls[i].count;
+    return 0;
+}
 
 static const char trace[] =
     "101 openat(AT_FDCWD, \"/v/lib/python3.11/site-packages\", O_RDONLY|O_CLOEXEC) = 3\n"

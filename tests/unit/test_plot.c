@@ -3,7 +3,7 @@
 #include <stdlib.h>
 
 #include "check.h"
-#include "results_plot.h"
+#include "plot.h"
 
 static void test_running_median(void)
 {

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 
 #include "check.h"
-#include "results_rows.h"
+#include "rows.h"
 
 static json_object *result(int failed, int timed_out, int st_failed, int st_timed_out)
 {
@@ -35,6 +35,13 @@ static void test_status(void)
     /* A null start-up phase (not run) counts as nothing failed. */
     json_object *r = result(0, 0, 0, 0);
     json_object_object_add(r, "startup", NULL);
+    CHECK(strcmp(result_status(r), "ok") == 0);
+    json_object_put(r);
+    /* The run's own status is the row's; only a run status is taken. */
+    r = result(0, 0, 0, 0);
+    json_object_object_add(r, "status", json_object_new_string("timeout"));
+    CHECK(strcmp(result_status(r), "timeout") == 0);
+    json_object_object_add(r, "status", json_object_new_string("lost"));
     CHECK(strcmp(result_status(r), "ok") == 0);
     json_object_put(r);
 }

@@ -4,7 +4,7 @@
 #include <sys/stat.h>
 
 #include "check.h"
-#include "results_schema.h"
+#include "schema.h"
 
 static char root[4096];
 

@@ -4,7 +4,7 @@
 #include <sys/stat.h>
 
 #include "check.h"
-#include "results_spool.h"
+#include "spool.h"
 
 static const char *tmp;
 

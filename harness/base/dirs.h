@@ -1,0 +1,12 @@
+/* dirs.h: directories the harness creates for its own output (the spool,
+ * the report, the job scripts and their logs), with every missing parent. */
+#ifndef DIRS_H
+#define DIRS_H
+
+#include "err.h"
+
+/* mkdir -p DIR. An error names the component that could not be made, or
+ * DIR when it exists as something other than a directory. */
+int make_dirs(const char *dir, struct err *e);
+
+#endif

@@ -1,0 +1,15 @@
+/* slurp.h: a whole file read into memory, up to a limit: configuration
+ * files are small, and /dev/zero or a runaway file must not eat the node. */
+#ifndef SLURP_H
+#define SLURP_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+/* PATH's contents, NUL-terminated, in a new buffer; *LEN (may be NULL)
+ * gets their length. More than MAX bytes, or a read error, is an error
+ * naming WHAT ("config") and PATH, with status STATUS. */
+char *slurp(const char *what, const char *path, size_t max, size_t *len, int status, struct err *e);
+
+#endif

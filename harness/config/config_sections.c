@@ -1,0 +1,154 @@
+/* config_sections.c: the config's sections beside machines and their
+ * filesystems: job sizes and Slurm settings, import suites, the database. */
+#include "config_parse.h"
+
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Each default once: a section left out gets the same as a key left out. */
+#define DEFAULT_TIME_LIMIT "00:40:00"
+#define DEFAULT_LOG_MAX_AGE_DAYS 30
+#define DEFAULT_LOST_AFTER_HOURS 24
+
+int cfg_parse_size(const struct config *conf, const config_setting_t *g, struct size_conf *sz, struct err *e)
+{
+    sz->line = (int)config_setting_source_line(g);
+    if (cfg_string(conf, g, "name", 1, &sz->name, e) < 0 || cfg_int(conf, g, "nodes", 1, 1, &sz->nodes, e) < 0 ||
+        cfg_int(conf, g, "tasks_per_node", 0, 0, &sz->tasks_per_node, e) < 0 ||
+        cfg_string(conf, g, "time", 0, &sz->time_limit, e) < 0)
+        return -1;
+    if (!sz->time_limit)
+        sz->time_limit = strdup(DEFAULT_TIME_LIMIT);
+    return 0;
+}
+
+int cfg_parse_slurm(const struct config *conf, const config_setting_t *m, struct slurm_conf *sl,
+                    struct err *e)
+{
+    const config_setting_t *g = config_setting_get_member(m, "slurm");
+    sl->log_max_age_days = DEFAULT_LOG_MAX_AGE_DAYS;
+    sl->line = (int)config_setting_source_line(g ? g : m);
+    if (!g)
+        return 0;
+    if (!config_setting_is_group(g))
+        return cfg_bad(e, conf->path, g, "'slurm' must be a group { ... }");
+    if (cfg_string(conf, g, "account", 0, &sl->account, e) < 0 ||
+        cfg_string(conf, g, "partition", 0, &sl->partition, e) < 0 ||
+        cfg_string(conf, g, "qos", 0, &sl->qos, e) < 0 || cfg_string(conf, g, "license", 0, &sl->license, e) < 0 ||
+        cfg_string(conf, g, "constraint", 0, &sl->constraint, e) < 0 ||
+        cfg_strings(conf, g, "extra", &sl->extra, &sl->nextra, e) < 0 ||
+        cfg_path(conf, g, "log_dir", 0, &sl->log_dir, e) < 0 ||
+        cfg_number(conf, g, "log_max_age_days", DEFAULT_LOG_MAX_AGE_DAYS, 0, &sl->log_max_age_days, e) < 0)
+        return -1;
+    return 0;
+}
+
+const struct suite_conf *config_suite(const struct config *conf, const char *name)
+{
+    for (int i = 0; i < conf->nsuites; i++)
+        if (strcmp(conf->suites[i].name, name) == 0)
+            return &conf->suites[i];
+    return NULL;
+}
+
+/* The machine's `suites`: names of the file's suites; default the first. */
+int cfg_parse_machine_suites(const struct config *conf, const config_setting_t *g, struct machine_conf *m,
+                             struct err *e)
+{
+    if (cfg_strings(conf, g, "suites", &m->suites, &m->nsuites, e) < 0)
+        return -1;
+    const config_setting_t *s = config_setting_get_member(g, "suites");
+    for (int i = 0; i < m->nsuites; i++)
+        if (!config_suite(conf, m->suites[i]))
+            return cfg_bad(e, conf->path, s, "suite '%s' is not defined in 'suites'", m->suites[i]);
+    if (s && m->nsuites == 0)
+        return cfg_bad(e, conf->path, s, "'suites' is empty");
+    if (m->nsuites == 0) {
+        m->suites = calloc(2, sizeof *m->suites);
+        m->suites[0] = strdup(conf->suites[0].name);
+        m->nsuites = 1;
+    }
+    return 0;
+}
+
+static int parse_suite(const struct config *conf, const config_setting_t *g, struct suite_conf *su, struct err *e)
+{
+    su->line = (int)config_setting_source_line(g);
+    if (cfg_string(conf, g, "name", 1, &su->name, e) < 0 || cfg_string(conf, g, "import", 1, &su->import_stmt, e) < 0 ||
+        cfg_strings(conf, g, "packages", &su->packages, &su->npackages, e) < 0)
+        return -1;
+    if (!su->import_stmt[0])
+        return cfg_bad(e, conf->path, config_setting_get_member(g, "import"), "suite '%s': 'import' is empty",
+                   su->name);
+    return 0;
+}
+
+int cfg_parse_suites(struct config *conf, const config_setting_t *root, struct err *e)
+{
+    const config_setting_t *sl = cfg_list(conf, root, "suites", 0, e);
+    if (e->status || (sl && cfg_unique_names(conf, sl, "suite", e) < 0))
+        return -1;
+    int n = sl ? config_setting_length(sl) : 0;
+    conf->suites = calloc((size_t)(n ? n : 1), sizeof *conf->suites);
+    for (int i = 0; i < n; i++, conf->nsuites++)
+        if (parse_suite(conf, config_setting_get_elem(sl, (unsigned)i), &conf->suites[i], e) < 0) {
+            conf->nsuites++;
+            return -1;
+        }
+    if (sl && n == 0)
+        return cfg_bad(e, conf->path, sl, "'suites' is empty");
+    if (n == 0) {
+        struct suite_conf *su = &conf->suites[conf->nsuites++];
+        su->name = strdup(DEFAULT_SUITE);
+        su->import_stmt = strdup(DEFAULT_IMPORT);
+        su->packages = calloc(2, sizeof *su->packages);
+        su->packages[0] = strdup("numpy");
+        su->npackages = 1;
+    }
+    return 0;
+}
+
+/* The conninfo is part of the file: no password in it either. A malformed
+ * one is reported here, with its line, rather than by the first job. */
+static int check_conninfo(const struct config *conf, const config_setting_t *g, struct err *e)
+{
+    const config_setting_t *s = config_setting_get_member(g, "conninfo");
+    char *why = NULL;
+    PQconninfoOption *opts = PQconninfoParse(conf->db.conninfo, &why);
+    if (!opts) {
+        char msg[512];
+        snprintf(msg, sizeof msg, "%s", why ? why : "out of memory");
+        msg[strcspn(msg, "\n")] = '\0';
+        PQfreemem(why);
+        return cfg_bad(e, conf->path, s, "database.conninfo '%s': %s", conf->db.conninfo, msg);
+    }
+    int has_password = 0;
+    for (const PQconninfoOption *o = opts; o->keyword; o++)
+        has_password |= strcmp(o->keyword, "password") == 0 && o->val && o->val[0];
+    PQconninfoFree(opts);
+    if (has_password)
+        return cfg_bad(e, conf->path, s, "database.conninfo holds a password: use ~/.pgpass or PGPASSFILE");
+    return 0;
+}
+
+int cfg_parse_db(struct config *conf, const config_setting_t *root, struct err *e)
+{
+    const config_setting_t *g = config_setting_get_member(root, "database");
+    conf->db.lost_after_hours = DEFAULT_LOST_AFTER_HOURS;
+    if (g && !config_setting_is_group(g))
+        return cfg_bad(e, conf->path, g, "'database' must be a group { ... }");
+    if (g && (cfg_string(conf, g, "conninfo", 0, &conf->db.conninfo, e) < 0 ||
+              cfg_path(conf, g, "spool_dir", 0, &conf->db.spool_dir, e) < 0 ||
+              cfg_number(conf, g, "lost_after_hours", DEFAULT_LOST_AFTER_HOURS, 0, &conf->db.lost_after_hours, e) < 0))
+        return -1;
+    if (g && config_setting_get_member(g, "password"))
+        return cfg_bad(e, conf->path, config_setting_get_member(g, "password"),
+                   "no password in the config file: use ~/.pgpass or PGPASSFILE");
+    if (conf->db.conninfo && conf->db.conninfo[0] == '\0') {
+        free(conf->db.conninfo);
+        conf->db.conninfo = NULL;
+    }
+    return conf->db.conninfo ? check_conninfo(conf, g, e) : 0;
+}

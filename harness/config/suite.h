@@ -1,0 +1,23 @@
+/* suite.h: which import statement a run times: --import, --suite, the
+ * machine's own statement or its default suite; and --suite-packages. */
+#ifndef SUITE_H
+#define SUITE_H
+
+#include "cli.h"
+#include "config.h"
+#include "err.h"
+
+/* The suite label of a statement given by --import or a machine's `import`. */
+#define SUITE_CUSTOM "custom"
+
+struct suite_choice {
+    const char *name;        /* the suite, or SUITE_CUSTOM */
+    const char *stmt;
+};
+
+/* In order: O's --import, O's --suite (one the machine carries), the
+ * machine's `import`, the machine's first suite. */
+int suite_choose(const struct config *conf, const struct machine_conf *m, const struct options *o,
+                 struct suite_choice *out, struct err *e);
+
+#endif

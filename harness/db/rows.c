@@ -1,0 +1,251 @@
+/* rows.c: the queries on the results table. The typed columns are
+ * read out of the run's JSON by the database itself (sql/schema.sql's
+ * json_number and friends), so one JSON parameter carries the whole result. */
+#include "rows.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "clock.h"
+#include "pg.h"
+
+int pending_init(struct pending_result *p, long long result_id, json_object *result, struct err *e)
+{
+    unsigned char b[16];
+    memset(p, 0, sizeof *p);
+    if (getrandom(b, sizeof b, 0) != (ssize_t)sizeof b)
+        return err_sys(e, EXIT_RUNTIME, "getrandom");
+    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);   /* version 4: random */
+    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);   /* RFC 4122 variant */
+    char *o = p->key;
+    for (int i = 0; i < 16; i++)
+        o += sprintf(o, "%s%02x", i == 4 || i == 6 || i == 8 || i == 10 ? "-" : "", b[i]);
+    utc_now_iso(p->finished_at, sizeof p->finished_at);
+    p->result_id = result_id;
+    p->result = json_object_get(result);
+    return 0;
+}
+
+void pending_free(struct pending_result *p)
+{
+    json_object_put(p->result);
+    free(p->spooled_because);
+    memset(p, 0, sizeof *p);
+}
+
+static int count_of(json_object *o, const char *key)
+{
+    json_object *v;
+    return o && json_object_object_get_ex(o, key, &v) ? json_object_get_int(v) : 0;
+}
+
+const char *result_status(json_object *result)
+{
+    json_object *v = NULL;
+    static const char *const run_statuses[] = {"ok", "failed", "timeout"};
+    if (json_object_object_get_ex(result, "status", &v) && json_object_is_type(v, json_type_string))
+        for (int i = 0; i < 3; i++)
+            if (strcmp(json_object_get_string(v), run_statuses[i]) == 0)
+                return run_statuses[i];
+    /* Spool files written before results carried their status. */
+    json_object *startup = NULL;
+    json_object_object_get_ex(result, "startup", &startup);
+    if (count_of(result, "timed_out") > 0 || count_of(startup, "timed_out") > 0)
+        return "timeout";
+    if (count_of(result, "failed") > 0 || count_of(startup, "failed") > 0)
+        return "failed";
+    return "ok";
+}
+
+int rows_reserve(PGconn *c, const struct reservation *r, long long *id, struct err *e)
+{
+    char ranks[16];
+    snprintf(ranks, sizeof ranks, "%d", r->ranks);
+    const char *p[] = {r->machine, r->filesystem, r->import_stmt, r->ranks > 0 ? ranks : NULL, r->job_id, r->suite};
+    PGresult *res = pg_exec(c, "reserving a result row",
+                            "INSERT INTO results (machine, filesystem, import_statement, ranks, job_id, suite) "
+                            "VALUES ($1, $2, $3, $4::integer, $5, $6) RETURNING id",
+                            6, p, e);
+    if (!res)
+        return -1;
+    *id = atoll(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return 0;
+}
+
+/* Every typed column from the JSON $6, into row $1 if it holds no result
+ * yet and was reserved for the same machine and filesystem. */
+static const char record_sql[] =
+    "UPDATE results AS r SET status = $3, result_key = $2::uuid, finished_at = $4::timestamptz, "
+    "  spooled_because = $5, result = j, "
+    "  started_at = nullif(json_string(j, 'started_at'), '')::timestamptz, fs_kind = json_string(j, 'fs_kind'), "
+    "  ranks = json_integer(j, 'ranks'), nodes = json_integer(j, 'nodes'), "
+    "  job_id = coalesce(json_string(j, 'job_id'), r.job_id), import_statement = json_string(j, 'import_statement'), "
+    "  elapsed_s = json_number(j, 'elapsed_s'), "
+    "  per_rank_min = json_number(j -> 'per_rank', 'min'), per_rank_median = json_number(j -> 'per_rank', 'median'), "
+    "  per_rank_p90 = json_number(j -> 'per_rank', 'p90'), per_rank_p99 = json_number(j -> 'per_rank', 'p99'), "
+    "  per_rank_max = json_number(j -> 'per_rank', 'max'), per_rank_mean = json_number(j -> 'per_rank', 'mean'), "
+    "  startup_elapsed_s = json_number(j -> 'startup', 'elapsed_s'), "
+    "  startup_min = json_number(j -> 'startup', 'min'), startup_median = json_number(j -> 'startup', 'median'), "
+    "  startup_p90 = json_number(j -> 'startup', 'p90'), startup_max = json_number(j -> 'startup', 'max'), "
+    "  ok_ranks = json_integer(j, 'ok'), failed_ranks = json_integer(j, 'failed'), "
+    "  timed_out_ranks = json_integer(j, 'timed_out'), startup_failed = json_integer(j -> 'startup', 'failed'), "
+    "  startup_timed_out = json_integer(j -> 'startup', 'timed_out'), "
+    "  slowest_rank = json_integer(j -> 'slowest', 'rank'), slowest_host = json_string(j -> 'slowest', 'host'), "
+    "  first_failure_rank = json_integer(j -> 'first_failure', 'rank'), "
+    "  first_failure_exit = json_integer(j -> 'first_failure', 'exit_code'), "
+    "  meta_total = json_integer(j -> 'metadata_ops', 'total'), "
+    "  meta_failed = json_integer(j -> 'metadata_ops', 'failed'), "
+    "  meta_enoent = json_integer(j -> 'metadata_ops', 'enoent'), "
+    "  meta_openat = json_integer(j -> 'metadata_ops', 'openat'), "
+    "  meta_newfstatat = json_integer(j -> 'metadata_ops', 'newfstatat'), "
+    "  staging_seconds = json_number(j -> 'staging', 'seconds'), "
+    "  staging_entries = json_integer(j -> 'staging', 'entries'), "
+    "  staging_up_to_date = json_integer(j -> 'staging', 'up_to_date'), "
+    "  staging_copied = json_integer(j -> 'staging', 'copied'), "
+    "  staging_delta_updated = json_integer(j -> 'staging', 'delta_updated'), "
+    "  staging_deleted = json_integer(j -> 'staging', 'deleted'), "
+    "  staging_literal_bytes = json_integer(j -> 'staging', 'literal_bytes'), "
+    "  staging_matched_bytes = json_integer(j -> 'staging', 'matched_bytes'), "
+    "  python_version = json_string(j, 'python_version'), numpy_version = json_string(j, 'numpy_version'), "
+    "  suite = coalesce(json_string(j, 'suite'), r.suite), import_profile = nullif(j -> 'import_profile', 'null'::jsonb), "
+    "  staging_kind = json_string(j -> 'staging', 'kind'), "
+    "  staging_bytes_sent = json_integer(j -> 'staging', 'bytes_sent'), "
+    "  time_to_first_import_s = json_number(j, 'time_to_first_import_s') "
+    "FROM (SELECT $6::jsonb AS j) AS s "
+    "WHERE r.id = $1 AND r.result_key IS NULL "
+    "  AND r.machine = json_string(j, 'machine') AND r.filesystem = json_string(j, 'filesystem') "
+    "RETURNING r.id";
+
+/* The update matched nothing: say why, in terms of the row. */
+static int explain_refusal(PGconn *c, const char *id, const struct pending_result *p, struct err *e)
+{
+    const char *q[] = {id};
+    PGresult *r = pg_exec(c, "reading the reserved row",
+                          "SELECT result_key IS NOT NULL, machine, filesystem FROM results WHERE id = $1", 1, q, e);
+    if (!r)
+        return -1;
+    json_object *m = NULL, *f = NULL;
+    json_object_object_get_ex(p->result, "machine", &m);
+    json_object_object_get_ex(p->result, "filesystem", &f);
+    if (PQntuples(r) == 0)
+        err_set(e, EXIT_DATABASE, "there is no result row %s (--result-id): reserve one with harness --reserve", id);
+    else if (strcmp(PQgetvalue(r, 0, 0), "t") == 0)
+        err_set(e, EXIT_DATABASE, "result row %s already holds the result of another run", id);
+    else
+        err_set(e, EXIT_DATABASE, "result row %s was reserved for machine '%s', filesystem '%s', not for '%s', '%s'",
+                id, PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2), m ? json_object_get_string(m) : "?",
+                f ? json_object_get_string(f) : "?");
+    PQclear(r);
+    return -1;
+}
+
+/* Inside the transaction: 1 if the key is already recorded (*ID its row). */
+static int find_key(PGconn *c, const struct pending_result *p, long long *id, struct err *e)
+{
+    const char *k[] = {p->key};
+    /* Two recorders of one result (two flushes at once) take turns here,
+     * so the second sees the first's row instead of racing it. */
+    if (pg_command(c, "locking the result key", "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", 1, k, e) <
+        0)
+        return -1;
+    PGresult *r = pg_exec(c, "looking up the result key", "SELECT id FROM results WHERE result_key = $1::uuid", 1,
+                          k, e);
+    if (!r)
+        return -1;
+    int found = PQntuples(r) == 1;
+    if (found)
+        *id = atoll(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return found;
+}
+
+static int new_row(PGconn *c, const char *json, char *id, size_t n, struct err *e)
+{
+    const char *q[] = {json};
+    PGresult *r = pg_exec(c, "inserting a result row",
+                          "INSERT INTO results (machine, filesystem) "
+                          "SELECT json_string(j, 'machine'), json_string(j, 'filesystem') "
+                          "FROM (SELECT $1::jsonb AS j) AS s RETURNING id",
+                          1, q, e);
+    if (!r)
+        return -1;
+    snprintf(id, n, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return 0;
+}
+
+/* The transaction's body: 1 if the key was recorded before, 0 if it is now. */
+static int record_in_tx(PGconn *c, const struct pending_result *p, long long *id, struct err *e)
+{
+    char rid[32];
+    const char *json = json_object_to_json_string_ext(p->result, JSON_C_TO_STRING_PLAIN);
+    int found = find_key(c, p, id, e);
+    if (found != 0)
+        return found;
+    snprintf(rid, sizeof rid, "%lld", p->result_id);
+    if (!p->result_id && new_row(c, json, rid, sizeof rid, e) < 0)
+        return -1;
+    const char *q[] = {rid, p->key, result_status(p->result), p->finished_at, p->spooled_because, json};
+    PGresult *r = pg_exec(c, "recording the result", record_sql, 6, q, e);
+    if (r && PQntuples(r) == 0)
+        explain_refusal(c, rid, p, e);
+    PQclear(r);
+    *id = atoll(rid);
+    return e->status ? -1 : 0;
+}
+
+int rows_record(PGconn *c, const struct pending_result *p, long long *id, int *already, struct err *e)
+{
+    if (pg_command(c, "begin", "BEGIN", 0, NULL, e) < 0)
+        return -1;
+    int found = record_in_tx(c, p, id, e);
+    if (found < 0 || pg_command(c, "commit", "COMMIT", 0, NULL, e) < 0) {
+        pg_rollback(c);
+        return -1;
+    }
+    *already = found;
+    return 0;
+}
+
+int rows_mark_failed(PGconn *c, long long id, const char *step, const char *message, char *status, size_t n,
+                     struct err *e)
+{
+    char rid[32];
+    snprintf(rid, sizeof rid, "%lld", id);
+    const char *q[] = {rid, step, message};
+    PGresult *r = pg_exec(c, "marking the row failed",
+                          "UPDATE results SET status = 'failed', failed_step = $2, failed_message = $3, "
+                          "finished_at = now() "
+                          "WHERE id = $1 AND result_key IS NULL AND status IN ('reserved', 'lost') RETURNING status",
+                          3, q, e);
+    int marked = r && PQntuples(r) == 1;
+    if (r && !marked) {
+        PQclear(r);
+        r = pg_exec(c, "reading the row", "SELECT status FROM results WHERE id = $1", 1, q, e);
+        if (r && PQntuples(r) == 0)
+            err_set(e, EXIT_USAGE, "there is no result row %s (--result-id)", rid);
+    }
+    if (r && !e->status)
+        snprintf(status, n, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return e->status ? -1 : marked;
+}
+
+int rows_sweep(PGconn *c, double hours, long *count, struct err *e)
+{
+    char secs[64];
+    snprintf(secs, sizeof secs, "%.17g", hours * 3600);
+    const char *q[] = {secs};
+    PGresult *r = pg_exec(c, "sweeping reserved rows",
+                          "UPDATE results SET status = 'lost' "
+                          "WHERE status = 'reserved' AND reserved_at < now() - make_interval(secs => $1::float8)",
+                          1, q, e);
+    if (!r)
+        return -1;
+    *count = atol(PQcmdTuples(r));
+    PQclear(r);
+    return 0;
+}

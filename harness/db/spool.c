@@ -1,0 +1,127 @@
+/* spool.c: spool files. A reader never sees half a file (rename),
+ * and a file survives a crash once written (fsync of file and directory). */
+#include "spool.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "atomic_write.h"
+#include "dirs.h"
+
+#define SPOOL_FORMAT 1
+
+char *spool_dir_of(const struct config *conf)
+{
+    if (conf->db.spool_dir)
+        return strdup(conf->db.spool_dir);
+    size_t n = strlen(conf->dir) + sizeof "/spool";
+    char *dir = malloc(n);
+    snprintf(dir, n, "%s/spool", conf->dir);
+    return dir;
+}
+
+static json_object *envelope(const struct pending_result *p)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "spool_format", json_object_new_int(SPOOL_FORMAT));
+    json_object_object_add(o, "key", json_object_new_string(p->key));
+    json_object_object_add(o, "result_id", p->result_id ? json_object_new_int64(p->result_id) : NULL);
+    json_object_object_add(o, "finished_at", json_object_new_string(p->finished_at));
+    json_object_object_add(o, "spooled_because",
+                           p->spooled_because ? json_object_new_string(p->spooled_because) : NULL);
+    json_object_object_add(o, "result", json_object_get(p->result));
+    return o;
+}
+
+int spool_write(const char *dir, const struct pending_result *p, char *path, size_t n, struct err *e)
+{
+    if (make_dirs(dir, e) < 0)
+        return err_wrap(e, "spool: ");
+    snprintf(path, n, "%s/result-%s.json", dir, p->key);
+    json_object *o = envelope(p);
+    const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+    int rc = atomic_write(path, text, strlen(text), 0644, e);
+    json_object_put(o);
+    return rc < 0 ? err_wrap(e, "spool file: ") : 0;
+}
+
+static json_object *member(json_object *o, const char *key, json_type type)
+{
+    json_object *v = NULL;
+    return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, type) ? v : NULL;
+}
+
+int spool_read(const char *path, struct pending_result *p, struct err *e)
+{
+    memset(p, 0, sizeof *p);
+    json_object *o = json_object_from_file(path);
+    if (!o)
+        return err_set(e, EXIT_USAGE, "%s: not a spooled result: %s", path, json_util_get_last_err());
+    json_object *key = member(o, "key", json_type_string), *fin = member(o, "finished_at", json_type_string);
+    json_object *res = member(o, "result", json_type_object), *id = member(o, "result_id", json_type_int);
+    json_object *why = member(o, "spooled_because", json_type_string), *raw_id = NULL;
+    int null_id = json_object_object_get_ex(o, "result_id", &raw_id) && !raw_id;
+    int rc = 0;
+    if (!key || json_object_get_string_len(key) != 36 || !fin || !res)
+        rc = err_set(e, EXIT_USAGE, "%s: not a spooled result (it needs key, finished_at and result)", path);
+    else if (!null_id && (!id || json_object_get_int64(id) < 1))
+        rc = err_set(e, EXIT_USAGE, "%s: result_id must be a row id or null", path);
+    if (rc == 0) {
+        snprintf(p->key, sizeof p->key, "%s", json_object_get_string(key));
+        snprintf(p->finished_at, sizeof p->finished_at, "%s", json_object_get_string(fin));
+        p->result_id = id ? json_object_get_int64(id) : 0;
+        p->spooled_because = why ? strdup(json_object_get_string(why)) : NULL;
+        p->result = json_object_get(res);
+    }
+    json_object_put(o);
+    return rc;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int spool_list(const char *dir, char ***paths, int *n, struct err *e)
+{
+    *paths = NULL;
+    *n = 0;
+    DIR *d = opendir(dir);
+    if (!d)
+        return errno == ENOENT ? 0 : err_sys(e, EXIT_RUNTIME, "cannot list spool directory %s", dir);
+    struct dirent *ent;
+    while ((ent = readdir(d))) {
+        size_t len = strlen(ent->d_name);
+        if (strncmp(ent->d_name, "result-", 7) != 0 || len < 12 || strcmp(ent->d_name + len - 5, ".json") != 0)
+            continue;
+        size_t plen = strlen(dir) + len + 2;
+        *paths = realloc(*paths, (size_t)(*n + 1) * sizeof **paths);
+        (*paths)[*n] = malloc(plen);
+        snprintf((*paths)[(*n)++], plen, "%s/%s", dir, ent->d_name);
+    }
+    closedir(d);
+    if (*n > 1)
+        qsort(*paths, (size_t)*n, sizeof **paths, by_name);
+    return 0;
+}
+
+void spool_list_free(char **paths, int n)
+{
+    for (int i = 0; i < n; i++)
+        free(paths[i]);
+    free(paths);
+}
+
+int spool_remove(const char *path, struct err *e)
+{
+    if (unlink(path) < 0 && errno != ENOENT)
+        return err_sys(e, EXIT_RUNTIME, "cannot remove sent spool file %s", path);
+    fsync_parent(path);
+    return 0;
+}

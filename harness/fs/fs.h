@@ -1,0 +1,52 @@
+/* fs.h: the filesystem kinds at run time, behind one table of operations:
+ * how each brings the venv to every rank before the set-up checks. */
+#ifndef FS_H
+#define FS_H
+
+#include <mpi.h>
+
+#include "cli.h"
+#include "config.h"
+#include "err.h"
+#include "result.h"
+
+/* What a kind's operations get: the run's setting, read-only. */
+struct fs_run {
+    MPI_Comm comm;
+    const struct machine_conf *m;
+    const struct fs_conf *fs;
+    const struct options *o;
+    FILE *log;               /* progress on rank 0, NULL elsewhere or with --quiet */
+};
+
+struct fs_ops {
+    /* Puts the venv where this rank imports it from: *VENV (a new string,
+     * also on failure) names it; ST, on rank 0, gets the staging figures.
+     * Collective over F->comm: a failure anywhere reaches every rank. */
+    int (*prepare)(const struct fs_run *f, char **venv, struct staging_result *st, struct err *e);
+    /* After rank 0's set-up checks, whose warm-up import wrote bytecode
+     * into rank 0's copy only: the same warm-up in every other copy, so
+     * that a node's ranks do not all race to write it. NULL: one copy
+     * serves every rank. Collective. */
+    int (*warm)(const struct fs_run *f, char *const *argv, char *const *envp, double timeout, struct err *e);
+};
+
+/* The operations of KIND (fs_ops.c holds the table). */
+const struct fs_ops *fs_ops_of(enum fs_kind kind);
+/* A missing venv at VENV, before any rank spawns from it: the error says
+ * how to make it, in the kind's words. */
+int fs_check_venv(const struct fs_conf *fs, const char *venv, struct err *e);
+
+/* fs_inplace.c, fs_staged.c, bcast.c: the kinds' operations. */
+int fs_inplace_prepare(const struct fs_run *f, char **venv, struct staging_result *st, struct err *e);
+int fs_staged_prepare(const struct fs_run *f, char **venv, struct staging_result *st, struct err *e);
+int fs_bcast_prepare(const struct fs_run *f, char **venv, struct staging_result *st, struct err *e);
+int fs_bcast_warm(const struct fs_run *f, char *const *argv, char *const *envp, double timeout, struct err *e);
+
+/* fs_staged.c: stages M's venv into FS on rank 0 of COMM (MPI_COMM_NULL:
+ * this one process) while the others wait; ST on rank 0. --stage-only and
+ * a staged run both go this way. Collective. */
+int fs_stage(MPI_Comm comm, const struct machine_conf *m, const struct fs_conf *fs, const struct options *o,
+             struct staging_result *st, struct err *e);
+
+#endif

@@ -1,0 +1,31 @@
+/* fs_kind.h: the filesystem kinds and their static facts, which config,
+ * job generation and the serial modes read without linking any MPI code. */
+#ifndef FS_KIND_H
+#define FS_KIND_H
+
+/* Adding a kind: a value here, a row in fs_kinds.c, a row in fs_ops.c and
+ * one file fs/fs_<kind>.c with its run-time operations. */
+enum fs_kind {
+    FS_INPLACE,   /* the venv is used where it was built (the seed's "common") */
+    FS_STAGED,    /* the venv is copied to this path before each run */
+    FS_BCAST,     /* the venv is broadcast to node-local storage at run time */
+    FS_NKINDS
+};
+
+struct fs_kind_info {
+    const char *name;        /* as in the config's `kind` */
+    const char *how;         /* "used in place", ... for messages */
+    int path_required;       /* without `path` the kind has no place (in place: the venv's own) */
+    int stage_step;          /* --stage-only stages it, and its jobs run a stage step */
+    int checks_step;         /* its venv exists before the run: --checks-only and the jobs' checks step */
+    const char *missing_hint; /* what to do about a missing venv; one %s: the filesystem's path */
+};
+
+const struct fs_kind_info *fs_kind_info(enum fs_kind kind);
+const char *fs_kind_name(enum fs_kind kind);
+/* NAME's kind into *KIND; -1 when NAME is none. */
+int fs_kind_parse(const char *name, enum fs_kind *kind);
+/* "inplace, staged, bcast": for messages that list the choices. */
+const char *fs_kind_names(void);
+
+#endif

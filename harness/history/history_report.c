@@ -1,0 +1,170 @@
+/* history_report.c: the report's queries and tables. The statistics are of
+ * the ok runs only: a failed run's elapsed time measures its failure; the
+ * counts show every run, lost and failed ones included. */
+#include "history_report.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "dirs.h"
+#include "pg.h"
+#include "plot.h"
+
+/* A named suite by its name; a statement of its own ("custom") by itself. */
+#define SUITE "CASE WHEN suite IS NULL OR suite = 'custom' THEN coalesce(import_statement, '') ELSE suite END"
+#define SETUP "machine, filesystem, ranks, " SUITE " AS suite"
+#define OK_ONLY "FILTER (WHERE status = 'ok')"
+#define COUNTS                                                                                      \
+    "count(*) AS runs, count(*) " OK_ONLY " AS ok, count(*) FILTER (WHERE status = 'failed') AS failed, " \
+    "count(*) FILTER (WHERE status = 'timeout') AS timeout, count(*) FILTER (WHERE status = 'lost') AS lost, "
+#define SECONDS(expr, name) "round((" expr ")::numeric, 3) AS " name
+#define STATS                                                                                   \
+    COUNTS SECONDS("percentile_cont(0.5) WITHIN GROUP (ORDER BY elapsed_s) " OK_ONLY, "median_s") ", " \
+        SECONDS("percentile_cont(0.9) WITHIN GROUP (ORDER BY elapsed_s) " OK_ONLY, "p90_s") ", "      \
+        SECONDS("min(elapsed_s) " OK_ONLY, "min_s") ", " SECONDS("max(elapsed_s) " OK_ONLY, "max_s")
+#define WINDOW " FROM results WHERE run_at >= now() - make_interval(days => $1::integer) "
+
+static const char summary_sql[] = "SELECT " SETUP ", " STATS WINDOW "GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4";
+static const char by_hour_sql[] = "SELECT " SETUP ", extract(hour FROM run_at AT TIME ZONE 'UTC')::integer AS hour_utc, " STATS
+    WINDOW "GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5";
+static const char series_sql[] = "SELECT " SETUP ", extract(epoch FROM run_at) AS run_epoch, elapsed_s" WINDOW
+                                 "AND status = 'ok' AND elapsed_s IS NOT NULL ORDER BY 1, 2, 3, 4, run_at";
+
+/* --profile-imports runs: per setup, the ten modules with the largest
+ * median (over runs) of their per-run median self time. */
+static const char profile_sql[] =
+    "SELECT machine, filesystem, suite, module, runs, self_us, cumulative_us FROM ("
+    " SELECT machine, filesystem, " SUITE " AS suite, m ->> 'module' AS module, count(*) AS runs,"
+    "  round(percentile_cont(0.5) WITHIN GROUP (ORDER BY (m -> 'self_us' ->> 'median')::float8)) AS self_us,"
+    "  round(percentile_cont(0.5) WITHIN GROUP (ORDER BY (m -> 'cumulative_us' ->> 'median')::float8))"
+    "   AS cumulative_us,"
+    "  row_number() OVER (PARTITION BY machine, filesystem, " SUITE
+    "   ORDER BY percentile_cont(0.5) WITHIN GROUP (ORDER BY (m -> 'self_us' ->> 'median')::float8) DESC) AS n"
+    " FROM results, jsonb_array_elements(import_profile -> 'modules') AS m"
+    " WHERE run_at >= now() - make_interval(days => $1::integer) AND status = 'ok'"
+    "  AND jsonb_typeof(import_profile -> 'modules') = 'array'"
+    " GROUP BY 1, 2, 3, 4) AS ranked WHERE n <= 10 ORDER BY 1, 2, 3, self_us DESC";
+
+/* Which columns of R hold strings, by the server's name for their types'
+ * category ('S': text, varchar, name...), so none is tested by number. */
+static int *string_columns(PGconn *c, const PGresult *r, struct err *e)
+{
+    int cols = PQnfields(r);
+    char oids[1024] = "{";
+    for (int j = 0; j < cols; j++)
+        snprintf(oids + strlen(oids), sizeof oids - strlen(oids), "%s%u", j ? "," : "", PQftype(r, j));
+    strncat(oids, "}", sizeof oids - strlen(oids) - 1);
+    const char *p[] = {oids};
+    PGresult *t = pg_exec(c, "reading column types", "SELECT oid::bigint FROM pg_type "
+                          "WHERE oid = ANY($1::oid[]) AND typcategory = 'S'", 1, p, e);
+    if (!t)
+        return NULL;
+    int *left = calloc((size_t)cols + 1, sizeof *left);
+    for (int i = 0; i < PQntuples(t); i++)
+        for (int j = 0; j < cols; j++)
+            left[j] |= (long long)PQftype(r, j) == atoll(PQgetvalue(t, i, 0));
+    PQclear(t);
+    return left;
+}
+
+/* Strings to the left, numbers to the right, "-" for NULL. */
+static int print_table(PGconn *c, FILE *out, const PGresult *r, const char *title, struct err *e)
+{
+    int cols = PQnfields(r), rows = PQntuples(r);
+    int *left = string_columns(c, r, e);
+    if (!left)
+        return -1;
+    int *w = calloc((size_t)cols + 1, sizeof *w);
+    for (int j = 0; j < cols; j++) {
+        w[j] = (int)strlen(PQfname(r, j));
+        for (int i = 0; i < rows; i++)
+            if (PQgetlength(r, i, j) > w[j])
+                w[j] = PQgetlength(r, i, j);
+    }
+    fprintf(out, "%s\n", title);
+    for (int i = -1; i < rows; i++) {
+        for (int j = 0; j < cols; j++) {
+            const char *v = i < 0 ? PQfname(r, j) : PQgetisnull(r, i, j) ? "-" : PQgetvalue(r, i, j);
+            fprintf(out, "%s%*s", j ? "  " : "", left[j] ? -w[j] : w[j], v);
+        }
+        fputc('\n', out);
+    }
+    fputc('\n', out);
+    free(w);
+    free(left);
+    return 0;
+}
+
+/* The columns a series is drawn from, by name: the queries may gain
+ * columns without moving what is plotted. */
+struct series_cols {
+    int machine, filesystem, ranks, suite, x, y;
+};
+
+static int find_cols(const PGresult *r, const char *x, const char *y, struct series_cols *k, struct err *e)
+{
+    *k = (struct series_cols){PQfnumber(r, "machine"), PQfnumber(r, "filesystem"), PQfnumber(r, "ranks"),
+                              PQfnumber(r, "suite"), PQfnumber(r, x), PQfnumber(r, y)};
+    if (k->machine < 0 || k->filesystem < 0 || k->ranks < 0 || k->suite < 0 || k->x < 0 || k->y < 0)
+        return err_set(e, EXIT_RUNTIME, "report: a query lacks one of machine, filesystem, ranks, suite, %s, %s", x, y);
+    return 0;
+}
+
+/* Points of (column X, column Y) per setup; rows with a NULL Y are skipped. */
+static int collect(const PGresult *r, const char *x, const char *y, struct series_set *set, struct err *e)
+{
+    struct series_cols k;
+    char label[2048];
+    if (find_cols(r, x, y, &k, e) < 0)
+        return -1;
+    for (int i = 0; i < PQntuples(r); i++) {
+        if (PQgetisnull(r, i, k.y))
+            continue;
+        snprintf(label, sizeof label, "%s / %s / %s ranks / %s", PQgetvalue(r, i, k.machine),
+                 PQgetvalue(r, i, k.filesystem), PQgetisnull(r, i, k.ranks) ? "?" : PQgetvalue(r, i, k.ranks),
+                 PQgetvalue(r, i, k.suite));
+        series_add(set, label, atof(PQgetvalue(r, i, k.x)), atof(PQgetvalue(r, i, k.y)));
+    }
+    return 0;
+}
+
+int report_run(PGconn *c, int days, const char *dir, FILE *out, struct err *e)
+{
+    char d[16], title[256], window[64];
+    snprintf(d, sizeof d, "%d", days);
+    snprintf(window, sizeof window, "last %d days", days);
+    const char *p[] = {d};
+    struct series_set over_time = {0}, hours = {0};
+    PGresult *sum = NULL, *hour = NULL, *series = NULL, *prof = NULL;
+    int rc = -1;
+    if (make_dirs(dir, e) < 0 || !(sum = pg_exec(c, "report summary", summary_sql, 1, p, e)) ||
+        !(hour = pg_exec(c, "report by hour", by_hour_sql, 1, p, e)) ||
+        !(series = pg_exec(c, "report series", series_sql, 1, p, e)) ||
+        !(prof = pg_exec(c, "report import profiles", profile_sql, 1, p, e)))
+        goto out;
+    snprintf(title, sizeof title, "Runs per setup, %s (elapsed_s statistics over ok runs, seconds)", window);
+    if (print_table(c, out, sum, title, e) < 0)
+        goto out;
+    snprintf(title, sizeof title, "The same by hour of day (UTC), %s", window);
+    if (print_table(c, out, hour, title, e) < 0)
+        goto out;
+    snprintf(title, sizeof title, "Costliest modules of profiled runs (-X importtime, microseconds), %s", window);
+    if (PQntuples(prof) > 0 && print_table(c, out, prof, title, e) < 0)
+        goto out;
+    if (collect(series, "run_epoch", "elapsed_s", &over_time, e) < 0 ||
+        collect(hour, "hour_utc", "median_s", &hours, e) < 0)
+        goto out;
+    rc = plot_all(dir, &over_time, &hours, window, e);
+    if (rc == 0 && over_time.n)
+        fprintf(out, "plots: %s/elapsed.png, elapsed.svg, by_hour.png, by_hour.svg\n", dir);
+    else if (rc == 0)
+        fprintf(out, "no ok runs in the %s: no plots\n", window);
+out:
+    PQclear(sum);
+    PQclear(hour);
+    PQclear(series);
+    PQclear(prof);
+    series_free(&over_time);
+    series_free(&hours);
+    return rc;
+}

@@ -1,0 +1,22 @@
+/* render.h: the two renderings of a run result, both from the typed
+ * struct: the table people read and the JSON that the database and
+ * scripts consume. Nothing here reads JSON back. */
+#ifndef RENDER_H
+#define RENDER_H
+
+#include <json-c/json.h>
+#include <stdio.h>
+
+#include "err.h"
+#include "result.h"
+
+void render_text(const struct run_result *r, FILE *out);
+/* The staging figures in a few lines (a run's table, --stage-only). */
+void render_staging_text(const struct staging_result *st, FILE *out);
+/* New JSON objects the caller puts (json_object_put). */
+json_object *render_json(const struct run_result *r);
+json_object *render_staging_json(const struct staging_result *st);
+/* Writes OBJ to PATH ("-": stdout) whole or not at all (atomic_write). */
+int render_json_write(json_object *obj, const char *path, struct err *e);
+
+#endif

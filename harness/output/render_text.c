@@ -1,0 +1,103 @@
+/* render_text.c: the human-readable result table, in the spirit of
+ * mdtest's summary: one row per phase, per-rank statistics in columns. */
+#include <string.h>
+
+#include "render.h"
+
+static void phase_row(const struct phase_summary *p, const char *name, FILE *out)
+{
+    if (!p->ran)
+        return;
+    const struct stats *s = &p->per_rank;
+    fprintf(out, "%-8s %9.3f %8.3f %8.3f %8.3f %8.3f %8.3f %8.3f %6d %6d %7d\n", name, p->elapsed_s, s->min,
+            s->median, s->p90, s->p99, s->max, s->mean, p->ok, p->failed, p->timed_out);
+}
+
+static void metaops_lines(const struct metaops *m, FILE *out)
+{
+    if (!m->available) {
+        fprintf(out, "  metadata ops  unavailable (%s)\n", m->reason);
+        return;
+    }
+    fprintf(out, "  metadata ops  %ld per import, %ld failed, %ld ENOENT:", m->total, m->failed, m->enoent);
+    for (int i = 0; i < m->ncalls; i++)
+        fprintf(out, " %s %ld", m->calls[i].name, m->calls[i].count);
+    fputc('\n', out);
+}
+
+static void failure_lines(const struct phase_summary *p, const char *name, FILE *out)
+{
+    if (!p->ran || p->first_failed_rank < 0)
+        return;
+    fprintf(out, "\n%s phase: %d failed, %d timed out; first failure rank %d, exit %d, its stderr ends:\n", name,
+            p->failed, p->timed_out, p->first_failed_rank, p->first_failed_exit);
+    fprintf(out, "%s%s", p->first_error[0] ? p->first_error : "(nothing on stderr)\n",
+            p->first_error[0] && p->first_error[strlen(p->first_error) - 1] != '\n' ? "\n" : "");
+}
+
+static void profile_lines(const struct import_profile *p, FILE *out)
+{
+    if (!p->done)
+        return;
+    fprintf(out, "\nimport profile (-X importtime, microseconds over ranks)\n");
+    fprintf(out, "  %-40s %10s %10s %12s %12s %6s\n", "module", "self med", "self max", "cumul med", "cumul max",
+            "ranks");
+    for (int i = 0; i < p->n; i++) {
+        const struct profile_module *m = &p->top[i];
+        fprintf(out, "  %-40s %10.0f %10.0f %12.0f %12.0f %6d\n", m->module, m->self_median_us, m->self_max_us,
+                m->cumulative_median_us, m->cumulative_max_us, m->ranks);
+    }
+}
+
+/* One shape for every kind; the source's payload counts once however
+ * many copies it reached. */
+void render_staging_text(const struct staging_result *st, FILE *out)
+{
+    fprintf(out, "  staging       %s, %lld entries to %d cop%s: %lld up to date, %lld copied, %lld delta-updated, "
+                 "%lld deleted\n",
+            st->kind, st->entries, st->leaders, st->leaders == 1 ? "y" : "ies", st->up_to_date, st->copied,
+            st->delta_updated, st->deleted);
+    fprintf(out, "                %lld bytes literal, %lld matched, %lld sent", st->literal_bytes, st->matched_bytes,
+            st->bytes_sent);
+    if (st->signature_bytes)
+        fprintf(out, ", %lld signature bytes back", st->signature_bytes);
+    fprintf(out, "; %.3f s%s\n", st->seconds, st->waited_for_lock ? ", after waiting for another stage's lock" : "");
+}
+
+void render_text(const struct run_result *r, FILE *out)
+{
+    const struct setup_info *s = &r->setup;
+    fprintf(out, "\nmpi4py-import: %s on %s/%s (%s), %d ranks on %d node%s\n", r->import_stmt, r->machine,
+            r->filesystem, r->fs_kind, r->ranks, r->nodes, r->nodes == 1 ? "" : "s");
+    if (r->suite)
+        fprintf(out, "  suite         %s\n", r->suite);
+    fprintf(out, "  started       %s UTC%s%s\n", r->started_at, r->job_id[0] ? ", Slurm job " : "", r->job_id);
+    fprintf(out, "  venv          %s\n", r->venv);
+    if (r->staging.done)
+        render_staging_text(&r->staging, out);
+    if (s->checked) {
+        fprintf(out, "  python        %s %s, numpy %s\n", s->python, s->python_version,
+                s->numpy_version[0] ? s->numpy_version : "not imported");
+        fprintf(out, "  modules       %s\n", s->modules[0] ? s->modules : "(none found)");
+        fprintf(out, "  warm-up       %.3f s in one process (writes bytecode)\n", s->warmup_s);
+        metaops_lines(&s->meta, out);
+    }
+    fprintf(out, "\nseconds   elapsed      min   median      p90      p99      max     mean     ok failed timeout\n");
+    phase_row(&r->phase[PHASE_IMPORT], "import", out);
+    phase_row(&r->phase[PHASE_STARTUP], "startup", out);
+    if (r->repeats > 1)
+        fprintf(out, "\n  %d repeats: per-rank columns and counts cover all of them, elapsed is their median\n",
+                r->repeats);
+    const struct phase_summary *imp = &r->phase[PHASE_IMPORT], *st = &r->phase[PHASE_STARTUP];
+    fprintf(out, "\n  elapsed: first barrier to last, the longest span of any rank; the other columns are per rank, barrier to waitpid\n");
+    fprintf(out, "  slowest rank  %d on %s, %.3f s\n", imp->slowest_rank, imp->slowest_host, imp->per_rank.max);
+    if (st->ran)
+        fprintf(out, "  import cost   %.3f s per rank (median import - median startup)\n",
+                imp->per_rank.median - st->per_rank.median);
+    if (r->staging.done)
+        fprintf(out, "  first import  %.3f s after the staging began (staging %.3f s + import elapsed)\n",
+                run_first_import_s(r), r->staging.seconds);
+    profile_lines(&r->profile, out);
+    failure_lines(imp, "import", out);
+    failure_lines(st, "startup", out);
+}

@@ -1,0 +1,34 @@
+/* metaops.h: counting the file metadata system calls of one import with
+ * strace, per call name, with how many failed with ENOENT. */
+#ifndef METAOPS_H
+#define METAOPS_H
+
+#include <stdio.h>
+
+#include "err.h"
+
+#define METAOPS_MAX 24
+
+struct metaops {
+    int available;       /* 0: strace missing or refused; see reason */
+    char reason[256];
+    int ncalls;
+    struct {
+        char name[24];
+        long count;
+    } calls[METAOPS_MAX];
+    long total;
+    long failed;         /* returned -1, any errno */
+    long enoent;         /* returned -1 ENOENT: the module search's misses */
+};
+
+/* The calls counted: open/openat, the stat family, access, readlink, getdents. */
+extern const char *const metaops_traced[];
+
+/* Runs ARGV (envp ENVP) under `strace -f` and fills M. Never fails the run:
+ * without strace, or where ptrace is refused, M says why it is unavailable. */
+void metaops_count(char *const *argv, char *const *envp, double timeout, struct metaops *m);
+/* Counts the calls in one strace -f output stream (exposed for the tests). */
+void metaops_parse(FILE *trace, struct metaops *m);
+
+#endif

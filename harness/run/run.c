@@ -1,0 +1,247 @@
+/* run.c: the benchmark's sequence on every rank. Collective throughout:
+ * each step that may fail on one rank is agreed on before the next. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "checks.h"
+#include "childenv.h"
+#include "clock.h"
+#include "collective.h"
+#include "config_collective.h"
+#include "deliver.h"
+#include "fs.h"
+#include "importprof.h"
+#include "modes.h"
+#include "nodes.h"
+#include "phase.h"
+#include "render.h"
+#include "suite.h"
+
+struct run_ctx {
+    MPI_Comm comm;
+    int rank, size;
+    const struct options *o;
+    const struct machine_conf *m;
+    const struct fs_conf *fs;
+    const char *venv;    /* this rank's venv: the node's own copy for bcast */
+    const char *stmt;
+    double timeout;
+    FILE *log;           /* progress on rank 0, NULL elsewhere or with --quiet */
+    struct fs_run fsr;   /* what the filesystem kind's operations see */
+};
+
+static int prepare(struct run_ctx *c, struct child_cmd *cmd, struct run_result *r, struct err *e)
+{
+    /* Rank 0 alone: 4,800 ranks probing a shared filesystem before the
+     * measurement would disturb it; other copies are warmed (and so
+     * checked) by their own node's leader. */
+    if (c->rank == 0)
+        fs_check_venv(c->fs, c->venv, e);
+    if (coll_agree(c->comm, e) < 0)
+        return -1;
+    child_cmd_init(cmd, c->venv, c->stmt, c->o->child, e);
+    if (coll_agree(c->comm, e) < 0)
+        return -1;
+    if (c->rank == 0 && !c->o->skip_checks) {
+        if (c->log)
+            fprintf(c->log, "harness: set-up checks in one process (%s)\n", c->venv);
+        checks_run(cmd, c->venv, c->stmt, c->timeout, &r->setup, c->log, e);
+    }
+    if (coll_agree(c->comm, e) < 0)
+        return -1;
+    const struct fs_ops *ops = fs_ops_of(c->fs->kind);
+    if (!ops->warm || c->o->skip_checks)
+        return 0;
+    return ops->warm(&c->fsr, cmd->argv_import, cmd->envp, c->timeout, e);
+}
+
+/* One repeat: both phases, start-up first, each between two barriers. */
+static int one_repeat(struct run_ctx *c, struct spawn_job jobs[NPHASES], struct rank_record *mine,
+                      char *errtext[NPHASES], double elapsed[NPHASES], struct err *e)
+{
+    static const enum phase_id order[NPHASES] = {PHASE_STARTUP, PHASE_IMPORT};
+    for (int i = 0; i < NPHASES; i++) {
+        enum phase_id id = order[i];
+        if (id == PHASE_STARTUP && c->o->no_startup)
+            continue;
+        struct child_result res;
+        char *text = NULL;
+        if (c->log)
+            fprintf(c->log, "harness: timing %s on %d ranks\n",
+                    id == PHASE_IMPORT ? (c->o->child ? c->o->child : c->stmt) : "python -c pass (start-up)",
+                    c->size);
+        phase_run(c->comm, &jobs[id], c->timeout, &res, &text, &elapsed[id], e);
+        if (coll_agree(c->comm, e) < 0) {
+            free(text);
+            return -1;
+        }
+        /* The first failure's stderr is the one worth showing. */
+        if (!errtext[id])
+            errtext[id] = text;
+        else
+            free(text);
+        mine->seconds[id] = res.seconds;
+        mine->status[id] = (int32_t)res.status;
+        mine->exit_code[id] = res.exit_code;
+    }
+    return 0;
+}
+
+static int timed_phases(struct run_ctx *c, const struct child_cmd *cmd, struct run_result *r, struct err *e)
+{
+    int reps = c->o->repeat > 0 ? c->o->repeat : 1;
+    struct rank_record mine = {0};
+    char *errtext[NPHASES] = {0};
+    double *elapsed = calloc((size_t)reps * NPHASES, sizeof *elapsed);
+    struct rank_record *all = c->rank == 0 ? calloc((size_t)c->size * (size_t)reps, sizeof *all) : NULL;
+
+    gethostname(mine.host, sizeof mine.host - 1);
+    if (c->rank == 0)
+        utc_now_iso(r->started_at, sizeof r->started_at);
+    /* Prepared once for all repeats: between two timed spawns the harness
+     * does as little as it can. */
+    struct spawn_job jobs[NPHASES];
+    char *const *argv[NPHASES] = {cmd->argv_import, cmd->argv_startup};
+    int prepared = 0;
+    for (; prepared < NPHASES && spawn_prepare(&jobs[prepared], argv[prepared], cmd->envp, 0, e) == 0; prepared++)
+        ;
+    int failed_here[NPHASES] = {0};
+    for (int rep = 0; coll_agree(c->comm, e) == 0 && rep < reps; rep++) {
+        if (one_repeat(c, jobs, &mine, errtext, elapsed + rep * NPHASES, e) < 0)
+            break;
+        for (int id = 0; id < NPHASES; id++)
+            failed_here[id] |= mine.status[id] != CHILD_OK;
+        gather_records(c->comm, &mine, all ? all + (size_t)rep * (size_t)c->size : NULL);
+    }
+    for (int id = 0; id < NPHASES && !e->status; id++) {
+        if (id == PHASE_STARTUP && c->o->no_startup)
+            continue;
+        double *el = malloc((size_t)reps * sizeof *el);
+        for (int rep = 0; rep < reps; rep++)
+            el[rep] = elapsed[rep * NPHASES + id];
+        phase_summarize(c->comm, id, failed_here[id], all, reps, errtext[id], el, &r->phase[id]);
+        free(el);
+    }
+    r->repeats = reps;
+    for (int i = 0; i < prepared; i++)
+        spawn_release(&jobs[i]);
+    for (int id = 0; id < NPHASES; id++)
+        free(errtext[id]);
+    free(all);
+    free(elapsed);
+    return e->status ? -1 : 0;
+}
+
+/* A phase of its own, after the timed ones: -X importtime writes to
+ * stderr as it goes and would add its cost to the headline figure. */
+static int profile_phase(struct run_ctx *c, const struct child_cmd *cmd, struct run_result *r, struct err *e)
+{
+    struct child_result res;
+    char *text = NULL;
+    double elapsed;
+    if (c->log)
+        fprintf(c->log, "harness: profiling %s with -X importtime on %d ranks\n", c->stmt, c->size);
+    struct spawn_job job;
+    if (spawn_prepare(&job, cmd->argv_profile, cmd->envp, 0, e) == 0) {
+        phase_run_capture(c->comm, &job, c->timeout, &res, &text, 1 << 22, &elapsed, e);
+        spawn_release(&job);
+    }
+    if (coll_agree(c->comm, e) < 0) {
+        free(text);
+        return -1;
+    }
+    struct prof mine;
+    importprof_parse(res.status == CHILD_OK && text ? text : "", &mine);
+    importprof_aggregate(c->comm, &mine, IMPORTPROF_TOP, &r->profile);
+    importprof_free(&mine);
+    free(text);
+    return 0;
+}
+
+/* Rank 0: the table, the database (or its spool), then the JSON file.
+ * The record comes first and never depends on the file: a full log
+ * directory must not lose a result the database could have taken. */
+static int output(const struct run_ctx *c, const struct config *conf, const struct run_result *r, struct err *e)
+{
+    int json_stdout = c->o->json && strcmp(c->o->json, "-") == 0;
+    render_text(r, json_stdout ? stderr : stdout);
+    fflush(stdout);
+    json_object *obj = render_json(r);
+    int rc = results_record(conf, c->o, obj, e);
+    struct err json_err = {0};
+    if (c->o->json && render_json_write(obj, c->o->json, &json_err) < 0) {
+        if (rc == 0)
+            *e = json_err;
+        else
+            fprintf(stderr, "harness: %s\n", json_err.msg);
+        rc = -1;
+    }
+    json_object_put(obj);
+    return rc;
+}
+
+static void describe(struct run_ctx *c, struct run_result *r)
+{
+    const char *job = getenv("SLURM_JOB_ID"), *nn = getenv("SLURM_JOB_NUM_NODES");
+    r->machine = c->m->name;
+    r->filesystem = c->fs->name;
+    r->fs_kind = fs_kind_name(c->fs->kind);
+    r->import_stmt = c->o->child ? c->o->child : c->stmt;
+    r->venv = c->fs->path;
+    r->ranks = c->size;
+    snprintf(r->job_id, sizeof r->job_id, "%s", job ? job : "");
+    r->slurm_nodes = nn ? atoi(nn) : 0;
+}
+
+int run_benchmark(MPI_Comm comm, const struct options *o, struct err *e)
+{
+    struct config conf;
+    struct run_ctx c = {.comm = comm, .o = o};
+    MPI_Comm_rank(comm, &c.rank);
+    MPI_Comm_size(comm, &c.size);
+    c.log = c.rank == 0 && !o->quiet ? stderr : NULL;
+    if (config_load_collective(comm, o->config, &conf, e) < 0)
+        return e->status;
+
+    struct run_result *r = calloc(1, sizeof *r);
+    struct child_cmd cmd = {0};
+    char *venv = NULL;
+    int status = EXIT_RUNTIME;
+    c.m = config_machine(&conf, o->machine, e);
+    c.fs = c.m ? config_fs(&conf, c.m, o->filesystem, e) : NULL;
+    if (e->status)
+        goto out;
+    struct suite_choice suite;
+    if (suite_choose(&conf, c.m, o, &suite, e) < 0)
+        goto out;
+    c.stmt = suite.stmt;
+    r->suite = suite.name;
+    c.timeout = o->timeout > 0 ? o->timeout : c.m->timeout;
+    c.fsr = (struct fs_run){.comm = comm, .m = c.m, .fs = c.fs, .o = o, .log = c.log};
+    describe(&c, r);
+    r->nodes = count_nodes(comm, o->ranks_per_node);
+
+    if (fs_ops_of(c.fs->kind)->prepare(&c.fsr, &venv, &r->staging, e) < 0)
+        goto out;
+    c.venv = r->venv = venv;
+    if (prepare(&c, &cmd, r, e) < 0 || timed_phases(&c, &cmd, r, e) < 0)
+        goto out;
+    if (o->profile_imports && !o->child && profile_phase(&c, &cmd, r, e) < 0)
+        goto out;
+    status = EXIT_ALL_OK;
+    if (c.rank == 0) {
+        r->status = run_status_of(r);
+        status = r->status == RUN_OK ? EXIT_ALL_OK : EXIT_RANKS_FAILED;
+        if (output(&c, &conf, r, e) < 0)
+            status = e->status;
+    }
+    MPI_Bcast(&status, 1, MPI_INT, 0, comm);
+out:
+    child_cmd_free(&cmd);
+    free(venv);
+    free(r);
+    config_free(&conf);
+    return e->status ? e->status : status;
+}

@@ -1,0 +1,55 @@
+/* spawn.h: starting one child with posix_spawn and timing it to waitpid,
+ * with a timeout that kills it; its stderr (and stdout) captured in memory. */
+#ifndef SPAWN_H
+#define SPAWN_H
+
+#include <spawn.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "err.h"
+
+enum child_status {
+    CHILD_OK = 0,        /* exited 0 */
+    CHILD_FAILED = 1,    /* exited non-zero or died of a signal */
+    CHILD_TIMEOUT = 2,   /* still running at the timeout: killed */
+    CHILD_NOSPAWN = 3,   /* posix_spawn itself failed */
+};
+
+struct child_result {
+    enum child_status status;
+    int exit_code;       /* exit status, or 128 + signal number */
+    double seconds;      /* from spawn_run's start to waitpid's return */
+};
+
+/* Everything that can be prepared before the clock starts, so that the
+ * timed region holds only posix_spawn, the wait and waitpid. */
+struct spawn_job {
+    char *const *argv;
+    char *const *envp;
+    posix_spawn_file_actions_t actions;
+    posix_spawnattr_t attr;
+    int out_fd;          /* memfd holding the child's stdout, or -1 */
+    int err_fd;          /* memfd holding the child's stderr */
+    int null_fd;         /* /dev/null, opened once: dup2 in the child is cheaper than open */
+    timer_t timer;       /* interrupts waitpid at the timeout; signals this thread only */
+    int has_timer;
+};
+
+int spawn_prepare(struct spawn_job *job, char *const *argv, char *const *envp, int capture_stdout,
+                  struct err *e);
+/* Spawns, waits up to TIMEOUT seconds (<= 0: no limit), kills the child's
+ * process group at the timeout. Returns -1 only for harness faults; a
+ * child that cannot be started is CHILD_NOSPAWN with the reason in E. */
+int spawn_run(struct spawn_job *job, double timeout, struct child_result *res, struct err *e);
+/* The last MAX bytes the child wrote to FD (its stderr's tail holds the
+ * traceback), NUL-terminated, in a new buffer. Rewinds FD for reuse. */
+char *spawn_captured(int fd, size_t max);
+/* Empties the captures so the job can run again. */
+void spawn_reset(struct spawn_job *job);
+void spawn_release(struct spawn_job *job);
+
+/* Looks NAME up on PATH like execvp would; returns a new string or NULL. */
+char *find_on_path(const char *name);
+
+#endif
