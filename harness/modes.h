@@ -12,10 +12,13 @@
 
 /* --stage-only: rank 0 stages, the others wait at a barrier. Collective. */
 int stage_only_main(MPI_Comm comm, const struct options *o, struct err *e);
-/* Before a run on a staged filesystem: rank 0 stages, and *STAGING gets
- * (on rank 0) the staging statistics for the result. Collective. */
+/* Before a run on a staged filesystem: rank 0 stages, then the leader of
+ * each node that cannot see rank 0's copy (a node-local path) stages its
+ * own; *COPIES gets that count of copies (1: a shared path) on every rank,
+ * and *STAGING (on rank 0) the statistics for the result. Collective. */
 int stage_for_run(MPI_Comm comm, const struct config *conf, const struct machine_conf *m,
-                  const struct fs_conf *fs, const struct options *o, json_object **staging, struct err *e);
+                  const struct fs_conf *fs, const struct options *o, json_object **staging, int *copies,
+                  struct err *e);
 
 /* --db-init, --reserve, --mark-failed, --flush-spool, --sweep, --report. */
 int results_main(const struct options *o, struct err *e);

@@ -92,6 +92,7 @@ struct run_ctx {
     const struct machine_conf *m;
     const struct fs_conf *fs;
     const char *venv;    /* this rank's venv: the node's own copy for bcast */
+    int node_copies;     /* staged: nodes holding a copy of their own (node-local path) */
     const char *stmt;
     double timeout;
     FILE *log;           /* progress on rank 0, NULL elsewhere or with --quiet */
@@ -113,11 +114,15 @@ static int prepare(struct run_ctx *c, struct child_cmd *cmd, struct run_result *
     }
     if (run_agree(c->comm, e) < 0)
         return -1;
-    if (c->fs->kind != FS_BCAST || c->o->skip_checks)
+    /* Only node-local copies: on a shared path it would warm the other
+     * nodes' caches before the measurement. */
+    int per_node = c->fs->kind == FS_BCAST || c->node_copies > 1;
+    if (!per_node || c->o->skip_checks)
         return 0;
     if (c->log)
         fprintf(c->log, "harness: warm-up import on each other node's copy\n");
-    return bcast_warm_nodes(c->comm, c->o->ranks_per_node, cmd->argv_import, cmd->envp, c->timeout, e);
+    return bcast_warm_nodes(c->comm, c->fs->kind == FS_BCAST ? c->o->ranks_per_node : 0, cmd->argv_import,
+                            cmd->envp, c->timeout, e);
 }
 
 /* One repeat: both phases, start-up first, each between two barriers. */
@@ -277,7 +282,7 @@ int run_benchmark(MPI_Comm comm, const struct options *o, struct err *e)
     describe(&c, r);
     r->nodes = count_nodes(comm, o->ranks_per_node);
 
-    if (c.fs->kind == FS_STAGED && stage_for_run(comm, &conf, c.m, c.fs, o, &r->staging, e) < 0)
+    if (c.fs->kind == FS_STAGED && stage_for_run(comm, &conf, c.m, c.fs, o, &r->staging, &c.node_copies, e) < 0)
         goto out;
     if (c.fs->kind == FS_BCAST && bcast_for_run(comm, c.m, c.fs, o, &node_venv, &r->staging, e) < 0)
         goto out;

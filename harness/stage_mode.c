@@ -1,5 +1,6 @@
 /* stage_mode.c: --stage-only and the staging step of a run: rank 0
- * stages the machine's venv to the filesystem while the others wait. */
+ * stages the machine's venv to the filesystem while the others wait, then
+ * each node that cannot see rank 0's copy (a node-local path) its own. */
 #include <mpi.h>
 #include <stdio.h>
 #include <string.h>
@@ -8,46 +9,74 @@
 #include "modes.h"
 #include "report.h"
 #include "run.h"
+#include "spawn.h"
 #include "stage.h"
+#include "stage_nodes.h"
 
-static int stage_rank0(const struct machine_conf *m, const struct fs_conf *fs, const struct options *o,
-                       json_object **staging, struct err *e)
+static struct stage_opts stage_options(const struct machine_conf *m, const struct fs_conf *fs,
+                                       const struct options *o)
 {
-    struct stage_opts so = {
+    return (struct stage_opts){
         .source = m->venv,
         .target = fs->path,
         .delete_extra = o->delete_extra,
         .progress = !o->quiet && isatty(STDOUT_FILENO) ? stdout : NULL,
         .log = o->quiet ? NULL : stderr,
     };
+}
+
+static int stage_rank0(const struct stage_opts *so, const struct fs_conf *fs, json_object **staging,
+                       struct err *e)
+{
     struct stage_stats st;
-    if (stage_tree(&so, &st, e) < 0)
+    if (stage_tree(so, &st, e) < 0)
         return err_wrap(e, "staging filesystem '%s': ", fs->name);
     *staging = stage_stats_json(&st);
     return 0;
 }
 
-/* COMM is MPI_COMM_NULL when one process runs without MPI. */
+/* The figures of a stage on several nodes: how many copies, and the
+ * seconds until the last node finished (what the job waited for). */
+static void add_node_figures(json_object *staging, int copies, double seconds)
+{
+    json_object_object_add(staging, "node_copies", json_object_new_int(copies));
+    if (copies > 1)
+        json_object_object_add(staging, "seconds", json_object_new_double(seconds));
+}
+
+/* COMM is MPI_COMM_NULL when one process runs without MPI. *COPIES gets
+ * the number of nodes that hold a copy of their own (1: a shared path). */
 static int stage_collective(MPI_Comm comm, const struct machine_conf *m, const struct fs_conf *fs,
-                            const struct options *o, json_object **staging, struct err *e)
+                            const struct options *o, json_object **staging, int *copies, struct err *e)
 {
     int rank = 0;
+    struct stage_opts so = stage_options(m, fs, o);
+    double t0 = now_seconds();
     *staging = NULL;
+    *copies = 1;
     if (comm != MPI_COMM_NULL)
         MPI_Comm_rank(comm, &rank);
     if (rank == 0)
-        stage_rank0(m, fs, o, staging, e);
+        stage_rank0(&so, fs, staging, e);
     if (comm == MPI_COMM_NULL)
         return e->status ? -1 : 0;
     run_quiet_barrier(comm);
-    return run_agree(comm, e);
+    if (run_agree(comm, e) < 0)
+        return -1;
+    so.progress = NULL;
+    if (stage_other_nodes(comm, &so, copies, e) < 0)
+        return err_wrap(e, "filesystem '%s': ", fs->name);
+    if (rank == 0)
+        add_node_figures(*staging, *copies, now_seconds() - t0);
+    return 0;
 }
 
 int stage_for_run(MPI_Comm comm, const struct config *conf, const struct machine_conf *m,
-                  const struct fs_conf *fs, const struct options *o, json_object **staging, struct err *e)
+                  const struct fs_conf *fs, const struct options *o, json_object **staging, int *copies,
+                  struct err *e)
 {
     (void)conf;
-    return stage_collective(comm, m, fs, o, staging, e);
+    return stage_collective(comm, m, fs, o, staging, copies, e);
 }
 
 static int load_config(MPI_Comm comm, const char *path, struct config *conf, struct err *e)
@@ -86,12 +115,12 @@ int stage_only_main(MPI_Comm comm, const struct options *o, struct err *e)
     const struct machine_conf *m;
     const struct fs_conf *fs;
     json_object *staging = NULL;
-    int rank = 0;
+    int rank = 0, copies;
     if (comm != MPI_COMM_NULL)
         MPI_Comm_rank(comm, &rank);
     if (load_config(comm, o->config, &conf, e) < 0)
         return e->status;
-    if (find_target(&conf, o, &m, &fs, e) == 0 && stage_collective(comm, m, fs, o, &staging, e) == 0 && rank == 0)
+    if (find_target(&conf, o, &m, &fs, e) == 0 && stage_collective(comm, m, fs, o, &staging, &copies, e) == 0 && rank == 0)
         output(staging, o, e);
     if (staging)
         json_object_put(staging);
