@@ -24,7 +24,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/asan/%)
 GEN      := build/gen/job_body.h
 
-.PHONY: all asan unit test bench demo clean deps venv report
+.PHONY: all asan unit test bench demo cluster-demo clean deps venv report
 all: build/harness build/spawn-loop
 
 $(GEN): jobs/job-body.sh harness/jobgen/embed_body.sh
@@ -123,6 +123,12 @@ demo: deps
 	$(DEMO_MPIRUN) build/harness --config conf/local.cfg --machine local --filesystem tmpfs \
 	    --quiet --json build/demo-tmpfs.json
 	@echo "demo: the results as JSON are in build/demo-common.json and build/demo-tmpfs.json"
+
+# The same on a virtual cluster of this machine (as root): 4 namespaces with
+# Slurm, Open MPI over a bridge and /shared over sshfs; one run per
+# filesystem of conf/vcluster.cfg, one table; JSON in build/cluster-demo/.
+cluster-demo:
+	tests/vcluster/demo.sh
 
 # Tables on stdout and plots in build/report from the configured database.
 CONFIG ?= conf/local.cfg

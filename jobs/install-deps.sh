@@ -1,18 +1,23 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the benchmark needs (--test: and what its
-# tests run: PostgreSQL, Slurm, munge, gnuplot). Not root: prints the command.
+# tests run: PostgreSQL, Slurm, munge, gnuplot, the virtual cluster;
+# --cluster: the virtual cluster's alone). Not root: prints the command.
 set -euo pipefail
 
 build_pkgs=(make gcc pkg-config openmpi-bin libopenmpi-dev libconfig-dev librsync-dev libpq-dev
             libjson-c-dev python3 python3-dev python3-venv strace rsync gnuplot-nox)
 test_pkgs=(postgresql postgresql-client slurm-wlm munge procps shellcheck)
+# tests/vcluster/vcluster: namespaces and a bridge, its own sshd, sshfs.
+cluster_pkgs=(slurm-wlm munge iproute2 util-linux openssh-server openssh-client sshfs fuse3)
 
 usage() {
     cat <<'USAGE'
-Usage: jobs/install-deps.sh [--test] [--check]
+Usage: jobs/install-deps.sh [--test] [--cluster] [--check]
 
 Installs the Debian packages that build and run the benchmark; with --test
-also those its tests start (PostgreSQL, Slurm and munge, gnuplot).
+also those its tests start (PostgreSQL, Slurm and munge, gnuplot, and the
+virtual cluster's); with --cluster those of the virtual cluster
+(tests/vcluster/vcluster: iproute2, openssh-server, sshfs, Slurm, munge).
 Run as root it calls apt-get install for what is missing and names it;
 as another user it prints the apt-get command to run and exits 1.
   --check   only report what is missing (exit 1 if anything is)
@@ -26,13 +31,16 @@ want=("${build_pkgs[@]}") check=0
 [ -z "${INSTALL_DEPS_EXTRA:-}" ] || want+=($INSTALL_DEPS_EXTRA)
 for arg in "$@"; do
     case "$arg" in
-        --test) want+=("${test_pkgs[@]}") ;;
+        --test) want+=("${test_pkgs[@]}" "${cluster_pkgs[@]}") ;;
+        --cluster) want+=("${cluster_pkgs[@]}") ;;
         --check) check=1 ;;
         -h|--help) usage; exit 0 ;;
         *) echo "install-deps: unknown argument '$arg'" >&2; usage >&2; exit 2 ;;
     esac
 done
 
+# --test and --cluster share some names: each once.
+mapfile -t want < <(printf '%s\n' "${want[@]}" | awk '!seen[$0]++')
 missing=()
 for p in "${want[@]}"; do
     status=$(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null || true)
@@ -62,7 +70,7 @@ if ! apt-get install -y -q "${missing[@]}" >/tmp/install-deps.$$.log 2>&1; then
 fi
 rm -f /tmp/install-deps.$$.log
 # Debian starts these services on install; the tests run private instances.
-for svc in postgresql slurmctld slurmd munge; do
+for svc in postgresql slurmctld slurmd munge ssh; do
     if command -v systemctl >/dev/null && systemctl is-active -q "$svc" 2>/dev/null; then systemctl stop "$svc" || true; fi
 done
 echo "install-deps: installed ${missing[*]}"

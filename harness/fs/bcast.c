@@ -55,7 +55,7 @@ static int share_manifest(struct bcast_run *b, const char *source)
         else
             len = (long long)n;
     }
-    if (coll_bcast_blob(b->leaders, 0, &buf, len) < 0) {
+    if ((len = coll_bcast_blob(b->leaders, 0, &buf, len)) < 0) {
         free(buf);
         return bcast_agree(b);
     }
@@ -142,16 +142,17 @@ static void release(struct bcast_run *b)
     MPI_Comm_free(&b->leaders);
 }
 
-int fs_bcast_warm(const struct fs_run *f, char *const *argv, char *const *envp, double timeout, struct err *e)
+int fs_warm_other_nodes(MPI_Comm comm, int ranks_per_node, FILE *log, char *const *argv, char *const *envp,
+                        double timeout, struct err *e)
 {
     int rank, local_rank;
     MPI_Comm node;
-    MPI_Comm_rank(f->comm, &rank);
-    nodes_split(f->comm, f->o->ranks_per_node, &node);
+    MPI_Comm_rank(comm, &rank);
+    nodes_split(comm, ranks_per_node, &node);
     MPI_Comm_rank(node, &local_rank);
     MPI_Comm_free(&node);
-    if (f->log)
-        fprintf(f->log, "harness: warm-up import on each other node's copy\n");
+    if (log)
+        fprintf(log, "harness: warm-up import on each other node's copy\n");
     struct spawn_job job;
     struct child_result res;
     /* Its outcome is left to the timed phase to see. */
@@ -159,8 +160,15 @@ int fs_bcast_warm(const struct fs_run *f, char *const *argv, char *const *envp, 
         spawn_run(&job, timeout, &res, e);
         spawn_release(&job);
     }
-    coll_quiet_barrier(f->comm);
-    return coll_agree(f->comm, e);
+    coll_quiet_barrier(comm);
+    return coll_agree(comm, e);
+}
+
+int fs_bcast_warm(const struct fs_run *f, const struct staging_result *st, char *const *argv, char *const *envp,
+                  double timeout, struct err *e)
+{
+    (void)st;
+    return fs_warm_other_nodes(f->comm, f->o->ranks_per_node, f->log, argv, envp, timeout, e);
 }
 
 int fs_bcast_prepare(const struct fs_run *f, char **venv, struct staging_result *st, struct err *e)

@@ -26,9 +26,11 @@ struct fs_ops {
     int (*prepare)(const struct fs_run *f, char **venv, struct staging_result *st, struct err *e);
     /* After rank 0's set-up checks, whose warm-up import wrote bytecode
      * into rank 0's copy only: the same warm-up in every other copy, so
-     * that a node's ranks do not all race to write it. NULL: one copy
-     * serves every rank. Collective. */
-    int (*warm)(const struct fs_run *f, char *const *argv, char *const *envp, double timeout, struct err *e);
+     * that a node's ranks do not all race to write it. ST->leaders (set on
+     * every rank by prepare) counts the copies. NULL: one copy serves
+     * every rank. Collective. */
+    int (*warm)(const struct fs_run *f, const struct staging_result *st, char *const *argv, char *const *envp,
+                double timeout, struct err *e);
 };
 
 /* The operations of KIND (fs_ops.c holds the table). */
@@ -41,11 +43,20 @@ int fs_check_venv(const struct fs_conf *fs, const char *venv, struct err *e);
 int fs_inplace_prepare(const struct fs_run *f, char **venv, struct staging_result *st, struct err *e);
 int fs_staged_prepare(const struct fs_run *f, char **venv, struct staging_result *st, struct err *e);
 int fs_bcast_prepare(const struct fs_run *f, char **venv, struct staging_result *st, struct err *e);
-int fs_bcast_warm(const struct fs_run *f, char *const *argv, char *const *envp, double timeout, struct err *e);
+int fs_bcast_warm(const struct fs_run *f, const struct staging_result *st, char *const *argv, char *const *envp,
+                  double timeout, struct err *e);
+int fs_staged_warm(const struct fs_run *f, const struct staging_result *st, char *const *argv, char *const *envp,
+                   double timeout, struct err *e);
+/* bcast.c: ARGV run once by the leader of every node but rank 0's
+ * (RANKS_PER_NODE: pretend nodes, 0: real ones). Collective. */
+int fs_warm_other_nodes(MPI_Comm comm, int ranks_per_node, FILE *log, char *const *argv, char *const *envp,
+                        double timeout, struct err *e);
 
 /* fs_staged.c: stages M's venv into FS on rank 0 of COMM (MPI_COMM_NULL:
- * this one process) while the others wait; ST on rank 0. --stage-only and
- * a staged run both go this way. Collective. */
+ * this one process) while the others wait, then on every other node that
+ * cannot see rank 0's copy (a node-local path: stage_nodes.c); ST on rank
+ * 0, ST->leaders (the copies) on every rank. --stage-only and a staged
+ * run both go this way. Collective. */
 int fs_stage(MPI_Comm comm, const struct machine_conf *m, const struct fs_conf *fs, const struct options *o,
              struct staging_result *st, struct err *e);
 

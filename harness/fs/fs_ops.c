@@ -7,7 +7,7 @@
 
 static const struct fs_ops ops[FS_NKINDS] = {
     [FS_INPLACE] = {fs_inplace_prepare, NULL},
-    [FS_STAGED] = {fs_staged_prepare, NULL},
+    [FS_STAGED] = {fs_staged_prepare, fs_staged_warm},
     [FS_BCAST] = {fs_bcast_prepare, fs_bcast_warm},
 };
 

@@ -1,12 +1,15 @@
 /* fs_staged.c: the kind `staged`: rank 0 stages the machine's venv into
- * the filesystem's path with the librsync stager while the others wait. */
+ * the filesystem's path with the librsync stager while the others wait;
+ * a node that cannot see that copy (a node-local path) stages its own. */
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "collective.h"
 #include "fs.h"
 #include "stage.h"
+#include "stage_nodes.h"
 
 static void from_stage(const struct stage_stats *s, struct staging_result *st)
 {
@@ -28,18 +31,23 @@ static void from_stage(const struct stage_stats *s, struct staging_result *st)
     };
 }
 
-static int stage_here(const struct machine_conf *m, const struct fs_conf *fs, const struct options *o,
-                      struct staging_result *st, struct err *e)
+static struct stage_opts stage_options(const struct machine_conf *m, const struct fs_conf *fs,
+                                       const struct options *o)
 {
-    struct stage_opts so = {
+    return (struct stage_opts){
         .source = m->venv,
         .target = fs->path,
         .delete_extra = o->delete_extra,
         .progress = !o->quiet && isatty(STDOUT_FILENO) ? stdout : NULL,
         .log = o->quiet ? NULL : stderr,
     };
+}
+
+static int stage_here(const struct stage_opts *so, const struct fs_conf *fs, struct staging_result *st,
+                      struct err *e)
+{
     struct stage_stats s;
-    if (stage_tree(&so, &s, e) < 0)
+    if (stage_tree(so, &s, e) < 0)
         return err_wrap(e, "staging filesystem '%s': ", fs->name);
     from_stage(&s, st);
     return 0;
@@ -48,20 +56,42 @@ static int stage_here(const struct machine_conf *m, const struct fs_conf *fs, co
 int fs_stage(MPI_Comm comm, const struct machine_conf *m, const struct fs_conf *fs, const struct options *o,
              struct staging_result *st, struct err *e)
 {
-    int rank = 0;
+    int rank = 0, copies = 1;
+    struct stage_opts so = stage_options(m, fs, o);
+    double t0 = now_seconds();
     memset(st, 0, sizeof *st);
+    st->leaders = 1;
     if (comm != MPI_COMM_NULL)
         MPI_Comm_rank(comm, &rank);
     if (rank == 0)
-        stage_here(m, fs, o, st, e);
+        stage_here(&so, fs, st, e);
     if (comm == MPI_COMM_NULL)
         return e->status ? -1 : 0;
     coll_quiet_barrier(comm);
-    return coll_agree(comm, e);
+    if (coll_agree(comm, e) < 0)
+        return -1;
+    so.progress = NULL;
+    if (stage_other_nodes(comm, &so, &copies, e) < 0)
+        return err_wrap(e, "filesystem '%s': ", fs->name);
+    st->leaders = copies;
+    /* Several copies: what the job waited for is the last node's stage. */
+    if (rank == 0 && copies > 1)
+        st->seconds = now_seconds() - t0;
+    return 0;
 }
 
 int fs_staged_prepare(const struct fs_run *f, char **venv, struct staging_result *st, struct err *e)
 {
     *venv = strdup(f->fs->path);
     return fs_stage(f->comm, f->m, f->fs, f->o, st, e);
+}
+
+/* Only node-local copies: on a shared path the warm-up would fill the
+ * other nodes' caches before the measurement. */
+int fs_staged_warm(const struct fs_run *f, const struct staging_result *st, char *const *argv, char *const *envp,
+                   double timeout, struct err *e)
+{
+    if (st->leaders <= 1)
+        return 0;
+    return fs_warm_other_nodes(f->comm, 0, f->log, argv, envp, timeout, e);
 }

@@ -54,7 +54,7 @@ static int prepare(struct run_ctx *c, struct child_cmd *cmd, struct run_result *
     const struct fs_ops *ops = fs_ops_of(c->fs->kind);
     if (!ops->warm || c->o->skip_checks)
         return 0;
-    return ops->warm(&c->fsr, cmd->argv_import, cmd->envp, c->timeout, e);
+    return ops->warm(&c->fsr, &r->staging, cmd->argv_import, cmd->envp, c->timeout, e);
 }
 
 /* One repeat: both phases, start-up first, each between two barriers. */

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# make bench, the virtual cluster's part (as root): the filesystems of
+# conf/vcluster.cfg on 4 nodes x 4 ranks of tests/vcluster/vcluster, and
+# elapsed times at 1, 2 and 4 nodes: ratios from one run each.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. bench/lib.sh
+
+usage() {
+    cat <<'USAGE'
+Usage: bench/vcluster_bench.sh
+
+Brings up a virtual cluster of 4 nodes (tests/vcluster/vcluster), copies
+build/venv to its shared mount and runs build/harness under srun, 4 ranks a
+node, one run per figure:
+  bcast time to first import (into empty node copies: the broadcast plus
+  the import) against the in-place import from the shared mount
+  (filesystem common), target <= 0.6; staged scratch (on the shared mount)
+  against common, reported; elapsed at 1, 2 and 4 nodes for common and
+  bcast, as a table. Not root: says so and exits 0 (nothing measured).
+USAGE
+}
+case "${1:-}" in
+    -h|--help) usage; exit 0 ;;
+    "") ;;
+    *) echo "vcluster_bench: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
+esac
+if [ "$(id -u)" != 0 ]; then
+    echo "vcluster_bench: skipped: the virtual cluster needs root"
+    exit 0
+fi
+[ -x build/harness ] && [ -x build/venv/bin/python ] || { echo "vcluster_bench: make all venv first" >&2; exit 2; }
+
+per_node=4
+vc=tests/vcluster/vcluster
+dir=$(mktemp -d /tmp/mpi4py-vcluster-bench.XXXXXX)
+"$vc" up --nodes 4 --dir "$dir/cluster" >/dev/null
+trap '"$vc" down --dir "$dir/cluster" >/dev/null; rm -rf "$dir"' EXIT
+eval "$("$vc" env --dir "$dir/cluster")"
+rsync -a "$(readlink -f build/venv)/" "$VCLUSTER_EXPORT/venv/"
+
+# run FS NODES: one run, its JSON in $dir/FS-NODES.json; bcast first into
+# empty node copies.
+run() {
+    local fs=$1 n=$2
+    if [ "$fs" = bcast ]; then
+        for k in 1 2 3 4; do "$vc" exec --dir "$dir/cluster" "node$k" rm -rf /dev/shm/mpi4py-import/bcast; done
+    fi
+    srun -N "$n" --ntasks-per-node "$per_node" build/harness --config conf/vcluster.cfg --machine vcluster \
+        --filesystem "$fs" --no-startup --quiet --json "$dir/$fs-$n.json" >/dev/null
+}
+field() { json_field "$2" <"$dir/$1.json"; }
+
+for n in 1 2 4; do run common "$n"; run bcast "$n"; done
+run scratch 4
+
+echo "vcluster_bench: 4 nodes x $per_node ranks, venv on /shared (sshfs), node copies in each node's /dev/shm"
+tests/vcluster/table.py "$dir/common-4.json" "$dir/scratch-4.json" "$dir/bcast-4.json" | sed 's/^/  /'
+report "time to first import: bcast vs in-place common" "$(field bcast-4 time_to_first_import_s)" \
+    "$(field common-4 time_to_first_import_s)" 0.6
+awk -v s="$(field scratch-4 time_to_first_import_s)" -v c="$(field common-4 time_to_first_import_s)" \
+    -v i="$(field scratch-4 elapsed_s)" 'BEGIN {
+    printf "  %-52s %10.6f s / %10.6f s = %6.3fx  (report; the seed saw ~2x on Cori)\n", "time to first import: staged scratch vs common", s, c, s / c
+    printf "  %-52s %10.6f s / %10.6f s = %6.3fx  (report)\n", "import elapsed: staged scratch vs common", i, c, i / c }'
+echo "  elapsed (s), $per_node ranks a node:"
+printf '    %-6s %10s %10s\n' nodes common bcast
+for n in 1 2 4; do
+    printf '    %-6s %10.3f %10.3f\n' "$n" "$(field "common-$n" elapsed_s)" "$(field "bcast-$n" elapsed_s)"
+done
+exit $(( BENCH_FAILED > 0 ))

@@ -1,0 +1,300 @@
+"""The benchmark on a virtual cluster of 4 nodes on this machine
+(tests/vcluster/vcluster: namespaces on a bridge, a real Slurm with one
+slurmd per node, Open MPI over TCP between the nodes, /shared served by an
+sshd of its own over sshfs): a cron-submitted 4-node job, bcast to 4 real
+nodes, a staged node-local path staged on every node, the slowest host,
+metadata operations and import times on the shared mount against local
+disk, and a node whose slurmd dies mid-job. One cluster for the module;
+root only (namespaces, a bridge, /etc/hosts)."""
+import json
+import os
+import re
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import HARNESS, RELEASE_HARNESS, ROOT, harness, sanitizer_clean
+from jobtools import gen_jobs
+from pgserver import PG_BIN, pg  # noqa: F401  (fixture)
+from test_stager import expected, snapshot
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the virtual cluster needs root")
+
+VCLUSTER = ROOT / "tests/vcluster/vcluster"
+VC_CFG = ROOT / "conf/vcluster.cfg"
+NODES = 4
+PER_NODE = 2          # ranks per node of the direct srun runs: 8 ranks on 2 cores
+BCAST_PATH = "/dev/shm/mpi4py-import/bcast"
+TMPFS_PATH = "/dev/shm/mpi4py-import/staged-mpi4py-import"
+DELTA_FILE = "share/vcluster-test.txt"   # a file of the source venv the bcast test changes
+
+
+class VCluster:
+    """The cluster of the module: up() and down() with the script, srun
+    and the Slurm clients with its environment, a node's files through
+    its holder process (/proc/PID/root sees the node's mounts)."""
+
+    def __init__(self, base):
+        self.dir = Path(base) / "cluster"
+        self.env = {}
+
+    def script(self, *args, timeout=120):
+        proc = subprocess.run([str(VCLUSTER), *map(str, args)], capture_output=True, text=True, timeout=timeout)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        return proc
+
+    def up(self):
+        self.script("up", "--nodes", NODES, "--dir", self.dir)
+        out = self.script("env", "--dir", self.dir).stdout
+        self.env = dict(re.findall(r"^export (\w+)='(.*)'$", out, flags=re.M))
+        self.state = json.loads((self.dir / "vcluster.json").read_text())
+
+    def down(self):
+        self.script("down", "--dir", self.dir)
+
+    @property
+    def export(self):
+        return self.dir / "export"
+
+    def node_root(self, node):
+        return Path(f"/proc/{self.state['holders'][node]}/root")
+
+    def run(self, *cmd, timeout=300, env=None):
+        return subprocess.run(list(map(str, cmd)), capture_output=True, text=True, timeout=timeout,
+                              env={**os.environ, **self.env, **(env or {})})
+
+    def srun(self, fs, *extra, nodes=NODES, per_node=PER_NODE, harness_bin=HARNESS, config=VC_CFG, json_out,
+             expect=0, timeout=600):
+        """The harness on NODES x PER_NODE ranks; returns (proc, result)."""
+        proc = self.run("srun", "-N", nodes, "--ntasks-per-node", per_node, harness_bin, "--config", config,
+                        "--machine", "vcluster", "--filesystem", fs, "--quiet", "--json", json_out, *extra,
+                        timeout=timeout)
+        sanitizer_clean(proc)
+        assert proc.returncode == expect, proc.stdout + proc.stderr + self.log("slurmctld")
+        return proc, json.loads(Path(json_out).read_text()) if expect == 0 else None
+
+    def log(self, name):
+        path = self.dir / "slurm" / f"{name}.log"
+        return "\n" + "\n".join(path.read_text(errors="replace").splitlines()[-30:]) if path.exists() else ""
+
+    def job(self, job_id):
+        proc = self.run("scontrol", "show", "job", "--oneliner", job_id, timeout=30)
+        return dict(re.findall(r"(\w+)=(\S*)", proc.stdout)) if proc.returncode == 0 else {}
+
+    def wait(self, what, predicate, timeout):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = predicate()
+            if value:
+                return value
+            time.sleep(0.5)
+        raise AssertionError(f"{what}: not after {timeout} s" + self.log("slurmctld"))
+
+    def wait_job(self, job_id, states=("COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL"), timeout=600):
+        return self.wait(f"job {job_id} in {states}",
+                         lambda: (lambda f: f if f.get("JobState") in states else None)(self.job(job_id)), timeout)
+
+    def node_states(self):
+        return self.run("sinfo", "--noheader", "--Node", "--format=%N %T", timeout=30).stdout.split()
+
+
+@pytest.fixture(scope="module")
+def vc(tmp_path_factory):
+    assert RELEASE_HARNESS.exists() and HARNESS.exists(), "build first: make all asan"
+    cluster = VCluster(tmp_path_factory.mktemp("vc"))
+    try:
+        cluster.up()
+        # The venv on the shared server (conf/vcluster.cfg's /shared/venv),
+        # with a file of the test's own for the bcast deltas.
+        shutil.copytree((ROOT / "build/venv").resolve(), cluster.export / "venv", symlinks=True)
+        (cluster.export / "venv" / DELTA_FILE).parent.mkdir(parents=True, exist_ok=True)
+        (cluster.export / "venv" / DELTA_FILE).write_text("vcluster test\n" * 4000)
+        yield cluster
+    finally:
+        cluster.down()
+
+
+def test_cluster_nodes_namespaces_and_shared_mount(vc):
+    assert vc.node_states() == [x for k in range(1, NODES + 1) for x in (f"node{k}", "idle")]
+    proc = vc.run("srun", "-N", NODES, "--ntasks-per-node", 1, "sh", "-c",
+                  "echo $(hostname) $(ip -4 -o addr show eth0 | awk '{print $4}') "
+                  "$(ip route | wc -l) $(stat -f -c %T /dev/shm) $(stat -f -c %T /shared)")
+    assert proc.returncode == 0, proc.stderr
+    # Each node: its name, its address, one route (the bridge's subnet), a
+    # tmpfs of its own and the FUSE (sshfs) mount.
+    assert sorted(proc.stdout.splitlines()) == [f"node{k} 198.18.0.{10 + k}/24 1 tmpfs fuseblk"
+                                                for k in range(1, NODES + 1)], proc.stdout + proc.stderr
+    # /dev/shm is each node's own.
+    (vc.node_root("node1") / "dev/shm/vc-mark").write_text("1")
+    assert not (vc.node_root("node2") / "dev/shm/vc-mark").exists()
+    (vc.node_root("node1") / "dev/shm/vc-mark").unlink()
+
+
+def pg_database(pg, name):  # noqa: F811
+    proc = subprocess.run([str(PG_BIN / "createdb"), "-h", str(pg.socket_dir), "-p", str(pg.port), "-U", "postgres",
+                           name], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    return pg.conninfo(name)
+
+
+def vc_config(tmp, conninfo="", log_dir=None):
+    """conf/vcluster.cfg with this test's database, spool and log directory
+    and absolute paths; every substitution must match."""
+    text = VC_CFG.read_text()
+    for old, new in (('conninfo = "";', f'conninfo = "{conninfo}";'),
+                     ('"../build/spool"', f'"{tmp}/spool"'),
+                     ('"../build/vcluster-logs"', f'"{log_dir or tmp / "logs"}"'),
+                     ('"../build/harness"', f'"{RELEASE_HARNESS}"')):
+        assert old in text, f"conf/vcluster.cfg no longer holds {old}"
+        text = text.replace(old, new)
+    path = Path(tmp) / "vcluster.cfg"
+    path.write_text(text)
+    return path
+
+
+def results(pg, db):  # noqa: F811
+    return pg.psql("SELECT status, ranks, nodes, job_id, coalesce(failed_step, ''), coalesce(failed_message, ''), "
+                   "slowest_host FROM results ORDER BY id", db)
+
+
+def test_cron_submitted_four_node_job_completes_with_an_ok_row(vc, pg, tmp_path):  # noqa: F811
+    db = f"vc{os.getpid()}a"
+    cfg = vc_config(tmp_path, pg_database(pg, db))
+    proc = harness("--db-init", "--config", cfg)
+    assert proc.returncode == 0, proc.stderr
+    jobs = tmp_path / "jobs"
+    proc = gen_jobs(cfg, jobs, "--machine", "vcluster", "--size", "large")
+    assert proc.returncode == 0, proc.stderr
+    name = f"vcluster-mpi4py-import-{NODES}-common"
+    for script in jobs.iterdir():
+        if script.name != f"{name}.sh":
+            script.unlink()
+    # The PostgreSQL listens on a unix socket under /tmp: the nodes share
+    # the root filesystem (only their mount namespaces differ), so the
+    # socket is reachable from every node.
+    proc = vc.run(VCLUSTER, "exec", "--dir", vc.dir, "node3", "psql", "-X", "-At", "-h", pg.socket_dir, "-p",
+                  pg.port, "-U", "postgres", "-d", db, "-c", "SELECT 1")
+    assert proc.stdout.strip() == "1", proc.stderr
+    submit = vc.run(ROOT / "jobs/cron-submit.sh", "--size", "large", "--jobs", jobs, timeout=60)
+    assert submit.returncode == 0, submit.stdout + submit.stderr
+    job_id = re.search(rf"submitted {name} as job (\d+)", submit.stdout).group(1)
+    fields = vc.wait_job(job_id)
+    log_path = tmp_path / "logs" / f"slurm-{name}-{job_id}.out"
+    log = log_path.read_text() if log_path.exists() else "(no log)"
+    assert fields["JobState"] == "COMPLETED" and fields["ExitCode"] == "0:0", log + vc.log("slurmctld")
+    rows = results(pg, db)
+    assert len(rows) == 1, (rows, log)
+    status, ranks, nodes, row_job, step, message, slowest = rows[0]
+    assert (status, ranks, nodes, row_job, step) == ("ok", str(NODES * 4), str(NODES), job_id, ""), log
+    assert re.fullmatch(r"node[1-4]", slowest), rows
+
+
+def node_copy_matches(vc, node, path, source):
+    """NODE's copy at PATH holds SOURCE but bytecode; the files naming the
+    venv's place (top and bin/ only) name PATH."""
+    copy = vc.node_root(node) / path.lstrip("/")
+    want, have = expected(source), snapshot(copy)
+    # Rank 0 read the source over SFTP, whose times are whole seconds.
+    for snap in (want, have):
+        for k, (kind, mode, mtime, what) in list(snap.items()):
+            snap[k] = (kind, mode, None if k.endswith("__pycache__") else mtime // 10**9, what)
+    assert have.keys() - {".mpi4py-import-stage.node"} == want.keys(), node
+    for k in want:
+        assert have[k][:3] == want[k][:3], (node, k)
+        if have[k][3] != want[k][3]:
+            assert "/" not in k or (k.startswith("bin/") and k.count("/") == 1), (node, k)
+            assert path in (copy / k).read_text(), (node, k)
+    return copy
+
+
+def test_bcast_to_four_real_nodes_then_only_deltas(vc, tmp_path):
+    source = vc.export / "venv"
+    _, r = vc.srun("bcast", "--no-startup", json_out=tmp_path / "first.json")
+    st = r["staging"]
+    assert r["nodes"] == NODES and r["ranks"] == NODES * PER_NODE and r["ok"] == NODES * PER_NODE
+    assert st["leaders"] == NODES and st["entries"] == len(expected(source))
+    for k in range(1, NODES + 1):
+        node_copy_matches(vc, f"node{k}", BCAST_PATH, source)
+    # The copies are node-local: the root namespace has none.
+    assert not Path(BCAST_PATH).exists() or not (Path(BCAST_PATH) / DELTA_FILE).exists()
+    assert re.fullmatch(r"node[1-4]", r["slowest"]["host"])
+
+    # One file changed at the source: the rerun sends it as a delta alone.
+    with open(source / DELTA_FILE, "a") as f:
+        f.write("one more line\n")
+    _, r2 = vc.srun("bcast", "--no-startup", json_out=tmp_path / "second.json")
+    st2 = r2["staging"]
+    assert st2["leaders"] == NODES and st2["full_files"] == 0 and st2["delta_files"] == 1, st2
+    assert st2["up_to_date"] == st2["entries"] - 1 and st2["matched_bytes"] > 0
+    assert st2["bytes_sent"] < st["bytes_sent"] / 10, (st, st2)
+    for k in range(1, NODES + 1):
+        copy = node_copy_matches(vc, f"node{k}", BCAST_PATH, source)
+        assert (copy / DELTA_FILE).read_text().endswith("one more line\n")
+
+
+def test_node_local_staged_path_is_staged_on_every_node(vc, tmp_path):
+    _, r = vc.srun("tmpfs", "--no-startup", json_out=tmp_path / "tmpfs.json")
+    assert r["ok"] == NODES * PER_NODE and r["nodes"] == NODES
+    assert r["staging"]["leaders"] == NODES, r["staging"]
+    for k in range(1, NODES + 1):
+        node_copy_matches(vc, f"node{k}", TMPFS_PATH, vc.export / "venv")
+    # On the shared mount one copy serves every node: only rank 0 stages.
+    _, r = vc.srun("scratch", "--no-startup", json_out=tmp_path / "scratch.json")
+    assert r["ok"] == NODES * PER_NODE and r["staging"]["leaders"] == 1, r["staging"]
+
+
+def test_slowest_host_is_the_slow_node(vc, tmp_path):
+    # node3 made slow: its ranks' import takes a second longer.
+    stmt = "import socket, time, numpy; socket.gethostname() == 'node3' and time.sleep(1.0)"
+    _, r = vc.srun("bcast", "--no-startup", "--import", stmt, "--skip-checks", json_out=tmp_path / "slow.json")
+    assert r["slowest"]["host"] == "node3" and r["slowest"]["seconds"] >= 1.0, r["slowest"]
+    assert r["per_rank"]["max"] >= 1.0 and r["ok"] == NODES * PER_NODE
+
+
+def test_metadata_ops_equal_on_shared_and_local_and_shared_is_slower(vc, tmp_path):
+    # Rank 0's set-up checks count one import's metadata calls with strace.
+    _, shared = vc.srun("common", "--no-startup", json_out=tmp_path / "common.json")
+    _, local = vc.srun("tmpfs", "--no-startup", json_out=tmp_path / "tmpfs.json")
+    assert shared["metadata_ops"] and local["metadata_ops"], (shared.get("metadata_ops_unavailable"),)
+    assert shared["metadata_ops"]["total"] == local["metadata_ops"]["total"], (shared["metadata_ops"],
+                                                                               local["metadata_ops"])
+    assert shared["metadata_ops"]["enoent"] == local["metadata_ops"]["enoent"]
+    # Every operation a round trip to the server: far slower per rank (the
+    # margin is wide: sshfs made it 4-10 times slower here).
+    assert shared["per_rank"]["median"] > 1.5 * local["per_rank"]["median"], (shared["per_rank"],
+                                                                              local["per_rank"])
+
+
+def test_node_whose_slurmd_dies_mid_job_fails_the_job_then_down_up(vc, pg, tmp_path):  # noqa: F811
+    db = f"vc{os.getpid()}b"
+    cfg = vc_config(tmp_path, pg_database(pg, db))
+    text = cfg.read_text().replace('import = "import numpy";',
+                                   'import = "import os, time, numpy; \'PMIX_RANK\' in os.environ and time.sleep(120)";')
+    cfg.write_text(text)
+    assert harness("--db-init", "--config", cfg).returncode == 0
+    jobs = tmp_path / "jobs"
+    assert gen_jobs(cfg, jobs, "--machine", "vcluster", "--size", "large").returncode == 0
+    name = f"vcluster-mpi4py-import-{NODES}-common"
+    proc = vc.run("sbatch", "--parsable", jobs / f"{name}.sh", timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    job_id = proc.stdout.strip().split(";")[0]
+    log_path = tmp_path / "logs" / f"slurm-{name}-{job_id}.out"
+    vc.wait("the job's run step", lambda: log_path.exists() and "job: step run" in log_path.read_text(), 300)
+    time.sleep(3)   # srun has started the ranks
+    slurmd = int((vc.dir / "slurm" / "slurmd-node3.pid").read_text())
+    os.kill(slurmd, 9)
+    fields = vc.wait_job(job_id, timeout=180)
+    log = log_path.read_text()
+    assert fields["JobState"] in ("NODE_FAIL", "FAILED", "CANCELLED"), (fields, log)
+    rows = results(pg, db)
+    assert len(rows) == 1 and rows[0][0] == "failed" and rows[0][4] == "run", (rows, log)
+    assert "node3" in vc.run("sinfo", "--noheader", "--states=down", "--format=%N").stdout
+    # down + up: the cluster is whole again.
+    vc.down()
+    vc.up()
+    assert vc.node_states() == [x for k in range(1, NODES + 1) for x in (f"node{k}", "idle")]
+    proc = vc.run("srun", "-N", NODES, "hostname")
+    assert sorted(proc.stdout.split()) == [f"node{k}" for k in range(1, NODES + 1)], proc.stderr
