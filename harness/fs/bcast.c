@@ -55,7 +55,7 @@ static int share_manifest(struct bcast_run *b, const char *source)
         else
             len = (long long)n;
     }
-    if (coll_bcast_blob(b->leaders, 0, &buf, len) < 0) {
+    if ((len = coll_bcast_blob(b->leaders, 0, &buf, len)) < 0) {
         free(buf);
         return bcast_agree(b);
     }
