@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the benchmark needs (--test: and what its
-# tests run: PostgreSQL, Slurm, munge, gnuplot). Not root: prints the command.
+# tests run: PostgreSQL, Slurm, munge, gnuplot, chromium for the HTML report).
+# Not root: prints the command.
 set -euo pipefail
 
 build_pkgs=(make gcc pkg-config openmpi-bin libopenmpi-dev libconfig-dev librsync-dev libpq-dev
-            libjson-c-dev python3 python3-dev python3-venv strace rsync gnuplot-nox)
-test_pkgs=(postgresql postgresql-client slurm-wlm munge procps shellcheck)
+            libjson-c-dev libgsl-dev python3 python3-dev python3-venv strace rsync gnuplot-nox)
+test_pkgs=(postgresql postgresql-client slurm-wlm munge procps shellcheck chromium)
 
 usage() {
     cat <<'USAGE'
