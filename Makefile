@@ -61,7 +61,7 @@ UNIT_test_plot       := $(call a,history/plot) $(call a,run/stats) $(call a,run/
 UNIT_test_rows       := $(call a,db/rows) $(call a,db/pg) $(call a,base/clock) $(BASE)
 UNIT_test_spool      := $(call a,db/spool) $(call a,db/rows) $(call a,db/pg) $(call a,base/dirs) \
                         $(call a,base/atomic_write) $(call a,base/clock) $(CONFIG)
-UNIT_test_schema_list := $(call a,db/schema) $(call a,db/pg) $(BASE)
+UNIT_test_schema_list := $(call a,db/schema) $(call a,db/pg) $(call a,base/beside_exe) $(BASE)
 # The stager is one module: its files call each other.
 STAGER               := $(patsubst %.c,build/asan/obj/%.o,$(wildcard staging/stage_*.c)) $(call a,base/clock) $(BASE)
 UNIT_test_stage_fixup := $(STAGER)
@@ -136,7 +136,7 @@ demo: deps
 # configured database.
 CONFIG ?= conf/local.cfg
 report: build/harness tools
-	build/harness --report --config $(CONFIG) --out build/report
+	build/harness --report --html --config $(CONFIG) --out build/report
 
 clean:
 	rm -rf build/obj build/asan build/gen build/harness build/spawn-loop
