@@ -24,6 +24,8 @@ static int by_index(const void *a, const void *b)
 
 static void measure(struct setup *s)
 {
+    if (!s->nchanges)
+        return;
     qsort(s->changes, (size_t)s->nchanges, sizeof *s->changes, by_index);
     for (int k = 0; k < s->nchanges; k++) {
         int from = k ? s->changes[k - 1].index : 0, at = s->changes[k].index;

@@ -16,7 +16,8 @@
 #include "spawn.h"
 
 /* otava's default significance; shifts under 5% of the mean are within
- * the run-to-run scatter of a shared filesystem, not worth a mail. */
+ * the run-to-run scatter of a shared filesystem, not worth a mail. (In
+ * 0.8.0 the long option is registered as "-P, --p-value": -P works.) */
 #define OTAVA_MAX_PVALUE "0.001"
 #define OTAVA_MIN_MAGNITUDE "0.05"
 #define OTAVA_TIMEOUT 600.0
@@ -158,7 +159,7 @@ static char **analyze_argv(const char *otava, const char *dir, const struct hist
     snprintf(config, len, "%s/otava.yaml", dir);
     char **argv = calloc((size_t)h->n + 12, sizeof *argv);
     const char *fixed[] = {otava, "analyze", "--config-file", config, "--output", "json",
-                           "--p-value", OTAVA_MAX_PVALUE, "--magnitude", OTAVA_MIN_MAGNITUDE};
+                           "-P", OTAVA_MAX_PVALUE, "-M", OTAVA_MIN_MAGNITUDE};
     int k = 0;
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
         argv[k++] = strdup(fixed[i]);
