@@ -119,11 +119,11 @@ def _png_colours(path):
     return colours
 
 
-def _chromium(page, *args):
+def _chromium(page, *args, height=2200):
     exe = shutil.which("chromium")
     assert exe, "chromium is missing: jobs/install-deps.sh --test"
     cmd = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0",
-           "--hide-scrollbars", "--window-size=1500,2200", *args, page.as_uri()]
+           "--hide-scrollbars", f"--window-size=1500,{height}", *args, page.as_uri()]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=180,
                           env={**os.environ, "HOME": str(page.parent)})
 
@@ -174,7 +174,7 @@ def test_change_points_regression_exit_and_html(pgdb, tmp_path, otava):
         assert "Uncaught" not in line, line
     shot = ROOT / "build/report-screenshot.png"
     shot.unlink(missing_ok=True)
-    proc = _chromium(page, f"--screenshot={shot}")
+    proc = _chromium(page, f"--screenshot={shot}", height=4000)   # the whole page, scaling panel included
     assert shot.exists(), proc.stderr[-2000:]
     assert len(_png_colours(shot)) > 20    # not blank: the series' colours, the marks, text
 

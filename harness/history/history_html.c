@@ -208,6 +208,20 @@ static void scaling_row(FILE *f, const struct history *h, const struct machine_v
     fputs("</div>\n", f);
 }
 
+/* Empty cells before panel K where its row (suite, ranks) lacks
+ * filesystems, so each column keeps one filesystem. */
+static void gap_before(FILE *f, const struct history *h, const struct machine_view *m, int k)
+{
+    const struct setup *s = &h->s[m->idx[k]], *prev = k ? &h->s[m->idx[k - 1]] : NULL;
+    int same_row = prev && prev->ranks == s->ranks && !strcmp(prev->suite, s->suite);
+    int from = same_row ? fs_series(m, prev->filesystem) + 1 : 0;
+    if (!same_row && prev)
+        for (int c = fs_series(m, prev->filesystem) + 1; c < m->nfs; c++)
+            fputs("<div></div>", f);
+    for (int c = from; c < fs_series(m, s->filesystem); c++)
+        fputs("<div></div>", f);
+}
+
 static void machine_section(FILE *f, const struct history *h, const struct machine_view *m, const struct config *conf)
 {
     double t0, t1;
@@ -220,12 +234,16 @@ static void machine_section(FILE *f, const struct history *h, const struct machi
     legend(f, m);
     fputs("<h3>Elapsed time over the days (first barrier to last; a row per size, a column per filesystem)</h3>\n", f);
     grid_open(f, m, 350);
-    for (int k = 0; k < m->n; k++)
+    for (int k = 0; k < m->n; k++) {
+        gap_before(f, h, m, k);
         panel_over_time(f, &h->s[m->idx[k]], fs_series(m, h->s[m->idx[k]].filesystem), t0, t1);
+    }
     fputs("</div>\n<h3>By hour of day (UTC): every ok run, and the median per hour</h3>\n", f);
     grid_open(f, m, 350);
-    for (int k = 0; k < m->n; k++)
+    for (int k = 0; k < m->n; k++) {
+        gap_before(f, h, m, k);
         panel_by_hour(f, &h->s[m->idx[k]], fs_series(m, h->s[m->idx[k]].filesystem));
+    }
     int target = largest_size(conf, m->name);
     fputs("</div>\n<h3>Scaling: median elapsed time per rank count, fitted T(N) = a + b&middot;N<sup>c</sup></h3>\n", f);
     scaling_row(f, h, m, target);

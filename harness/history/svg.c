@@ -80,6 +80,8 @@ void svg_close(FILE *f)
 
 static void value_label(double v, char *buf, size_t len)
 {
+    if (fabs(v) < 1e-12)
+        v = 0;   /* a step sum's rounding, not "-0" */
     if (v != 0 && (fabs(v) >= 10000 || fabs(v) < 0.001))
         snprintf(buf, len, "%.0e", v);
     else
