@@ -400,7 +400,8 @@ def test_staged_figures_reach_the_row(pgdb, tmp_path):
     old = '{ name = "common"; kind = "inplace"; }'
     assert old in text
     cfg = tmp_path / "staged.cfg"
-    cfg.write_text(text.replace(old, old + f',\n      {{ name = "scratch"; kind = "staged"; path = "{tmp_path / 'staged'}"; }}'))
+    staged = tmp_path / "staged"   # not inside the f-string: python 3.11 cannot nest its quotes
+    cfg.write_text(text.replace(old, old + f',\n      {{ name = "scratch"; kind = "staged"; path = "{staged}"; }}'))
     out = tmp_path / "r.json"
     ok(run(pgdb, 2, "--quiet", "--json", out, filesystem="scratch", config=cfg))
     r = json.loads(out.read_text())
