@@ -14,7 +14,7 @@ HDIRS    := harness harness/base harness/config harness/run harness/fs harness/o
 CPPFLAGS := $(HDIRS:%=-iquote %) -iquote build/gen $(PKG_CFLAGS)
 DEPFLAGS  = -MMD -MP
 # Debian's librsync-dev ships no pkg-config file.
-LDLIBS   := $(PKG_LIBS) -lrsync -lm
+LDLIBS   := $(PKG_LIBS) -lrsync -lgsl -lgslcblas -lm
 SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 SRCS     := $(foreach d,$(HDIRS),$(wildcard $(d)/*.c))
@@ -24,7 +24,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/asan/%)
 GEN      := build/gen/job_body.h
 
-.PHONY: all asan unit test bench demo cluster-demo clean deps venv report
+.PHONY: all asan unit test bench demo cluster-demo clean deps venv report tools
 all: build/harness build/spawn-loop
 
 $(GEN): jobs/job-body.sh harness/jobgen/embed_body.sh
@@ -61,7 +61,7 @@ UNIT_test_plot       := $(call a,history/plot) $(call a,run/stats) $(call a,run/
 UNIT_test_rows       := $(call a,db/rows) $(call a,db/pg) $(call a,base/clock) $(BASE)
 UNIT_test_spool      := $(call a,db/spool) $(call a,db/rows) $(call a,db/pg) $(call a,base/dirs) \
                         $(call a,base/atomic_write) $(call a,base/clock) $(CONFIG)
-UNIT_test_schema_list := $(call a,db/schema) $(call a,db/pg) $(BASE)
+UNIT_test_schema_list := $(call a,db/schema) $(call a,db/pg) $(call a,base/beside_exe) $(BASE)
 # The stager is one module: its files call each other.
 STAGER               := $(patsubst %.c,build/asan/obj/%.o,$(wildcard staging/stage_*.c)) $(call a,base/clock) $(BASE)
 UNIT_test_stage_fixup := $(STAGER)
@@ -69,6 +69,7 @@ UNIT_test_bcast_manifest := $(call s,bcast_manifest) $(STAGER)
 UNIT_test_render     := $(call a,output/render_text) $(call a,output/render_json) $(call a,run/result) \
                         $(call a,base/atomic_write) $(BASE)
 UNIT_test_fs_kinds   := $(call a,fs/fs_kinds)
+UNIT_test_scaling_fit := $(call a,history/scaling_fit) $(BASE)
 ULIBS_test_config    := -lconfig -lpq
 ULIBS_test_config_db := -lconfig -lpq
 ULIBS_test_rows      := -ljson-c -lpq
@@ -78,6 +79,7 @@ ULIBS_test_stage_fixup := -lrsync
 ULIBS_test_bcast_manifest := -lrsync
 ULIBS_test_render    := -ljson-c
 ULIBS_test_metaops   :=
+ULIBS_test_scaling_fit := -lgsl -lgslcblas
 
 .SECONDEXPANSION:
 build/asan/test_%: tests/unit/test_%.c tests/unit/check.h $$(UNIT_test_$$*) | $(GEN)
@@ -100,10 +102,16 @@ venv: build/venv/bin/python
 build/venv/bin/python: | build/harness
 	jobs/build-virtualenv.sh --config conf/local.cfg --machine local build/venv
 
+# The report's tools (Apache Otava for change points), pinned, apart from
+# the measured venv.
+tools: build/tools-venv/bin/otava
+build/tools-venv/bin/otava: jobs/build-tools-venv.sh
+	jobs/build-tools-venv.sh build/tools-venv
+
 # The README's test command. As root it installs the test packages it
 # lacks; tests/run.sh prints "N passed, N failed".
 test: test-deps
-	$(MAKE) all asan unit venv
+	$(MAKE) all asan unit venv tools
 	tests/run.sh
 
 test-deps:
@@ -130,10 +138,11 @@ demo: deps
 cluster-demo:
 	tests/vcluster/demo.sh
 
-# Tables on stdout and plots in build/report from the configured database.
+# Tables on stdout; plots and report.html in build/report, from the
+# configured database.
 CONFIG ?= conf/local.cfg
-report: build/harness
-	build/harness --report --config $(CONFIG) --out build/report
+report: build/harness tools
+	build/harness --report --html --config $(CONFIG) --out build/report
 
 clean:
 	rm -rf build/obj build/asan build/gen build/harness build/spawn-loop

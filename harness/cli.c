@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,7 +44,8 @@ void cli_usage(FILE *out)
         "        --flush-spool      send results kept on disk to the database\n"
         "        --sweep            mark reserved rows older than the config's\n"
         "                           lost_after_hours as lost\n"
-        "        --report           summary tables and plots of the results\n"
+        "        --report           summary tables, change points and plots of the\n"
+        "                           results (see REPORT)\n"
         "        --gen-jobs         write one sbatch script per machine, filesystem,\n"
         "                           size (and suite, where a machine has several)\n"
         "                           into --out DIR\n"
@@ -83,6 +85,14 @@ void cli_usage(FILE *out)
         "        --message TEXT     with --mark-failed: why\n"
         "        --days N           with --report: the window (default 60)\n"
         "        --out DIR          with --report or --gen-jobs: where files go\n"
+        "        --html             with --report: also DIR/report.html, one page\n"
+        "        --format FORMAT    with --report: text (default), or jsonl: one JSON\n"
+        "                           object per result (ReFrame perflog names) on\n"
+        "                           stdout, or in DIR/results.jsonl with --out\n"
+        "        --fail-on-regression RATIO\n"
+        "                           with --report: exit 1 when a setup's latest\n"
+        "                           change point is a slowdown of more than RATIO\n"
+        "                           (median after / before), e.g. 1.2\n"
         "        --size NAME        with --gen-jobs: only this size\n"
         "    -h, --help             this text\n"
         "    -V, --version          the harness's version\n"
@@ -97,9 +107,16 @@ void cli_usage(FILE *out)
         "    --flush-spool sends it later, once however often it runs. --db-init reads\n"
         "    sql/ beside the executable or above it, or $HARNESS_SQL_DIR.\n"
         "\n"
+        "REPORT\n"
+        "    Change points come from Apache Otava (`otava analyze`), found in\n"
+        "    tools-venv/bin/otava beside the harness or above it (make tools), or at\n"
+        "    $HARNESS_OTAVA. Without it the report says so; --fail-on-regression then\n"
+        "    fails with status 3 rather than pass unchecked.\n"
+        "\n"
         "EXIT STATUS\n"
         "    0  every rank's child succeeded\n"
-        "    1  the run completed, but some child failed or timed out\n"
+        "    1  the run completed, but some child failed or timed out; with --report\n"
+        "       --fail-on-regression: a setup got slower by more than the ratio\n"
         "    2  bad command line or configuration (the message names file and line)\n"
         "    3  the set-up is wrong: no python in the virtualenv, or the imported\n"
         "       module resolves outside it\n"
@@ -116,7 +133,7 @@ enum {
     OPT_CHILD = 256, OPT_SKIP_CHECKS, OPT_STAGE_ONLY, OPT_DB_INIT, OPT_RESERVE, OPT_MARK_FAILED,
     OPT_FLUSH_SPOOL, OPT_SWEEP, OPT_REPORT, OPT_GEN_JOBS, OPT_DELETE, OPT_RESULT_ID, OPT_RANKS,
     OPT_DAYS, OPT_OUT, OPT_STEP, OPT_MESSAGE, OPT_SIZE, OPT_REPEAT, OPT_NO_STARTUP, OPT_PROFILE,
-    OPT_RANKS_PER_NODE, OPT_CHECKS_ONLY, OPT_SUITE_PACKAGES,
+    OPT_RANKS_PER_NODE, OPT_CHECKS_ONLY, OPT_SUITE_PACKAGES, OPT_HTML, OPT_FORMAT, OPT_FAIL_ON_REGRESSION,
 };
 
 static int parse_count(const char *opt, const char *arg, long long min, long long *out, struct err *e)
@@ -182,6 +199,8 @@ static int check_required(const struct options *o, struct err *e)
         return err_set(e, EXIT_USAGE, "--suite-packages needs --machine NAME");
     if (o->import_stmt && o->suite)
         return err_set(e, EXIT_USAGE, "--import and --suite exclude each other: a statement or a suite");
+    if (o->mode != MODE_REPORT && (o->html || o->jsonl || o->fail_ratio > 0))
+        return err_set(e, EXIT_USAGE, "--html, --format and --fail-on-regression go with --report");
     if (o->mode == MODE_GEN_JOBS && !o->out)
         return err_set(e, EXIT_USAGE, "--gen-jobs needs --out DIR");
     return 0;
@@ -194,6 +213,26 @@ static int parse_seconds(const char *arg, double *out, struct err *e)
     double v = strtod(arg, &end);
     if (errno || end == arg || *end || !(v > 0))
         return err_set(e, EXIT_USAGE, "--timeout '%s' is not a positive number of seconds", arg);
+    *out = v;
+    return 0;
+}
+
+static int parse_format(const char *arg, struct options *o, struct err *e)
+{
+    if (strcmp(arg, "text") != 0 && strcmp(arg, "jsonl") != 0)
+        return err_set(e, EXIT_USAGE, "--format '%s': text or jsonl", arg);
+    o->jsonl = strcmp(arg, "jsonl") == 0;
+    return 0;
+}
+
+/* A slowdown ratio: 1.2 is 20% slower. At most 1 would flag every run. */
+static int parse_ratio(const char *arg, double *out, struct err *e)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(arg, &end);
+    if (errno || end == arg || *end || !(v > 1) || !isfinite(v))
+        return err_set(e, EXIT_USAGE, "--fail-on-regression '%s' is not a ratio above 1 (1.2: 20%% slower)", arg);
     *out = v;
     return 0;
 }
@@ -230,7 +269,9 @@ int cli_parse(int argc, char **argv, struct options *o, struct err *e)
         {"no-startup", no_argument, 0, OPT_NO_STARTUP}, {"profile-imports", no_argument, 0, OPT_PROFILE},
         {"checks-only", no_argument, 0, OPT_CHECKS_ONLY}, {"suite", required_argument, 0, 's'},
         {"suite-packages", no_argument, 0, OPT_SUITE_PACKAGES},
-        {"ranks-per-node", required_argument, 0, OPT_RANKS_PER_NODE}, {0, 0, 0, 0},
+        {"ranks-per-node", required_argument, 0, OPT_RANKS_PER_NODE}, {"html", no_argument, 0, OPT_HTML},
+        {"format", required_argument, 0, OPT_FORMAT},
+        {"fail-on-regression", required_argument, 0, OPT_FAIL_ON_REGRESSION}, {0, 0, 0, 0},
     };
     memset(o, 0, sizeof *o);
     o->mode = MODE_RUN;
@@ -271,6 +312,15 @@ int cli_parse(int argc, char **argv, struct options *o, struct err *e)
         case OPT_STEP: o->step = optarg; break;
         case OPT_MESSAGE: o->message = optarg; break;
         case OPT_SIZE: o->size = optarg; break;
+        case OPT_HTML: o->html = 1; break;
+        case OPT_FORMAT:
+            if (parse_format(optarg, o, e) < 0)
+                return -1;
+            break;
+        case OPT_FAIL_ON_REGRESSION:
+            if (parse_ratio(optarg, &o->fail_ratio, e) < 0)
+                return -1;
+            break;
         case 'h': o->mode = MODE_HELP; return 0;
         case 'V': o->mode = MODE_VERSION; return 0;
         case ':': return err_set(e, EXIT_USAGE, "option '%s' needs a value (see --help)", argv[optind - 1]);

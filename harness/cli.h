@@ -47,6 +47,9 @@ struct options {
     const char *step;        /* --step: the job step that failed */
     const char *message;     /* --message: why it failed */
     const char *size;        /* --size: job size for --gen-jobs */
+    int html;                /* --html: the report also as one HTML page */
+    int jsonl;               /* --format jsonl: one JSON object per result instead of tables */
+    double fail_ratio;       /* --fail-on-regression: exit 1 past this slowdown; 0: off */
 };
 
 /* Fills O from ARGV. Returns 0, or -1 with E set (EXIT_USAGE). */

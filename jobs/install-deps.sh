@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the benchmark needs (--test: and what its
-# tests run: PostgreSQL, Slurm, munge, gnuplot, the virtual cluster;
-# --cluster: the virtual cluster's alone). Not root: prints the command.
+# tests run: PostgreSQL, Slurm, munge, gnuplot, chromium for the HTML report,
+# the virtual cluster; --cluster: the virtual cluster's alone).
+# Not root: prints the command.
 set -euo pipefail
 
 build_pkgs=(make gcc pkg-config openmpi-bin libopenmpi-dev libconfig-dev librsync-dev libpq-dev
-            libjson-c-dev python3 python3-dev python3-venv strace rsync gnuplot-nox)
-test_pkgs=(postgresql postgresql-client slurm-wlm munge procps shellcheck)
+            libjson-c-dev libgsl-dev python3 python3-dev python3-venv strace rsync gnuplot-nox)
+test_pkgs=(postgresql postgresql-client slurm-wlm munge procps shellcheck chromium)
 # tests/vcluster/vcluster: namespaces and a bridge, its own sshd, sshfs.
 cluster_pkgs=(slurm-wlm munge iproute2 util-linux openssh-server openssh-client sshfs fuse3)
 

@@ -82,7 +82,11 @@ static int with_database(const struct config *conf, const struct options *o, str
     case MODE_RESERVE: rc = reserve(c, conf, o, e); break;
     case MODE_MARK_FAILED: rc = mark_failed(c, o, e); break;
     case MODE_SWEEP: rc = sweep(c, conf, e); break;
-    case MODE_REPORT: rc = report_run(c, o->days, o->out ? o->out : "report", stdout, e); break;
+    case MODE_REPORT: {
+        struct report_opts r = {o->days, o->out, o->html, o->jsonl, o->fail_ratio, conf};
+        rc = report_run(c, &r, stdout, e);
+        break;
+    }
     default: rc = err_set(e, EXIT_USAGE, "not a database mode");
     }
     PQfinish(c);
@@ -97,5 +101,6 @@ int results_main(const struct options *o, struct err *e)
     /* The spool is read before connecting: nothing to send, no database needed. */
     int rc = o->mode == MODE_FLUSH_SPOOL ? deliver_flush(&conf, stdout, e) : with_database(&conf, o, e);
     config_free(&conf);
-    return rc < 0 ? e->status : 0;
+    /* --report --fail-on-regression: 1 when a setup got slower. */
+    return rc < 0 ? e->status : rc;
 }

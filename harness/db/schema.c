@@ -4,12 +4,12 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "beside_exe.h"
 #include "pg.h"
 
 /* Any constant will do: two --db-init at once take turns on it. */
@@ -20,24 +20,15 @@ char *schema_sql_dir(struct err *e)
     const char *env = getenv("HARNESS_SQL_DIR");
     if (env && env[0])
         return strdup(env);
-    char exe[4096];
-    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (len < 0) {
-        err_sys(e, EXIT_RUNTIME, "readlink /proc/self/exe");
+    char dir[4096];
+    char *schema = beside_exe("sql/schema.sql", R_OK, dir, sizeof dir);
+    if (!schema) {
+        err_set(e, EXIT_USAGE, "no sql/schema.sql beside %s or up to two directories above it: set HARNESS_SQL_DIR",
+                dir);
         return NULL;
     }
-    exe[len] = '\0';
-    char *dir = dirname(exe);
-    static const char *const ups[] = {"", "/..", "/../.."};
-    for (size_t i = 0; i < sizeof ups / sizeof ups[0]; i++) {
-        char cand[4200], schema[4300];
-        snprintf(cand, sizeof cand, "%s%s/sql", dir, ups[i]);
-        snprintf(schema, sizeof schema, "%s/schema.sql", cand);
-        if (access(schema, R_OK) == 0)
-            return realpath(cand, NULL);
-    }
-    err_set(e, EXIT_USAGE, "no sql/schema.sql beside %s or up to two directories above it: set HARNESS_SQL_DIR", exe);
-    return NULL;
+    *strrchr(schema, '/') = '\0';
+    return schema;
 }
 
 /* "NNN_name.sql" with NNN >= 2; returns the version or -1. */

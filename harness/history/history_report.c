@@ -6,9 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "changepoints.h"
 #include "dirs.h"
+#include "history_html.h"
 #include "pg.h"
 #include "plot.h"
+#include "report_data.h"
+#include "report_jsonl.h"
 
 /* A named suite by its name; a statement of its own ("custom") by itself. */
 #define SUITE "CASE WHEN suite IS NULL OR suite = 'custom' THEN coalesce(import_statement, '') ELSE suite END"
@@ -128,11 +132,35 @@ static int collect(const PGresult *r, const char *x, const char *y, struct serie
     return 0;
 }
 
-int report_run(PGconn *c, int days, const char *dir, FILE *out, struct err *e)
+/* The change points, the page, and the verdict of --fail-on-regression. */
+static int changes_and_page(PGconn *c, const struct report_opts *o, const char *dir, const PGresult *sum,
+                            const char *window, FILE *out, struct err *e)
+{
+    struct history h;
+    struct change_scan scan;
+    if (history_load(c, o->days, &h, e) < 0)
+        return -1;
+    int rc = changes_find(&h, o->fail_ratio > 0, &scan, e);
+    if (rc == 0 && !o->jsonl)
+        changes_print(out, &h, &scan);
+    if (rc == 0 && o->html) {
+        struct html_input in = {sum, &h, &scan, o->conf, window};
+        rc = html_write(dir, &in, e);
+        if (rc == 0)
+            fprintf(out, "page: %s/report.html\n", dir);
+    }
+    /* With jsonl on stdout the verdict goes to stderr, keeping the stream parseable. */
+    if (rc == 0 && o->fail_ratio > 0 && changes_regressions(o->jsonl ? stderr : out, &h, o->fail_ratio) > 0)
+        rc = 1;
+    history_free(&h);
+    return rc;
+}
+
+static int tables_and_plots(PGconn *c, const struct report_opts *o, const char *dir, FILE *out, struct err *e)
 {
     char d[16], title[256], window[64];
-    snprintf(d, sizeof d, "%d", days);
-    snprintf(window, sizeof window, "last %d days", days);
+    snprintf(d, sizeof d, "%d", o->days);
+    snprintf(window, sizeof window, "last %d days", o->days);
     const char *p[] = {d};
     struct series_set over_time = {0}, hours = {0};
     PGresult *sum = NULL, *hour = NULL, *series = NULL, *prof = NULL;
@@ -159,6 +187,8 @@ int report_run(PGconn *c, int days, const char *dir, FILE *out, struct err *e)
         fprintf(out, "plots: %s/elapsed.png, elapsed.svg, by_hour.png, by_hour.svg\n", dir);
     else if (rc == 0)
         fprintf(out, "no ok runs in the %s: no plots\n", window);
+    if (rc == 0)
+        rc = changes_and_page(c, o, dir, sum, window, out, e);
 out:
     PQclear(sum);
     PQclear(hour);
@@ -167,4 +197,15 @@ out:
     series_free(&over_time);
     series_free(&hours);
     return rc;
+}
+
+int report_run(PGconn *c, const struct report_opts *o, FILE *out, struct err *e)
+{
+    if (!o->jsonl)
+        return tables_and_plots(c, o, o->dir ? o->dir : "report", out, e);
+    if (o->html)
+        return err_set(e, EXIT_USAGE, "--html draws the tables' page: not with --format jsonl");
+    if ((o->dir && make_dirs(o->dir, e) < 0) || report_jsonl(c, o->days, o->dir, out, e) < 0)
+        return -1;
+    return o->fail_ratio > 0 ? changes_and_page(c, o, NULL, NULL, NULL, out, e) : 0;
 }

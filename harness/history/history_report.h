@@ -7,9 +7,21 @@
 #include <libpq-fe.h>
 #include <stdio.h>
 
+#include "config.h"
 #include "err.h"
 
-/* Prints the two tables on OUT and draws the plots into DIR (created). */
-int report_run(PGconn *c, int days, const char *dir, FILE *out, struct err *e);
+struct report_opts {
+    int days;                 /* the window */
+    const char *dir;          /* --out; NULL: "report" (tables) or stdout (jsonl) */
+    int html;                 /* also DIR/report.html */
+    int jsonl;                /* results as JSON lines instead of tables and plots */
+    double fail_ratio;        /* > 0: a latest change slower than this is a failure */
+    const struct config *conf;
+};
+
+/* Prints the tables and change points on OUT and draws the plots (and the
+ * page) into the directory (created); or writes the JSON lines. Returns
+ * 0, 1 when --fail-on-regression found a slowdown, or -1 with E set. */
+int report_run(PGconn *c, const struct report_opts *o, FILE *out, struct err *e);
 
 #endif

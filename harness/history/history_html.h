@@ -1,0 +1,25 @@
+/* history_html.h: --report --html: one self-contained page (inline CSS
+ * and SVG, no script, nothing fetched) with the change points, the
+ * summary table and, per machine, the panels over time, by hour and of scaling. */
+#ifndef HISTORY_HTML_H
+#define HISTORY_HTML_H
+
+#include <libpq-fe.h>
+
+#include "changepoints.h"
+#include "config.h"
+#include "err.h"
+#include "report_data.h"
+
+struct html_input {
+    const PGresult *summary;          /* the summary table, drawn column by column */
+    const struct history *h;
+    const struct change_scan *scan;
+    const struct config *conf;        /* for each machine's largest configured size */
+    const char *window;               /* "last 60 days" */
+};
+
+/* Writes DIR/report.html (atomically). */
+int html_write(const char *dir, const struct html_input *in, struct err *e);
+
+#endif

@@ -1,0 +1,253 @@
+/* otava.c: the setups' series as CSV files and an otava YAML config in a
+ * private temporary directory, one `otava analyze --output json` run,
+ * and its output (one JSON object per test and line) read back. */
+#include "otava.h"
+
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "beside_exe.h"
+#include "spawn.h"
+
+/* otava's default significance; shifts under 5% of the mean are within
+ * the run-to-run scatter of a shared filesystem, not worth a mail. (In
+ * 0.8.0 the long option is registered as "-P, --p-value": -P works.) */
+#define OTAVA_MAX_PVALUE "0.001"
+#define OTAVA_MIN_MAGNITUDE "0.05"
+#define OTAVA_TIMEOUT 600.0
+#define OTAVA_OUTPUT_MAX (16u << 20)
+
+char *otava_find(char *why, size_t len)
+{
+    const char *env = getenv("HARNESS_OTAVA");
+    if (env && env[0]) {
+        if (access(env, X_OK) == 0)
+            return strdup(env);
+        snprintf(why, len, "$HARNESS_OTAVA (%s) is not an executable", env);
+        return NULL;
+    }
+    char dir[4096];
+    char *found = beside_exe("tools-venv/bin/otava", X_OK, dir, sizeof dir);
+    if (!found)
+        snprintf(why, len, "no tools-venv/bin/otava beside %s or up to two directories above it "
+                 "(make tools builds build/tools-venv; or set HARNESS_OTAVA)", dir);
+    return found;
+}
+
+/* A new file NAME in the private directory DFD, never through a link. */
+static FILE *create_in(int dfd, const char *name, struct err *e)
+{
+    int fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
+    if (!f) {
+        if (fd >= 0)
+            close(fd);
+        err_sys(e, EXIT_RUNTIME, "report: creating %s for otava", name);
+    }
+    return f;
+}
+
+static int close_file(FILE *f, const char *name, struct err *e)
+{
+    int bad = ferror(f);
+    if (fclose(f) != 0 || bad)
+        return err_sys(e, EXIT_RUNTIME, "report: writing %s for otava", name);
+    return 0;
+}
+
+static int write_series(int dfd, int i, const struct setup *s, struct err *e)
+{
+    char name[64], when[32];
+    snprintf(name, sizeof name, "s%d.csv", i);
+    FILE *f = create_in(dfd, name, e);
+    if (!f)
+        return -1;
+    fputs("time,elapsed_s\n", f);
+    for (int j = 0; j < s->nok; j++) {
+        time_t t = (time_t)floor(s->ok_t[j]);
+        struct tm tm;
+        strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+        fprintf(f, "%s,%.9g\n", when, s->ok_y[j]);
+    }
+    return close_file(f, name, e);
+}
+
+/* The config names each analysed setup's test s<index>; the directory's
+ * path is single-quoted YAML (quotes doubled). */
+static int write_config(int dfd, const char *dir, const struct history *h, struct err *e)
+{
+    FILE *f = create_in(dfd, "otava.yaml", e);
+    if (!f)
+        return -1;
+    fputs("tests:\n", f);
+    for (int i = 0; i < h->n; i++) {
+        if (h->s[i].nok < OTAVA_MIN_RUNS)
+            continue;
+        fprintf(f, "  s%d:\n    type: csv\n    file: '", i);
+        for (const char *p = dir; *p; p++) {
+            if (*p == '\'')
+                fputc('\'', f);
+            fputc(*p, f);
+        }
+        fprintf(f, "/s%d.csv'\n    time_column: time\n    metrics: [elapsed_s]\n", i);
+    }
+    return close_file(f, "otava.yaml", e);
+}
+
+static void add_change(struct setup *s, double t, int index, double pvalue)
+{
+    s->changes = realloc(s->changes, (size_t)(s->nchanges + 1) * sizeof *s->changes);
+    s->changes[s->nchanges++] = (struct change){.t = t, .index = index, .pvalue = pvalue,
+                                                .median_before = NAN, .median_after = NAN, .ratio = NAN};
+}
+
+/* A change's "time" is the first run after it, to the second, as written. */
+static void take_change(struct setup *s, json_object *ch)
+{
+    json_object *time, *pv;
+    if (!json_object_object_get_ex(ch, "time", &time) || !json_object_object_get_ex(ch, "pvalue", &pv))
+        return;
+    long long when = json_object_get_int64(time);
+    for (int j = 0; j < s->nok; j++)
+        if ((long long)floor(s->ok_t[j]) == when) {
+            add_change(s, s->ok_t[j], j, atof(json_object_get_string(pv)));
+            return;
+        }
+}
+
+/* One line: {"s3": [{"time": T, "changes": [{...}, ...]}, ...]}. */
+static int take_line(const char *line, struct history *h, struct err *e)
+{
+    json_object *o = json_tokener_parse(line);
+    if (!o || !json_object_is_type(o, json_type_object)) {
+        json_object_put(o);
+        return err_set(e, EXIT_RUNTIME, "report: otava printed a line that is not a JSON object: %.200s", line);
+    }
+    json_object_object_foreach(o, key, groups) {
+        int i = key[0] == 's' ? atoi(key + 1) : -1;
+        if (i < 0 || i >= h->n || !json_object_is_type(groups, json_type_array))
+            continue;
+        for (size_t g = 0; g < json_object_array_length(groups); g++) {
+            json_object *changes;
+            if (!json_object_object_get_ex(json_object_array_get_idx(groups, g), "changes", &changes))
+                continue;
+            for (size_t c = 0; c < json_object_array_length(changes); c++)
+                take_change(&h->s[i], json_object_array_get_idx(changes, c));
+        }
+    }
+    json_object_put(o);
+    return 0;
+}
+
+static int parse_output(char *out, struct history *h, struct err *e)
+{
+    char *save = NULL;
+    for (char *line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+        if (line[0] == '{' && take_line(line, h, e) < 0)
+            return -1;
+    return 0;
+}
+
+static char **analyze_argv(const char *otava, const char *dir, const struct history *h, char *config, size_t len)
+{
+    snprintf(config, len, "%s/otava.yaml", dir);
+    char **argv = calloc((size_t)h->n + 12, sizeof *argv);
+    const char *fixed[] = {otava, "analyze", "--config-file", config, "--output", "json",
+                           "-P", OTAVA_MAX_PVALUE, "-M", OTAVA_MIN_MAGNITUDE};
+    int k = 0;
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+        argv[k++] = strdup(fixed[i]);
+    for (int i = 0; i < h->n; i++)
+        if (h->s[i].nok >= OTAVA_MIN_RUNS) {
+            char name[32];
+            snprintf(name, sizeof name, "s%d", i);
+            argv[k++] = strdup(name);
+        }
+    return argv;
+}
+
+static void free_argv(char **argv)
+{
+    for (char **p = argv; *p; p++)
+        free(*p);
+    free(argv);
+}
+
+static void one_line(char *s)
+{
+    for (char *p = s; *p; p++)
+        if (*p == '\n')
+            *p = ' ';
+}
+
+static int run_otava(const char *otava, const char *dir, struct history *h, struct err *e)
+{
+    char config[4200];
+    char **argv = analyze_argv(otava, dir, h, config, sizeof config);
+    struct spawn_job job;
+    struct child_result res;
+    int rc = -1;
+    if (spawn_prepare(&job, argv, environ, 1, e) < 0) {
+        free_argv(argv);
+        return -1;
+    }
+    if (spawn_run(&job, OTAVA_TIMEOUT, &res, e) == 0 && !e->status) {
+        char *out = spawn_captured(job.out_fd, OTAVA_OUTPUT_MAX), *why = spawn_captured(job.err_fd, 600);
+        one_line(why);
+        if (res.status != CHILD_OK)
+            err_set(e, EXIT_RUNTIME, "report: %s analyze failed (%s %d): %s", otava,
+                    res.status == CHILD_TIMEOUT ? "timed out, exit" : "exit", res.exit_code, why);
+        else
+            rc = parse_output(out, h, e);
+        free(out);
+        free(why);
+    }
+    spawn_release(&job);
+    free_argv(argv);
+    return rc;
+}
+
+static void remove_dir(int dfd, const char *dir, const struct history *h)
+{
+    char name[64];
+    for (int i = 0; i < h->n; i++) {
+        snprintf(name, sizeof name, "s%d.csv", i);
+        unlinkat(dfd, name, 0);
+    }
+    unlinkat(dfd, "otava.yaml", 0);
+    close(dfd);
+    rmdir(dir);
+}
+
+int otava_detect(const char *otava, struct history *h, struct err *e)
+{
+    int any = 0;
+    for (int i = 0; i < h->n; i++)
+        any |= h->s[i].nok >= OTAVA_MIN_RUNS;
+    if (!any)
+        return 0;
+    const char *tmp = getenv("TMPDIR");
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/harness-otava-XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
+    if (!mkdtemp(dir))
+        return err_sys(e, EXIT_RUNTIME, "report: creating a directory %s for otava", dir);
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dfd < 0) {
+        rmdir(dir);
+        return err_sys(e, EXIT_RUNTIME, "report: opening %s", dir);
+    }
+    int rc = write_config(dfd, dir, h, e);
+    for (int i = 0; rc == 0 && i < h->n; i++)
+        if (h->s[i].nok >= OTAVA_MIN_RUNS)
+            rc = write_series(dfd, i, &h->s[i], e);
+    if (rc == 0)
+        rc = run_otava(otava, dir, h, e);
+    remove_dir(dfd, dir, h);
+    return rc;
+}
