@@ -27,20 +27,23 @@ static int send_one(const struct config *conf, const struct pending_result *p, l
     return rc;
 }
 
-/* Spools P, written already (KEPT) or not, now with the reason WHY. */
+/* Spools P, now with the reason WHY; KEPT: the file written before the
+ * send, if it was (NULL if not). */
 static int spool(const struct config *conf, const char *dir, struct pending_result *p, const struct err *why,
-                 int kept, struct err *e)
+                 const char *kept, struct err *e)
 {
     char path[4300];
     p->spooled_because = strdup(why->msg);
-    int rc = spool_write(dir, p, path, sizeof path, e);
-    if (rc < 0 && !kept) {
-        err_wrap(e, "the result was not recorded (%s) and could not be spooled either: ", why->msg);
-        e->status = EXIT_DATABASE;
-        return -1;
+    if (spool_write(dir, p, path, sizeof path, e) < 0) {
+        if (!kept) {
+            err_wrap(e, "the result was not recorded (%s) and could not be spooled either: ", why->msg);
+            e->status = EXIT_DATABASE;
+            return -1;
+        }
+        /* The rewrite failed: the first file stays, with a vaguer reason. */
+        *e = (struct err){0};
+        snprintf(path, sizeof path, "%s", kept);
     }
-    /* A rewrite that failed leaves the first file, with a vaguer reason. */
-    *e = (struct err){0};
     fprintf(stderr,
             "harness: warning: the result was not recorded: %s\n"
             "harness: warning: it is kept in %s; send it with: harness --flush-spool --config %s\n",
@@ -97,7 +100,7 @@ int results_record(const struct config *conf, const struct options *o, json_obje
     } else if (rc == ROWS_REFUSED) {
         rc = reject(dir, &p, &why, kept ? path : NULL, e);
     } else {
-        rc = spool(conf, dir, &p, &why, kept, e);
+        rc = spool(conf, dir, &p, &why, kept ? path : NULL, e);
     }
     pending_free(&p);
     free(dir);
