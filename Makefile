@@ -53,23 +53,26 @@ s = build/asan/obj/staging/$(1).o
 BASE                 := $(call a,base/err)
 CONFIG               := $(foreach f,config/config config/config_get config/config_sections fs/fs_kinds base/slurp,$(call a,$(f))) $(BASE)
 UNIT_test_stats      := $(call a,run/stats)
-UNIT_test_metaops    := $(call a,run/metaops) $(call a,run/spawn) $(call a,base/clock) $(BASE)
+UNIT_test_metaops    := $(call a,run/metaops) $(call a,run/spawn) $(call a,base/clock) $(call a,base/utf8) $(BASE)
 UNIT_test_importprof := $(call a,run/importprof) $(BASE)
 UNIT_test_config     := $(CONFIG)
 UNIT_test_config_db  := $(CONFIG)
-UNIT_test_plot       := $(call a,history/plot) $(call a,run/stats) $(call a,run/spawn) $(call a,base/clock) $(call a,base/dirs) $(BASE)
-UNIT_test_rows       := $(call a,db/rows) $(call a,db/pg) $(call a,base/clock) $(BASE)
+UNIT_test_plot       := $(call a,history/plot) $(call a,run/stats) $(call a,run/spawn) $(call a,base/clock) $(call a,base/utf8) \
+                        $(call a,base/dirs) $(BASE)
+UNIT_test_rows       := $(call a,db/rows) $(call a,db/pg) $(call a,base/clock) $(call a,base/utf8) $(BASE)
 UNIT_test_spool      := $(call a,db/spool) $(call a,db/rows) $(call a,db/pg) $(call a,base/dirs) \
-                        $(call a,base/atomic_write) $(call a,base/clock) $(CONFIG)
-UNIT_test_schema_list := $(call a,db/schema) $(call a,db/pg) $(call a,base/beside_exe) $(BASE)
+                        $(call a,base/atomic_write) $(call a,base/clock) $(call a,base/utf8) $(CONFIG)
+UNIT_test_schema_list := $(call a,db/schema) $(call a,db/pg) $(call a,base/clock) $(call a,base/beside_exe) $(BASE)
 # The stager is one module: its files call each other.
 STAGER               := $(patsubst %.c,build/asan/obj/%.o,$(wildcard staging/stage_*.c)) $(call a,base/clock) $(BASE)
 UNIT_test_stage_fixup := $(STAGER)
 UNIT_test_bcast_manifest := $(call s,bcast_manifest) $(STAGER)
 UNIT_test_render     := $(call a,output/render_text) $(call a,output/render_json) $(call a,run/result) \
-                        $(call a,base/atomic_write) $(BASE)
+                        $(call a,base/named_output) $(call a,base/atomic_write) $(BASE)
 UNIT_test_fs_kinds   := $(call a,fs/fs_kinds)
 UNIT_test_scaling_fit := $(call a,history/scaling_fit) $(BASE)
+UNIT_test_utf8       := $(call a,base/utf8)
+UNIT_test_named_output := $(call a,base/named_output) $(call a,base/atomic_write) $(BASE)
 ULIBS_test_config    := -lconfig -lpq
 ULIBS_test_config_db := -lconfig -lpq
 ULIBS_test_rows      := -ljson-c -lpq

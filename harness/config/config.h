@@ -68,6 +68,7 @@ struct db_conf {
     char *conninfo;      /* libpq conninfo or "service=NAME"; NULL: none */
     char *spool_dir;     /* results that could not be sent wait here */
     double lost_after_hours;
+    double statement_timeout; /* seconds a statement may take (server and client side) */
 };
 
 /* config_parse_flags: $VARS unset here are kept as written, not errors,

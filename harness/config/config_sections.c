@@ -11,6 +11,10 @@
 #define DEFAULT_TIME_LIMIT "00:40:00"
 #define DEFAULT_LOG_MAX_AGE_DAYS 30
 #define DEFAULT_LOST_AFTER_HOURS 24
+/* Long enough for any of the harness's statements on a busy server; short
+ * enough that a job whose database hangs still spools its result in time. */
+#define DEFAULT_STATEMENT_TIMEOUT 30
+#define MAX_STATEMENT_TIMEOUT 86400
 
 int cfg_parse_size(const struct config *conf, const config_setting_t *g, struct size_conf *sz, struct err *e)
 {
@@ -137,12 +141,18 @@ int cfg_parse_db(struct config *conf, const config_setting_t *root, struct err *
 {
     const config_setting_t *g = config_setting_get_member(root, "database");
     conf->db.lost_after_hours = DEFAULT_LOST_AFTER_HOURS;
+    conf->db.statement_timeout = DEFAULT_STATEMENT_TIMEOUT;
     if (g && !config_setting_is_group(g))
         return cfg_bad(e, conf->path, g, "'database' must be a group { ... }");
     if (g && (cfg_string(conf, g, "conninfo", 0, &conf->db.conninfo, e) < 0 ||
               cfg_path(conf, g, "spool_dir", 0, &conf->db.spool_dir, e) < 0 ||
-              cfg_number(conf, g, "lost_after_hours", DEFAULT_LOST_AFTER_HOURS, 0, &conf->db.lost_after_hours, e) < 0))
+              cfg_number(conf, g, "lost_after_hours", DEFAULT_LOST_AFTER_HOURS, 0, &conf->db.lost_after_hours, e) < 0 ||
+              cfg_number(conf, g, "statement_timeout", DEFAULT_STATEMENT_TIMEOUT, 1, &conf->db.statement_timeout, e) <
+                  0))
         return -1;
+    if (conf->db.statement_timeout > MAX_STATEMENT_TIMEOUT || conf->db.statement_timeout != conf->db.statement_timeout)
+        return cfg_bad(e, conf->path, config_setting_get_member(g, "statement_timeout"),
+                       "'statement_timeout' must be at most %d seconds", MAX_STATEMENT_TIMEOUT);
     if (g && config_setting_get_member(g, "password"))
         return cfg_bad(e, conf->path, config_setting_get_member(g, "password"),
                    "no password in the config file: use ~/.pgpass or PGPASSFILE");

@@ -1,6 +1,8 @@
 /* db_mode.c: the database modes run outside MPI: --db-init,
  * --reserve, --mark-failed, --flush-spool, --sweep and --report. */
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "modes.h"
 #include "suite.h"
@@ -9,6 +11,7 @@
 #include "history_report.h"
 #include "rows.h"
 #include "schema.h"
+#include "utf8.h"
 
 static int db_init(PGconn *c, struct err *e)
 {
@@ -51,7 +54,11 @@ static int reserve(PGconn *c, const struct config *conf, const struct options *o
 static int mark_failed(PGconn *c, const struct options *o, struct err *e)
 {
     char status[32];
-    int rc = rows_mark_failed(c, o->result_id, o->step, o->message, status, sizeof status, e);
+    /* The message comes from a job script's capture of some tool's output:
+     * any bytes at all, and the database takes only UTF-8. */
+    char *msg = o->message ? utf8_valid(o->message, strlen(o->message), SIZE_MAX) : NULL;
+    int rc = rows_mark_failed(c, o->result_id, o->step, msg, status, sizeof status, e);
+    free(msg);
     if (rc == 0)
         fprintf(stderr, "harness: result row %lld is '%s' already: left as it is\n", o->result_id, status);
     return rc < 0 ? -1 : 0;

@@ -11,12 +11,24 @@
 #include "err.h"
 
 /* After a run, on rank 0: records RESULT into the row --result-id (or a
- * new row) when a database is configured; spools it when unreachable. */
+ * new row) when a database is configured. The spool file is written
+ * first and removed once the database has the result; it stays, with the
+ * reason, when the database cannot take it now. A refusal for good is an
+ * error (EXIT_DATABASE), the result then kept in the spool's rejected/. */
 int results_record(const struct config *conf, const struct options *o, json_object *result, struct err *e);
 
+/* --flush-spool's status when every result was sent or set aside, and
+ * some were set aside: the flush completed, a person has to look. */
+#define FLUSH_SET_ASIDE EXIT_RANKS_FAILED
+
 /* --flush-spool: sends every spooled result and removes its file once
- * the database has it. OUT gets a summary line. A file that cannot be
- * sent stays, and the error names the first such file. */
+ * the database has it. What can never be sent (not a spooled result: not
+ * JSON, a link, a FIFO...; or refused by the database for good) is set
+ * aside into rejected/ with its reason, and the rest goes on. Once the
+ * database is not taking results (down, timing out) the rest is kept, and
+ * E (EXIT_DATABASE) names the first file kept; else E is FLUSH_SET_ASIDE
+ * if anything was set aside. OUT gets "N sent, N already recorded, N
+ * kept, N set aside". */
 int deliver_flush(const struct config *conf, FILE *out, struct err *e);
 
 #endif

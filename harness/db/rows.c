@@ -3,6 +3,7 @@
  * json_number and friends), so one JSON parameter carries the whole result. */
 #include "rows.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 
 #include "clock.h"
 #include "pg.h"
+#include "utf8.h"
 
 int pending_init(struct pending_result *p, long long result_id, json_object *result, struct err *e)
 {
@@ -119,7 +121,8 @@ static const char record_sql[] =
     "  AND r.machine = json_string(j, 'machine') AND r.filesystem = json_string(j, 'filesystem') "
     "RETURNING r.id";
 
-/* The update matched nothing: say why, in terms of the row. */
+/* The update matched nothing: say why, in terms of the row. Each reason
+ * is for good: ROWS_REFUSED, unless the question itself failed. */
 static int explain_refusal(PGconn *c, const char *id, const struct pending_result *p, struct err *e)
 {
     const char *q[] = {id};
@@ -139,7 +142,19 @@ static int explain_refusal(PGconn *c, const char *id, const struct pending_resul
                 id, PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2), m ? json_object_get_string(m) : "?",
                 f ? json_object_get_string(f) : "?");
     PQclear(r);
-    return -1;
+    return ROWS_REFUSED;
+}
+
+/* pg_exec for the statements that carry the result: an error that the same
+ * data would meet again is ROWS_REFUSED (*FAILED), any other -1. */
+static PGresult *exec_data(PGconn *c, const char *what, const char *sql, int n, const char *const *params,
+                           int *failed, struct err *e)
+{
+    char state[6];
+    PGresult *r = pg_exec_state(c, what, sql, n, params, state, e);
+    if (!r)
+        *failed = pg_refused_for_good(state) ? ROWS_REFUSED : -1;
+    return r;
 }
 
 /* Inside the transaction: 1 if the key is already recorded (*ID its row). */
@@ -165,46 +180,53 @@ static int find_key(PGconn *c, const struct pending_result *p, long long *id, st
 static int new_row(PGconn *c, const char *json, char *id, size_t n, struct err *e)
 {
     const char *q[] = {json};
-    PGresult *r = pg_exec(c, "inserting a result row",
-                          "INSERT INTO results (machine, filesystem) "
-                          "SELECT json_string(j, 'machine'), json_string(j, 'filesystem') "
-                          "FROM (SELECT $1::jsonb AS j) AS s RETURNING id",
-                          1, q, e);
+    int failed = -1;
+    PGresult *r = exec_data(c, "inserting a result row",
+                            "INSERT INTO results (machine, filesystem) "
+                            "SELECT json_string(j, 'machine'), json_string(j, 'filesystem') "
+                            "FROM (SELECT $1::jsonb AS j) AS s RETURNING id",
+                            1, q, &failed, e);
     if (!r)
-        return -1;
+        return failed;
     snprintf(id, n, "%s", PQgetvalue(r, 0, 0));
     PQclear(r);
     return 0;
 }
 
-/* The transaction's body: 1 if the key was recorded before, 0 if it is now. */
-static int record_in_tx(PGconn *c, const struct pending_result *p, long long *id, struct err *e)
+/* The transaction's body: 1 if the key was recorded before, 0 if it is
+ * now, -1 not now, ROWS_REFUSED never. JSON is the result's text. */
+static int record_in_tx(PGconn *c, const struct pending_result *p, const char *json, long long *id, struct err *e)
 {
     char rid[32];
-    const char *json = json_object_to_json_string_ext(p->result, JSON_C_TO_STRING_PLAIN);
-    int found = find_key(c, p, id, e);
+    int found = find_key(c, p, id, e), rc = 0;
     if (found != 0)
         return found;
     snprintf(rid, sizeof rid, "%lld", p->result_id);
-    if (!p->result_id && new_row(c, json, rid, sizeof rid, e) < 0)
-        return -1;
+    if (!p->result_id && (rc = new_row(c, json, rid, sizeof rid, e)) < 0)
+        return rc;
     const char *q[] = {rid, p->key, result_status(p->result), p->finished_at, p->spooled_because, json};
-    PGresult *r = pg_exec(c, "recording the result", record_sql, 6, q, e);
+    PGresult *r = exec_data(c, "recording the result", record_sql, 6, q, &rc, e);
     if (r && PQntuples(r) == 0)
-        explain_refusal(c, rid, p, e);
+        rc = explain_refusal(c, rid, p, e);
     PQclear(r);
     *id = atoll(rid);
-    return e->status ? -1 : 0;
+    return rc;
 }
 
 int rows_record(PGconn *c, const struct pending_result *p, long long *id, int *already, struct err *e)
 {
     if (pg_command(c, "begin", "BEGIN", 0, NULL, e) < 0)
         return -1;
-    int found = record_in_tx(c, p, id, e);
+    /* Valid UTF-8 whatever the result holds (a spool file from before
+     * children's text was cleaned, a config's odd bytes): one bad byte
+     * would have the database refuse the whole result. */
+    const char *text = json_object_to_json_string_ext(p->result, JSON_C_TO_STRING_PLAIN);
+    char *json = utf8_valid(text, strlen(text), SIZE_MAX);
+    int found = record_in_tx(c, p, json, id, e);
+    free(json);
     if (found < 0 || pg_command(c, "commit", "COMMIT", 0, NULL, e) < 0) {
         pg_rollback(c);
-        return -1;
+        return found == ROWS_REFUSED ? ROWS_REFUSED : -1;
     }
     *already = found;
     return 0;

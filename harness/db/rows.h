@@ -34,9 +34,15 @@ struct reservation {
 /* Inserts a 'reserved' row; *ID gets its id. */
 int rows_reserve(PGconn *c, const struct reservation *r, long long *id, struct err *e);
 
+/* rows_record's answer when the database refuses the result for good:
+ * the reserved row does not exist, holds another result or belongs to
+ * another setup, or the data itself is refused (SQLSTATE class 22, 23). */
+#define ROWS_REFUSED (-2)
+
 /* Records P in one transaction: into its reserved row, or a new row. A
  * result whose key is already in the table is not recorded again: then
- * *ALREADY is set and *ID names the row that holds it. */
+ * *ALREADY is set and *ID names the row that holds it. Returns 0, or with
+ * E set -1 (not now: connection, timeout, schema...) or ROWS_REFUSED. */
 int rows_record(PGconn *c, const struct pending_result *p, long long *id, int *already, struct err *e);
 
 /* Closes row ID as failed at job STEP (MESSAGE may be NULL) and returns 1,

@@ -26,7 +26,7 @@ char *spool_dir_of(const struct config *conf)
     return dir;
 }
 
-static json_object *envelope(const struct pending_result *p)
+json_object *spool_envelope(const struct pending_result *p)
 {
     json_object *o = json_object_new_object();
     json_object_object_add(o, "spool_format", json_object_new_int(SPOOL_FORMAT));
@@ -44,7 +44,7 @@ int spool_write(const char *dir, const struct pending_result *p, char *path, siz
     if (make_dirs(dir, e) < 0)
         return err_wrap(e, "spool: ");
     snprintf(path, n, "%s/result-%s.json", dir, p->key);
-    json_object *o = envelope(p);
+    json_object *o = spool_envelope(p);
     const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
     int rc = atomic_write(path, text, strlen(text), 0644, e);
     json_object_put(o);
@@ -57,12 +57,62 @@ static json_object *member(json_object *o, const char *key, json_type type)
     return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, type) ? v : NULL;
 }
 
+/* The spool file's text, read through a descriptor opened without
+ * following a link or waiting for a FIFO's writer: only a regular file of
+ * sane size is a spooled result. */
+static int read_regular(const char *path, char **text, struct err *e)
+{
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT)
+        return SPOOL_GONE;
+    if (fd < 0 && (errno == ELOOP || errno == ENXIO))
+        return err_set(e, EXIT_USAGE, "%s: not a spooled result: %s", path,
+                       errno == ELOOP ? "a symbolic link" : "a socket");
+    if (fd < 0) {
+        err_sys(e, EXIT_RUNTIME, "%s: cannot open", path);
+        return SPOOL_UNREADABLE;
+    }
+    struct stat st;
+    int rc = 0;
+    if (fstat(fd, &st) < 0) {
+        err_sys(e, EXIT_RUNTIME, "%s: cannot stat", path);
+        rc = SPOOL_UNREADABLE;
+    } else if (!S_ISREG(st.st_mode))
+        rc = err_set(e, EXIT_USAGE, "%s: not a spooled result: not a regular file (mode %o)", path,
+                     (unsigned)st.st_mode & S_IFMT);
+    else if (st.st_size > SPOOL_MAX_BYTES)
+        rc = err_set(e, EXIT_USAGE, "%s: not a spooled result: larger than %d bytes", path, SPOOL_MAX_BYTES);
+    if (rc < 0) {
+        close(fd);
+        return rc;
+    }
+    *text = malloc((size_t)st.st_size + 1);
+    ssize_t got = pread(fd, *text, (size_t)st.st_size, 0);
+    close(fd);
+    if (got != st.st_size) {
+        free(*text);
+        err_sys(e, EXIT_RUNTIME, "%s: cannot read", path);
+        return SPOOL_UNREADABLE;
+    }
+    (*text)[got] = '\0';
+    return 0;
+}
+
 int spool_read(const char *path, struct pending_result *p, struct err *e)
 {
     memset(p, 0, sizeof *p);
-    json_object *o = json_object_from_file(path);
-    if (!o)
-        return err_set(e, EXIT_USAGE, "%s: not a spooled result: %s", path, json_util_get_last_err());
+    char *text = NULL;
+    int got = read_regular(path, &text, e);
+    if (got != 0)
+        return got;
+    enum json_tokener_error jerr;
+    json_object *o = json_tokener_parse_verbose(text, &jerr);
+    free(text);
+    if (!o || !json_object_is_type(o, json_type_object)) {
+        json_object_put(o);
+        return err_set(e, EXIT_USAGE, "%s: not a spooled result: %s", path,
+                       o ? "not a JSON object" : json_tokener_error_desc(jerr));
+    }
     json_object *key = member(o, "key", json_type_string), *fin = member(o, "finished_at", json_type_string);
     json_object *res = member(o, "result", json_type_object), *id = member(o, "result_id", json_type_int);
     json_object *why = member(o, "spooled_because", json_type_string), *raw_id = NULL;

@@ -17,7 +17,16 @@ char *spool_dir_of(const struct config *conf);
 /* Writes P to DIR/result-KEY.json (DIR created if needed) through a
  * temporary file, fsync and rename; PATH gets the file's name. */
 int spool_write(const char *dir, const struct pending_result *p, char *path, size_t n, struct err *e);
-/* Reads a spooled file back into P (pending_free it). */
+/* The file's JSON object: the envelope of P (json_object_put it). */
+json_object *spool_envelope(const struct pending_result *p);
+
+#define SPOOL_MAX_BYTES (64 << 20)
+#define SPOOL_GONE 1           /* spool_read: no longer there (a flush alongside sent it) */
+#define SPOOL_UNREADABLE (-2)  /* spool_read: cannot be read now (E): keep it */
+/* Reads a spooled file back into P (pending_free it): 0, SPOOL_GONE,
+ * SPOOL_UNREADABLE, or -1 with E saying why it is no spooled result (not
+ * JSON, fields missing, a link, a FIFO or other non-regular file, too big):
+ * such a file is to be set aside. Never follows a link nor blocks. */
 int spool_read(const char *path, struct pending_result *p, struct err *e);
 /* The spooled files of DIR, sorted; a missing DIR holds none. */
 int spool_list(const char *dir, char ***paths, int *n, struct err *e);

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "atomic_write.h"
+#include "named_output.h"
 #include "render.h"
 
 static json_object *str_or_null(const char *s)
@@ -187,7 +187,7 @@ int render_json_write(json_object *obj, const char *path, struct err *e)
     char *line = malloc(len + 2);
     memcpy(line, text, len);
     memcpy(line + len, "\n", 2);
-    int rc = atomic_write(path, line, len + 1, 0644, e);
+    int rc = named_output_write(path, line, len + 1, 0644, e);
     free(line);
     return rc < 0 ? err_wrap(e, "JSON result: ") : 0;
 }

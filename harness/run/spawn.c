@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "utf8.h"
 
 char *find_on_path(const char *name)
 {
@@ -218,8 +219,11 @@ char *spawn_captured(int fd, size_t max)
     size_t size = (size_t)st.st_size, len = size < max ? size : max;
     char *buf = malloc(len + 1);
     ssize_t got = pread(fd, buf, len, (off_t)(size - len));
-    buf[got > 0 ? got : 0] = '\0';
-    return buf;
+    /* Valid UTF-8 from here on: the text goes into JSON the database must
+     * take, and a tail may begin inside a character. */
+    char *text = utf8_valid(buf, got > 0 ? (size_t)got : 0, max);
+    free(buf);
+    return text;
 }
 
 static void empty_fd(int fd)

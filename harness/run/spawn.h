@@ -43,7 +43,8 @@ int spawn_prepare(struct spawn_job *job, char *const *argv, char *const *envp, i
  * child that cannot be started is CHILD_NOSPAWN with the reason in E. */
 int spawn_run(struct spawn_job *job, double timeout, struct child_result *res, struct err *e);
 /* The last MAX bytes the child wrote to FD (its stderr's tail holds the
- * traceback), NUL-terminated, in a new buffer. Rewinds FD for reuse. */
+ * traceback), NUL-terminated, in a new buffer, made valid UTF-8 (bad bytes
+ * become U+FFFD, never a cut character; still at most MAX bytes). */
 char *spawn_captured(int fd, size_t max);
 /* Empties the captures so the job can run again. */
 void spawn_reset(struct spawn_job *job);
