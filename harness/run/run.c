@@ -85,6 +85,7 @@ static int one_repeat(struct run_ctx *c, struct spawn_job jobs[NPHASES], struct 
         mine->seconds[id] = res.seconds;
         mine->status[id] = (int32_t)res.status;
         mine->exit_code[id] = res.exit_code;
+        mine->leftover[id] = res.leftover;
     }
     return 0;
 }

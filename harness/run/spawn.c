@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "reap.h"
 
 char *find_on_path(const char *name)
 {
@@ -102,6 +103,9 @@ int spawn_prepare(struct spawn_job *job, char *const *argv, char *const *envp, i
                   struct err *e)
 {
     memset(job, 0, sizeof *job);
+    /* Orphans of the child come to this process, to be killed after it. */
+    if (reap_become_subreaper() < 0)
+        return err_sys(e, EXIT_RUNTIME, "prctl(PR_SET_CHILD_SUBREAPER)");
     job->argv = argv;
     job->envp = envp;
     job->out_fd = job->err_fd = -1;
@@ -183,6 +187,13 @@ static int wait_with_timeout(struct spawn_job *job, pid_t pid, double t0, double
 
 int spawn_run(struct spawn_job *job, double timeout, struct child_result *res, struct err *e)
 {
+    int rc = spawn_run_timed(job, timeout, res, e);
+    res->leftover = reap_descendants();
+    return rc;
+}
+
+int spawn_run_timed(struct spawn_job *job, double timeout, struct child_result *res, struct err *e)
+{
     pid_t pid;
     memset(res, 0, sizeof *res);
     double t0 = now_seconds();
@@ -201,8 +212,10 @@ int spawn_run(struct spawn_job *job, double timeout, struct child_result *res, s
     res->seconds = now_seconds() - t0;
     if (WIFEXITED(wstatus))
         res->exit_code = WEXITSTATUS(wstatus);
-    else if (WIFSIGNALED(wstatus))
-        res->exit_code = 128 + WTERMSIG(wstatus);
+    else if (WIFSIGNALED(wstatus)) {
+        res->signal = WTERMSIG(wstatus);
+        res->exit_code = 128 + res->signal;
+    }
     if (timed_out)
         res->status = CHILD_TIMEOUT;
     else

@@ -20,6 +20,8 @@ struct child_result {
     enum child_status status;
     int exit_code;       /* exit status, or 128 + signal number */
     double seconds;      /* from spawn_run's start to waitpid's return */
+    int signal;          /* the signal that ended it; 0: it exited */
+    int leftover;        /* its descendants still running after it ended: killed */
 };
 
 /* Everything that can be prepared before the clock starts, so that the
@@ -39,9 +41,13 @@ struct spawn_job {
 int spawn_prepare(struct spawn_job *job, char *const *argv, char *const *envp, int capture_stdout,
                   struct err *e);
 /* Spawns, waits up to TIMEOUT seconds (<= 0: no limit), kills the child's
- * process group at the timeout. Returns -1 only for harness faults; a
- * child that cannot be started is CHILD_NOSPAWN with the reason in E. */
+ * process group at the timeout, then kills and reaps whatever it left
+ * behind (RES->leftover counts them). Returns -1 only for harness faults;
+ * a child that cannot be started is CHILD_NOSPAWN with the reason in E. */
 int spawn_run(struct spawn_job *job, double timeout, struct child_result *res, struct err *e);
+/* spawn_run without the clean-up, for the timed region: the caller calls
+ * reap_descendants (reap.h) once the clock has stopped. */
+int spawn_run_timed(struct spawn_job *job, double timeout, struct child_result *res, struct err *e);
 /* The last MAX bytes the child wrote to FD (its stderr's tail holds the
  * traceback), NUL-terminated, in a new buffer. Rewinds FD for reuse. */
 char *spawn_captured(int fd, size_t max);

@@ -1,0 +1,80 @@
+"""What a child leaves behind: processes it starts (a grandchild that
+calls setsid, or one that just lingers) are killed when its phase ends,
+counted in the result, and the set-up checks obey the same timeout."""
+import os
+import re
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from conftest import LOCAL_CFG, harness, sanitizer_clean
+
+pytestmark = pytest.mark.usefixtures("venv")
+
+
+def with_marker(marker):
+    """Processes whose command line holds MARKER, by /proc."""
+    found = []
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            if marker.encode() in (d / "cmdline").read_bytes():
+                found.append(int(d.name))
+        except OSError:
+            pass
+    return found
+
+
+def grandchild_stmt(marker, setsid):
+    """An import statement that starts a python sleeping 1000 s, MARKER in its argv."""
+    return (f"import subprocess, sys; subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(1000)', "
+            f"'{marker}'], start_new_session={setsid}); import numpy")
+
+
+@pytest.fixture
+def marker():
+    m = f"mpi4py-import-grandchild-{uuid.uuid4().hex}"
+    yield m
+    for pid in with_marker(m):   # a failing test leaves nothing running either
+        os.kill(pid, 9)
+
+
+@pytest.mark.parametrize("setsid", [True, False], ids=["setsid", "lingering"])
+def test_grandchildren_are_killed_and_counted(run_json, marker, setsid):
+    proc, result = run_json(2, "common", "--import", grandchild_stmt(marker, setsid), "--timeout", "8")
+    assert proc.returncode == 0, proc.stderr
+    assert with_marker(marker) == []
+    left = result["leftover_descendants"]
+    # One grandchild per child: per rank in each timed phase, and in the
+    # probe and the warm-up of the set-up checks; under strace too, unless
+    # the timeout took the strace run first (its process group goes then,
+    # and a lingering grandchild with it).
+    assert left["import"] == 2 and left["startup"] == 0
+    assert left["setup"] in ((2, 3) if setsid else (2,)), left
+    assert re.search(r"leftovers +\d+ processes the children left running were killed "
+                     r"\(set-up [23], import 2, startup 0\)", proc.stdout), proc.stdout
+
+
+def test_a_plain_run_leaves_and_reports_nothing(run_json):
+    proc, result = run_json(2, "common", "--no-startup")
+    assert proc.returncode == 0, proc.stderr
+    assert result["leftover_descendants"] == {"setup": 0, "import": 0, "startup": None}
+    assert "leftovers" not in proc.stdout
+
+
+def test_checks_with_a_hanging_grandchild_end_at_the_timeout(marker):
+    """strace -f waits for every traced process: the timeout ends it, and
+    the grandchild goes with it."""
+    t0 = time.monotonic()
+    proc = harness("--checks-only", "--config", LOCAL_CFG, "--machine", "local", "--filesystem", "common",
+                   "--timeout", "4", "--import", grandchild_stmt(marker, True), timeout=300)
+    took = time.monotonic() - t0
+    sanitizer_clean(proc)
+    assert proc.returncode == 0, proc.stderr
+    assert took < 60, took
+    assert "check: metadata calls not counted: the strace run timed out" in proc.stdout
+    assert re.search(r"check: [23] processes the checks' children left running were killed", proc.stdout)
+    assert with_marker(marker) == []
