@@ -144,7 +144,7 @@ static int probe(const struct child_cmd *cmd, const char *venv, const char *stmt
     int rc = spawn_run(&job, timeout, &res, e);
     s->leftover_descendants += res.leftover;
     char *out = rc == 0 ? spawn_captured(job.out_fd, 1 << 20) : NULL;
-    char *errtail = rc == 0 ? spawn_captured(job.err_fd, 400) : NULL;
+    char *errtail = rc == 0 ? spawn_stderr(&job, 400) : NULL;
     spawn_release(&job);
     json_object *head = NULL, *obj = NULL;
     if (out)

@@ -115,7 +115,7 @@ int metaops_count(char *const *argv, char *const *envp, double timeout, struct m
         else if (res.status == CHILD_TIMEOUT)
             unavailable(m, "the strace run timed out");
         else if (!m->available) {
-            char *tail = spawn_captured(job.err_fd, 200);
+            char *tail = spawn_stderr(&job, 200);
             snprintf(m->reason, sizeof m->reason, "strace failed (exit %d): %s", res.exit_code, tail);
             m->reason[strcspn(m->reason, "\n")] = '\0';
             free(tail);

@@ -42,9 +42,9 @@ int phase_run_capture(MPI_Comm comm, struct spawn_job *job, double timeout, stru
     if (mine->status == CHILD_NOSPAWN)
         *errtext = strdup(spawn_err.msg);
     else if (max > 0)
-        *errtext = spawn_captured(job->err_fd, max);
+        *errtext = spawn_stderr(job, max);
     else if (mine->status != CHILD_OK)
-        *errtext = spawn_captured(job->err_fd, ERRTEXT_MAX - 1);
+        *errtext = spawn_stderr(job, ERRTEXT_MAX - 1);
     if (mine->status == CHILD_TIMEOUT) {
         int rank;
         char host[MPI_MAX_PROCESSOR_NAME];
