@@ -30,7 +30,7 @@ int phase_run_capture(MPI_Comm comm, struct spawn_job *job, double timeout, stru
     double span = now_seconds() - t0;
     /* The clock has stopped: what the child left running is killed now,
      * before the next phase (one waitpid when it left nothing). */
-    mine->leftover = reap_descendants();
+    mine->leftover = reap_descendants(&job->keep);
     /* Ranks leave a barrier at slightly different moments: the longest
      * span, first barrier's exit to the second's, covers every child. */
     MPI_Reduce(&span, elapsed, 1, MPI_DOUBLE, MPI_MAX, 0, comm);

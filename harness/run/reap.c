@@ -22,12 +22,7 @@ int reap_become_subreaper(void)
     return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 }
 
-struct pids {
-    pid_t *v;
-    size_t n, cap;
-};
-
-static void add_pid(struct pids *p, long pid)
+static void add_pid(struct reap_set *p, long pid)
 {
     if (pid <= 0)
         return;
@@ -43,7 +38,7 @@ static void add_pid(struct pids *p, long pid)
 }
 
 /* Adds the pids of a /proc/.../children file ("1 2 3 "); -1: no such file. */
-static int read_children(const char *file, struct pids *p)
+static int read_children(const char *file, struct reap_set *p)
 {
     FILE *f = fopen(file, "re");
     if (!f)
@@ -57,7 +52,7 @@ static int read_children(const char *file, struct pids *p)
 
 /* Without the children files (a kernel without CONFIG_PROC_CHILDREN):
  * every process whose parent is this one, from /proc/<pid>/stat. */
-static void scan_proc(struct pids *p)
+static void scan_proc(struct reap_set *p)
 {
     DIR *d = opendir("/proc");
     if (!d)
@@ -86,7 +81,7 @@ static void scan_proc(struct pids *p)
 
 /* A reparented process is the child of one of this process's threads:
  * each thread's children file lists its own. */
-static void list_children(struct pids *p)
+static void list_children(struct reap_set *p)
 {
     DIR *d = opendir("/proc/self/task");
     int missing = !d;
@@ -106,29 +101,55 @@ static void list_children(struct pids *p)
     }
 }
 
-int reap_descendants(void)
+void reap_snapshot(struct reap_set *keep)
+{
+    keep->n = 0;
+    list_children(keep);
+}
+
+void reap_set_free(struct reap_set *s)
+{
+    free(s->v);
+    memset(s, 0, sizeof *s);
+}
+
+static int kept(const struct reap_set *keep, pid_t pid)
+{
+    for (size_t i = 0; keep && i < keep->n; i++)
+        if (keep->v[i] == pid)
+            return 1;
+    return 0;
+}
+
+int reap_descendants(const struct reap_set *keep)
 {
     int killed = 0;
-    struct pids p = {0};
+    struct reap_set p = {0};
     for (int round = 0; round < REAP_ROUNDS; round++) {
-        int status;
-        pid_t r = waitpid(-1, &status, WNOHANG);
-        if (r > 0 || (r < 0 && errno == EINTR))
-            continue;                 /* an orphan that had already exited */
-        if (r < 0)
-            break;                    /* ECHILD: no child left, the common case */
+        /* Peeks without reaping: a child that is not ours to reap (the MPI
+         * runtime's own, in a singleton) keeps its exit status. */
+        siginfo_t info;
+        if (waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) < 0 && errno == ECHILD)
+            break;                    /* no child at all: the common case, one call */
         p.n = 0;
         list_children(&p);
-        if (p.n == 0)
-            break;
-        for (size_t i = 0; i < p.n; i++)
+        int found = 0;
+        for (size_t i = 0; i < p.n; i++) {
+            if (kept(keep, p.v[i]))
+                continue;
+            found = 1;
+            int status;
+            if (waitpid(p.v[i], &status, WNOHANG) == p.v[i])
+                continue;             /* an orphan that had already exited */
             kill(p.v[i], SIGKILL);
-        /* Each reaped before the next round, so none is counted twice and
-         * their own orphans, reparented to us as they die, come next. */
-        for (size_t i = 0; i < p.n; i++)
+            /* Reaped before the next round, so none is counted twice and
+             * its own orphans, reparented to us as it dies, come next. */
             while (waitpid(p.v[i], &status, 0) < 0 && errno == EINTR)
                 ;
-        killed += (int)p.n;
+            killed++;
+        }
+        if (!found)
+            break;
     }
     free(p.v);
     return killed;

@@ -138,6 +138,7 @@ int spawn_prepare_keep(struct spawn_job *job, char *const *argv, char *const *en
         close_fds(job);
         return -1;
     }
+    reap_snapshot(&job->keep);
     posix_spawn_file_actions_init(&job->actions);
     posix_spawn_file_actions_adddup2(&job->actions, job->null_fd, 0);
     posix_spawn_file_actions_adddup2(&job->actions, capture_stdout ? job->out_fd : job->null_fd, 1);
@@ -200,7 +201,7 @@ static int wait_with_timeout(struct spawn_job *job, pid_t pid, double t0, double
 int spawn_run(struct spawn_job *job, double timeout, struct child_result *res, struct err *e)
 {
     int rc = spawn_run_timed(job, timeout, res, e);
-    res->leftover = reap_descendants();
+    res->leftover = reap_descendants(&job->keep);
     return rc;
 }
 
@@ -273,5 +274,6 @@ void spawn_release(struct spawn_job *job)
         timer_delete(job->timer);
     job->has_timer = 0;
     errtail_close(&job->err);
+    reap_set_free(&job->keep);
     close_fds(job);
 }

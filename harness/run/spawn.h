@@ -9,6 +9,7 @@
 
 #include "err.h"
 #include "errtail.h"
+#include "reap.h"
 
 enum child_status {
     CHILD_OK = 0,        /* exited 0 */
@@ -37,6 +38,7 @@ struct spawn_job {
     int null_fd;         /* /dev/null, opened once: dup2 in the child is cheaper than open */
     timer_t timer;       /* interrupts waitpid at the timeout; signals this thread only */
     int has_timer;
+    struct reap_set keep; /* children that were there before: not leftovers */
 };
 
 /* The child's stderr keeps at most this much: its tail holds the traceback. */
