@@ -51,14 +51,13 @@ build/asan/harness: $(ASAN_OBJS)
 a = build/asan/obj/harness/$(1).o
 s = build/asan/obj/staging/$(1).o
 BASE                 := $(call a,base/err)
-CONFIG               := $(foreach f,config/config config/config_get config/config_sections fs/fs_kinds base/slurp,$(call a,$(f))) $(BASE)
+CONFIG               := $(foreach f,config/config config/config_get config/config_sections config/config_check fs/fs_kinds base/slurp,$(call a,$(f))) $(BASE)
 UNIT_test_stats      := $(call a,run/stats)
-UNIT_test_metaops    := $(call a,run/metaops) $(call a,run/spawn) $(call a,base/clock) $(call a,base/utf8) $(BASE)
+UNIT_test_metaops    := $(call a,run/metaops) $(call a,run/spawn) $(call a,run/reap) $(call a,run/errtail) $(call a,base/clock) $(call a,base/utf8) $(BASE)
 UNIT_test_importprof := $(call a,run/importprof) $(BASE)
 UNIT_test_config     := $(CONFIG)
 UNIT_test_config_db  := $(CONFIG)
-UNIT_test_plot       := $(call a,history/plot) $(call a,run/stats) $(call a,run/spawn) $(call a,base/clock) $(call a,base/utf8) \
-                        $(call a,base/dirs) $(BASE)
+UNIT_test_plot       := $(call a,history/plot) $(call a,run/stats) $(call a,run/spawn) $(call a,run/reap) $(call a,run/errtail) $(call a,base/clock) $(call a,base/utf8) $(call a,base/dirs) $(BASE)
 UNIT_test_rows       := $(call a,db/rows) $(call a,db/pg) $(call a,base/clock) $(call a,base/utf8) $(BASE)
 UNIT_test_spool      := $(call a,db/spool) $(call a,db/rows) $(call a,db/pg) $(call a,base/dirs) \
                         $(call a,base/atomic_write) $(call a,base/clock) $(call a,base/utf8) $(CONFIG)

@@ -1,9 +1,11 @@
 /* cli.c: getopt_long parsing and the usage text. Checks here are only
  * about the command line itself; the config is checked in config.c. */
 #include "cli.h"
+#include "config.h"
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,8 +67,10 @@ void cli_usage(FILE *out)
         "    -i, --import STMT      python statement to time instead of a suite\n"
         "                           (recorded as suite \"custom\")\n"
         "    -t, --timeout SECONDS  kill a child still running after this long and\n"
-        "                           count it as timed out (default: the config's)\n"
-        "        --repeat N         run the timed phases N times (default 1): per-rank\n"
+        "                           count it as timed out (default: the config's;\n"
+        "                           at most 604800, a week)\n"
+        "        --repeat N         run the timed phases N times (default 1, at most\n"
+        "                           10000): per-rank\n"
         "                           figures cover all N, elapsed_s is their median\n"
         "        --profile-imports  after the timed phases, one more with python\n"
         "                           -X importtime on every rank; reports the 20\n"
@@ -86,7 +90,7 @@ void cli_usage(FILE *out)
         "        --ranks N          with --reserve: the ranks the run will have\n"
         "        --step NAME        with --mark-failed: the job step that failed\n"
         "        --message TEXT     with --mark-failed: why\n"
-        "        --days N           with --report: the window (default 60)\n"
+        "        --days N           with --report: the window (default 60, at most 36500)\n"
         "        --out DIR          with --report or --gen-jobs: where files go\n"
         "        --html             with --report: also DIR/report.html, one page\n"
         "        --format FORMAT    with --report: text (default), or jsonl: one JSON\n"
@@ -151,6 +155,9 @@ enum {
     OPT_RANKS_PER_NODE, OPT_CHECKS_ONLY, OPT_SUITE_PACKAGES, OPT_HTML, OPT_FORMAT, OPT_FAIL_ON_REGRESSION,
 };
 
+/* Each repeat keeps a record per rank on rank 0. */
+#define REPEAT_MAX 10000
+
 static int parse_count(const char *opt, const char *arg, long long min, long long *out, struct err *e)
 {
     char *end;
@@ -162,18 +169,20 @@ static int parse_count(const char *opt, const char *arg, long long min, long lon
     return 0;
 }
 
-/* The options that take a count of at least 1 into an int. */
+/* The options that take a count of at least 1 into an int, each with the
+ * largest value that can work: refused here, not failing later. */
 static int parse_int_option(int opt, const char *arg, struct options *o, struct err *e)
 {
     const struct {
         int opt;
         const char *name;
         int *dst;
+        long long max;
     } v[] = {
-        {OPT_RANKS, "--ranks", &o->ranks},
-        {OPT_DAYS, "--days", &o->days},
-        {OPT_REPEAT, "--repeat", &o->repeat},
-        {OPT_RANKS_PER_NODE, "--ranks-per-node", &o->ranks_per_node},
+        {OPT_RANKS, "--ranks", &o->ranks, INT_MAX},
+        {OPT_DAYS, "--days", &o->days, DAYS_MAX},
+        {OPT_REPEAT, "--repeat", &o->repeat, REPEAT_MAX},
+        {OPT_RANKS_PER_NODE, "--ranks-per-node", &o->ranks_per_node, INT_MAX},
     };
     long long n;
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
@@ -181,8 +190,8 @@ static int parse_int_option(int opt, const char *arg, struct options *o, struct 
             continue;
         if (parse_count(v[i].name, arg, 1, &n, e) < 0)
             return -1;
-        if (n > 100000000)
-            return err_set(e, EXIT_USAGE, "%s '%s' is too large", v[i].name, arg);
+        if (n > v[i].max)
+            return err_set(e, EXIT_USAGE, "%s '%s' is more than %lld", v[i].name, arg, v[i].max);
         *v[i].dst = (int)n;
     }
     return 0;
@@ -226,8 +235,10 @@ static int parse_seconds(const char *arg, double *out, struct err *e)
     char *end;
     errno = 0;
     double v = strtod(arg, &end);
-    if (errno || end == arg || *end || !(v > 0))
+    if (errno || end == arg || *end || !(v > 0) || !isfinite(v))
         return err_set(e, EXIT_USAGE, "--timeout '%s' is not a positive number of seconds", arg);
+    if (v > TIMEOUT_MAX_S)
+        return err_set(e, EXIT_USAGE, "--timeout '%s' is more than %g seconds", arg, TIMEOUT_MAX_S);
     *out = v;
     return 0;
 }

@@ -51,3 +51,20 @@ def test_a_statement_that_exits_is_judged_by_its_code(stmt, status):
     assert proc.returncode == status, proc.stderr
     if status:
         assert "SystemExit: 4" in proc.stderr
+
+
+@pytest.mark.parametrize("stmt,status,message", [
+    ("print('hello from the statement'); import numpy", 0, None),
+    ("import ctypes; ctypes.string_at(0)", 3, "the statement killed python: signal 11 (Segmentation fault)"),
+    ("import os; os._exit(0)", 3, "the statement ended python (exit 0, as os._exit does) before the check"),
+    ("import os; os._exit(7)", 3, "the statement ended python (exit 7, as os._exit does)"),
+], ids=["prints", "segfaults", "os-exit-0", "os-exit-7"])
+def test_a_statement_that_prints_crashes_or_exits_is_described(stmt, status, message):
+    """Issue 10, item 16: once said "python does not run (exit 0)" for each."""
+    proc = checks("--filesystem", "common", "--import", stmt)
+    assert proc.returncode == status, proc.stderr
+    if message:
+        assert "the import fails in one process: " + message in proc.stderr, proc.stderr
+        assert "does not run" not in proc.stderr
+    else:
+        assert "check: modules numpy=" in proc.stdout

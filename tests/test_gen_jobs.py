@@ -2,6 +2,7 @@
 and conf/local.cfg, their directives, filters, stale scripts, and every bad
 value named by file and line with nothing written."""
 import os
+import shutil
 import stat
 import subprocess
 from pathlib import Path
@@ -139,15 +140,21 @@ BAD = [
     (('nodes = 2; tasks_per_node = 8;', 'nodes = 1; tasks_per_node = 8;'),
      "sizes 'small' and 'large' both have 1 nodes", 'name = "large"'),
     (('time = "00:10:00"', 'time = "10 min"'), "time '10 min' cannot go on an #SBATCH line", 'name = "small"'),
-    (('log_max_age_days = 30.0;', 'log_max_age_days = 99999.0;'), "log_max_age_days 99999 is more than 36500",
-     'slurm = {'),
+    (('log_max_age_days = 30.0;', 'log_max_age_days = 99999.0;'), "'log_max_age_days' must be at most 36500",
+     'log_max_age_days = 99999.0'),
+    # Issue 10, item 7: a newline in a size name wrote a line of its own into the script.
+    (('{ name = "small"; nodes = 1;', '{ name = "small\\ntouch /tmp/mpi4py-import-injected"; nodes = 1;'),
+     "size name 'small\\ntouch /tmp/mpi4py-import-injected' cannot name a job or a file", 'name = "small'),
+    (('{ name = "common";  kind = "inplace"; }', '{ name = "common\\n#SBATCH --x=1";  kind = "inplace"; }'),
+     "filesystem name 'common\\n#SBATCH --x=1' cannot name a job or a file", 'name = "common'),
     (('    launcher = "srun";', '    launcher = "srun"; env_setup = ["module load a\\nmodule load b"];'),
      "env_setup entry 1 must be one non-empty line", 'name = "local"'),
 ]
 
 
 @pytest.mark.parametrize("change,message,line_of", BAD,
-                         ids=["fs-name", "directive", "account", "sizes", "time", "log-age", "env-setup"])
+                         ids=["fs-name", "directive", "account", "sizes", "time", "log-age", "size-newline",
+                              "fs-newline", "env-setup"])
 def test_bad_values_are_named_and_nothing_is_written(tmp_path, change, message, line_of):
     cfg = local_config(tmp_path)
     text = cfg.read_text()
@@ -210,3 +217,35 @@ def test_bad_paths_and_selections(tmp_path):
     assert "no machine has both sizes and filesystems" in gen_jobs(sizeless, out).stderr
     proc = gen_jobs(tmp_path / "missing.cfg", out)
     assert proc.returncode == 2 and "cannot read config" in proc.stderr
+
+
+def test_paths_with_quotes_spaces_and_commands_stay_literal(tmp_path):
+    """Issue 10, item 7: every value written into a script is quoted: the
+    settings block, run by bash, gives back the paths exactly, and the
+    `$(...)` in them runs nothing."""
+    marker = tmp_path / "PWNED"
+    # The config's own path is used as it is; paths inside it expand $VARS,
+    # so there white space and quotes are what can occur.
+    weird = tmp_path / "a b'c\"d $(touch PWNED) `touch PWNED`"
+    weird.mkdir()
+    bindir = tmp_path / "bin d'i\"r"
+    bindir.mkdir()
+    harness_bin = bindir / "harness"
+    shutil.copy(RELEASE_HARNESS, harness_bin)   # a link would be resolved
+    log_dir = tmp_path / "log s'q\"uote"
+    cfg = weird / "local.cfg"
+    local_config(tmp_path, harness_bin=str(harness_bin).replace('"', '\\"'), log_dir=str(log_dir)).rename(cfg)
+    out = tmp_path / "jobs"
+    proc = gen_jobs(cfg, out, "--size", "small")
+    assert proc.returncode == 0, proc.stderr
+    script = out / "local-mpi4py-import-1-common.sh"
+    assert subprocess.run(["bash", "-n", str(script)]).returncode == 0
+    text = script.read_text()
+    settings = text[:text.index("job_id=${SLURM_JOB_ID")]
+    shown = subprocess.run(["bash", "-c", settings + '\nprintf "%s\\n" "$harness" "$config" "$log_dir" "$job_name"'],
+                           capture_output=True, text=True, cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.splitlines() == [str(harness_bin), str(cfg), str(log_dir), "local-mpi4py-import-1-common"]
+    assert not marker.exists()
+    opts, _ = directives(script)
+    assert opts["output"].startswith('"') and "log s'q\\\"uote" in opts["output"]

@@ -174,6 +174,18 @@ def test_help_and_usage_errors():
     assert harness("--version").stdout.startswith("harness ")
 
 
+@pytest.mark.parametrize("args,message", [
+    (("--report", "--days", "100000000"), "--days '100000000' is more than 36500"),
+    (("--timeout", "inf"), "--timeout 'inf' is not a positive number"),
+    (("--timeout", "1e300"), "--timeout '1e300' is more than 604800 seconds"),
+    (("--repeat", "100000"), "--repeat '100000' is more than 10000"),
+])
+def test_out_of_range_options_are_usage_errors(args, message):
+    """Issue 10, item 15: refused on the command line, not failing later."""
+    proc = harness(*args, "--config", LOCAL_CFG, "--machine", "local", "--filesystem", "common")
+    assert proc.returncode == 2 and message in proc.stderr, proc.stderr
+
+
 def test_single_process_without_mpirun(tmp_path):
     out = tmp_path / "r.json"
     # LeakSanitizer's stop-the-world pass sometimes crashes against the

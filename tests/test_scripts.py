@@ -92,3 +92,16 @@ def test_build_virtualenv_installs_what_the_machines_suites_need(tmp_path, wheel
     assert "machine m's suites need: six" in proc.stdout and "six " in proc.stdout
     proc = run([BUILD, "--config", cfg, tmp_path / "v2"])
     assert proc.returncode == 2 and "--config and --machine go together" in proc.stderr
+
+
+def test_make_test_not_root_stops_before_running_anything():
+    """Issue 10, item 17: `make test` installs what the tests need as root;
+    as another user it prints the exact apt-get command and stops there."""
+    env = dict(os.environ, INSTALL_DEPS_EXTRA="mpi4py-import-no-such-package")
+    proc = run(["runuser", "-u", "nobody", "--", "make", "--no-print-directory", "-C", ROOT, "test"], env=env)
+    assert proc.returncode != 0
+    assert "as root, run:  apt-get update && apt-get install -y mpi4py-import-no-such-package" in proc.stderr
+    # Nothing after the dependency step ran: no build, no pytest.
+    assert proc.stdout.strip().splitlines() == ["jobs/install-deps.sh --test"], proc.stdout
+    proc = run(["runuser", "-u", "nobody", "--", INSTALL, "--test", "--check"], env=env)
+    assert proc.returncode == 1 and "missing: mpi4py-import-no-such-package" in proc.stdout

@@ -13,12 +13,19 @@
 
 #define DEFAULT_TIMEOUT 600.0
 
+static const char *const fs_keys[] = {"name", "kind", "path", "directives", NULL};
+static const char *const machine_keys[] = {"name", "venv", "import", "suites", "timeout", "cores_per_node",
+                                           "launcher", "harness", "env_setup", "debug", "slurm", "filesystems",
+                                           "sizes", NULL};
+static const char *const root_keys[] = {"database", "suites", "machines", NULL};
+
 static int parse_fs(const struct config *conf, const struct machine_conf *m, const config_setting_t *g,
                     struct fs_conf *fs, struct err *e)
 {
     char *kind = NULL;
     fs->line = (int)config_setting_source_line(g);
-    if (cfg_string(conf, g, "name", 1, &fs->name, e) < 0 || cfg_string(conf, g, "kind", 0, &kind, e) < 0)
+    if (cfg_name(conf, g, "filesystem", &fs->name, e) < 0 || cfg_known_keys(conf, g, "a filesystem", fs_keys, e) < 0 ||
+        cfg_string(conf, g, "kind", 0, &kind, e) < 0)
         return -1;
     fs->kind = FS_STAGED;
     if (kind && fs_kind_parse(kind, &fs->kind) < 0) {
@@ -40,13 +47,13 @@ static int parse_machine(const struct config *conf, const config_setting_t *g, s
                          struct err *e)
 {
     m->line = (int)config_setting_source_line(g);
-    if (cfg_string(conf, g, "name", 1, &m->name, e) < 0 || cfg_path(conf, g, "venv", 1, &m->venv, e) < 0 ||
-        cfg_string(conf, g, "import", 0, &m->import_stmt, e) < 0 ||
-        cfg_number(conf, g, "timeout", DEFAULT_TIMEOUT, 0.001, &m->timeout, e) < 0 ||
-        cfg_int(conf, g, "cores_per_node", 1, 1, &m->cores_per_node, e) < 0 ||
+    if (cfg_name(conf, g, "machine", &m->name, e) < 0 || cfg_known_keys(conf, g, "a machine", machine_keys, e) < 0 ||
+        cfg_path(conf, g, "venv", 1, &m->venv, e) < 0 || cfg_string(conf, g, "import", 0, &m->import_stmt, e) < 0 ||
+        cfg_number(conf, g, "timeout", DEFAULT_TIMEOUT, 0.001, TIMEOUT_MAX_S, &m->timeout, e) < 0 ||
+        cfg_int(conf, g, "cores_per_node", 1, 1, CORES_MAX, &m->cores_per_node, e) < 0 ||
         cfg_string(conf, g, "launcher", 0, &m->launcher, e) < 0 || cfg_path(conf, g, "harness", 0, &m->harness, e) < 0 ||
         cfg_strings(conf, g, "env_setup", &m->env_setup, &m->nenv_setup, e) < 0 ||
-        cfg_int(conf, g, "debug", 0, 0, &m->debug, e) < 0 || cfg_parse_slurm(conf, g, &m->slurm, e) < 0)
+        cfg_int(conf, g, "debug", 0, 0, 1, &m->debug, e) < 0 || cfg_parse_slurm(conf, g, &m->slurm, e) < 0)
         return -1;
     if (cfg_parse_machine_suites(conf, g, m, e) < 0)
         return -1;
@@ -75,7 +82,7 @@ static int parse_machine(const struct config *conf, const config_setting_t *g, s
         return -1;
     m->sizes = calloc((size_t)config_setting_length(szl) + 1, sizeof *m->sizes);
     for (int i = 0; i < config_setting_length(szl); i++, m->nsizes++)
-        if (cfg_parse_size(conf, config_setting_get_elem(szl, (unsigned)i), &m->sizes[i], e) < 0) {
+        if (cfg_parse_size(conf, config_setting_get_elem(szl, (unsigned)i), m->cores_per_node, &m->sizes[i], e) < 0) {
             m->nsizes++;
             return -1;
         }
@@ -84,7 +91,7 @@ static int parse_machine(const struct config *conf, const config_setting_t *g, s
 
 static int parse_root(struct config *conf, const config_setting_t *root, struct err *e)
 {
-    if (cfg_parse_db(conf, root, e) < 0 || cfg_parse_suites(conf, root, e) < 0)
+    if (cfg_known_keys(conf, root, "the file's top level", root_keys, e) < 0 || cfg_parse_db(conf, root, e) < 0 || cfg_parse_suites(conf, root, e) < 0)
         return -1;
     const config_setting_t *ml = cfg_list(conf, root, "machines", 1, e);
     if (!ml || cfg_unique_names(conf, ml, "machine", e) < 0)

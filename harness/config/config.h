@@ -103,6 +103,14 @@ void config_free(struct config *conf);
 const struct machine_conf *config_machine(const struct config *conf, const char *name, struct err *e);
 const struct fs_conf *config_fs(const struct config *conf, const struct machine_conf *m,
                                 const char *name, struct err *e);
+/* Letters, digits, '.', '_', '-', not first '.' or '-': what every name
+ * that becomes a job or file name must be (checked when the file is read). */
+int config_plain_name(const char *s);
+
+/* Upper bounds of the file's values and the command line's. */
+#define TIMEOUT_MAX_S (7 * 86400.0)       /* a child's timeout: a week */
+#define DAYS_MAX 36500                     /* log ages, report windows: a century */
+
 const struct suite_conf *config_suite(const struct config *conf, const char *name);
 
 #endif

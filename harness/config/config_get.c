@@ -2,6 +2,7 @@
  * $VARS, relative to the file), numbers, lists; errors name file and line. */
 #include "config_parse.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -133,7 +134,7 @@ int cfg_path(const struct config *conf, const config_setting_t *grp, const char 
 }
 
 int cfg_number(const struct config *conf, const config_setting_t *grp, const char *key, double dflt,
-               double min, double *out, struct err *e)
+               double min, double max, double *out, struct err *e)
 {
     config_setting_t *s = config_setting_get_member(grp, key);
     *out = dflt;
@@ -143,19 +144,20 @@ int cfg_number(const struct config *conf, const config_setting_t *grp, const cha
     if (type != CONFIG_TYPE_INT && type != CONFIG_TYPE_INT64 && type != CONFIG_TYPE_FLOAT)
         return cfg_bad(e, conf->path, s, "'%s' must be a number", key);
     *out = type == CONFIG_TYPE_FLOAT ? config_setting_get_float(s) : (double)config_setting_get_int64(s);
-    if (*out < min) {
-        char lim[64];
-        snprintf(lim, sizeof lim, "%g", min);
-        return cfg_bad(e, conf->path, s, "'%s' must be at least %s", key, lim);
-    }
+    if (!isfinite(*out))
+        return cfg_bad(e, conf->path, s, "'%s' must be a finite number", key);
+    if (*out < min)
+        return cfg_bad(e, conf->path, s, "'%s' must be at least %.15g", key, min);
+    if (*out > max)
+        return cfg_bad(e, conf->path, s, "'%s' must be at most %.15g", key, max);
     return 0;
 }
 
-int cfg_int(const struct config *conf, const config_setting_t *grp, const char *key, int dflt, int min,
+int cfg_int(const struct config *conf, const config_setting_t *grp, const char *key, int dflt, int min, int max,
             int *out, struct err *e)
 {
     double d;
-    if (cfg_number(conf, grp, key, dflt, min, &d, e) < 0)
+    if (cfg_number(conf, grp, key, dflt, min, max, &d, e) < 0)
         return -1;
     if (d != (double)(int)d)
         return cfg_bad(e, conf->path, config_setting_get_member(grp, key), "'%s' must be a whole number", key);

@@ -10,6 +10,9 @@
 /* Without a `suites` list, the benchmark's own: numpy, as in the seed. */
 #define DEFAULT_SUITE "numpy"
 #define DEFAULT_IMPORT "import numpy"
+/* Far above any machine, low enough that nodes x tasks stays an int. */
+#define NODES_MAX 1000000
+#define CORES_MAX 100000
 
 /* config_get.c: every one returns -1 (or NULL) with E set on a bad value. */
 int cfg_bad(struct err *e, const char *path, const config_setting_t *s, const char *fmt, ...)
@@ -19,10 +22,12 @@ int cfg_string(const struct config *conf, const config_setting_t *grp, const cha
                struct err *e);
 int cfg_path(const struct config *conf, const config_setting_t *grp, const char *key, int required, char **out,
              struct err *e);
+/* A finite number in [MIN, MAX]; inf, nan and 1e300 are errors here, not
+ * a failure later. cfg_int: a whole one. */
 int cfg_number(const struct config *conf, const config_setting_t *grp, const char *key, double dflt, double min,
-               double *out, struct err *e);
-int cfg_int(const struct config *conf, const config_setting_t *grp, const char *key, int dflt, int min, int *out,
-            struct err *e);
+               double max, double *out, struct err *e);
+int cfg_int(const struct config *conf, const config_setting_t *grp, const char *key, int dflt, int min, int max,
+            int *out, struct err *e);
 int cfg_strings(const struct config *conf, const config_setting_t *grp, const char *key, char ***out, int *n,
                 struct err *e);
 const config_setting_t *cfg_list(const struct config *conf, const config_setting_t *grp, const char *key,
@@ -30,8 +35,16 @@ const config_setting_t *cfg_list(const struct config *conf, const config_setting
 int cfg_unique_names(const struct config *conf, const config_setting_t *list, const char *what, struct err *e);
 void cfg_free_strings(char **v, int n);
 
+/* config_check.c: the group's keys must all be in KEYS (NULL-ended); an
+ * unknown one is named with the nearest known one. WHAT names the group. */
+int cfg_known_keys(const struct config *conf, const config_setting_t *grp, const char *what,
+                   const char *const *keys, struct err *e);
+/* The group's required `name`, fit for job and file names (config_plain_name). */
+int cfg_name(const struct config *conf, const config_setting_t *grp, const char *what, char **out, struct err *e);
+
 /* config_sections.c: the sections beside machines and filesystems. */
-int cfg_parse_size(const struct config *conf, const config_setting_t *g, struct size_conf *sz, struct err *e);
+int cfg_parse_size(const struct config *conf, const config_setting_t *g, int cores_per_node, struct size_conf *sz,
+                   struct err *e);
 int cfg_parse_slurm(const struct config *conf, const config_setting_t *m, struct slurm_conf *sl, struct err *e);
 int cfg_parse_suites(struct config *conf, const config_setting_t *root, struct err *e);
 int cfg_parse_machine_suites(const struct config *conf, const config_setting_t *g, struct machine_conf *m,

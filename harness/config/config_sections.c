@@ -3,6 +3,7 @@
 #include "config_parse.h"
 
 #include <libpq-fe.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,13 +17,29 @@
 #define DEFAULT_STATEMENT_TIMEOUT 30
 #define MAX_STATEMENT_TIMEOUT 86400
 
-int cfg_parse_size(const struct config *conf, const config_setting_t *g, struct size_conf *sz, struct err *e)
+/* Ten years of hours: a row reserved longer ago is lost whatever the setting. */
+#define LOST_AFTER_HOURS_MAX 87600.0
+
+static const char *const slurm_keys[] = {"account", "partition", "qos", "license", "constraint", "extra",
+                                         "log_dir", "log_max_age_days", NULL};
+static const char *const size_keys[] = {"name", "nodes", "tasks_per_node", "time", NULL};
+static const char *const suite_keys[] = {"name", "import", "packages", NULL};
+static const char *const db_keys[] = {"conninfo", "spool_dir", "lost_after_hours", "statement_timeout", NULL};
+
+/* A size's ranks (nodes x tasks, or x the machine's cores) fill an int. */
+int cfg_parse_size(const struct config *conf, const config_setting_t *g, int cores_per_node, struct size_conf *sz,
+                   struct err *e)
 {
     sz->line = (int)config_setting_source_line(g);
-    if (cfg_string(conf, g, "name", 1, &sz->name, e) < 0 || cfg_int(conf, g, "nodes", 1, 1, &sz->nodes, e) < 0 ||
-        cfg_int(conf, g, "tasks_per_node", 0, 0, &sz->tasks_per_node, e) < 0 ||
+    if (cfg_name(conf, g, "size", &sz->name, e) < 0 || cfg_known_keys(conf, g, "a size", size_keys, e) < 0 ||
+        cfg_int(conf, g, "nodes", 1, 1, NODES_MAX, &sz->nodes, e) < 0 ||
+        cfg_int(conf, g, "tasks_per_node", 0, 0, CORES_MAX, &sz->tasks_per_node, e) < 0 ||
         cfg_string(conf, g, "time", 0, &sz->time_limit, e) < 0)
         return -1;
+    long long ranks = (long long)sz->nodes * (sz->tasks_per_node > 0 ? sz->tasks_per_node : cores_per_node);
+    if (ranks > INT_MAX)
+        return cfg_bad(e, conf->path, g, "size '%s': %lld ranks (nodes x tasks per node) is more than %d", sz->name,
+                       ranks, INT_MAX);
     if (!sz->time_limit)
         sz->time_limit = strdup(DEFAULT_TIME_LIMIT);
     return 0;
@@ -38,13 +55,13 @@ int cfg_parse_slurm(const struct config *conf, const config_setting_t *m, struct
         return 0;
     if (!config_setting_is_group(g))
         return cfg_bad(e, conf->path, g, "'slurm' must be a group { ... }");
-    if (cfg_string(conf, g, "account", 0, &sl->account, e) < 0 ||
+    if (cfg_known_keys(conf, g, "slurm", slurm_keys, e) < 0 || cfg_string(conf, g, "account", 0, &sl->account, e) < 0 ||
         cfg_string(conf, g, "partition", 0, &sl->partition, e) < 0 ||
         cfg_string(conf, g, "qos", 0, &sl->qos, e) < 0 || cfg_string(conf, g, "license", 0, &sl->license, e) < 0 ||
         cfg_string(conf, g, "constraint", 0, &sl->constraint, e) < 0 ||
         cfg_strings(conf, g, "extra", &sl->extra, &sl->nextra, e) < 0 ||
         cfg_path(conf, g, "log_dir", 0, &sl->log_dir, e) < 0 ||
-        cfg_number(conf, g, "log_max_age_days", DEFAULT_LOG_MAX_AGE_DAYS, 0, &sl->log_max_age_days, e) < 0)
+        cfg_number(conf, g, "log_max_age_days", DEFAULT_LOG_MAX_AGE_DAYS, 0, DAYS_MAX, &sl->log_max_age_days, e) < 0)
         return -1;
     return 0;
 }
@@ -80,7 +97,8 @@ int cfg_parse_machine_suites(const struct config *conf, const config_setting_t *
 static int parse_suite(const struct config *conf, const config_setting_t *g, struct suite_conf *su, struct err *e)
 {
     su->line = (int)config_setting_source_line(g);
-    if (cfg_string(conf, g, "name", 1, &su->name, e) < 0 || cfg_string(conf, g, "import", 1, &su->import_stmt, e) < 0 ||
+    if (cfg_name(conf, g, "suite", &su->name, e) < 0 || cfg_known_keys(conf, g, "a suite", suite_keys, e) < 0 ||
+        cfg_string(conf, g, "import", 1, &su->import_stmt, e) < 0 ||
         cfg_strings(conf, g, "packages", &su->packages, &su->npackages, e) < 0)
         return -1;
     if (!su->import_stmt[0])
@@ -146,16 +164,16 @@ int cfg_parse_db(struct config *conf, const config_setting_t *root, struct err *
         return cfg_bad(e, conf->path, g, "'database' must be a group { ... }");
     if (g && (cfg_string(conf, g, "conninfo", 0, &conf->db.conninfo, e) < 0 ||
               cfg_path(conf, g, "spool_dir", 0, &conf->db.spool_dir, e) < 0 ||
-              cfg_number(conf, g, "lost_after_hours", DEFAULT_LOST_AFTER_HOURS, 0, &conf->db.lost_after_hours, e) < 0 ||
-              cfg_number(conf, g, "statement_timeout", DEFAULT_STATEMENT_TIMEOUT, 1, &conf->db.statement_timeout, e) <
-                  0))
+              cfg_number(conf, g, "lost_after_hours", DEFAULT_LOST_AFTER_HOURS, 0, LOST_AFTER_HOURS_MAX,
+                         &conf->db.lost_after_hours, e) < 0 ||
+              cfg_number(conf, g, "statement_timeout", DEFAULT_STATEMENT_TIMEOUT, 1, MAX_STATEMENT_TIMEOUT,
+                         &conf->db.statement_timeout, e) < 0))
         return -1;
-    if (conf->db.statement_timeout > MAX_STATEMENT_TIMEOUT || conf->db.statement_timeout != conf->db.statement_timeout)
-        return cfg_bad(e, conf->path, config_setting_get_member(g, "statement_timeout"),
-                       "'statement_timeout' must be at most %d seconds", MAX_STATEMENT_TIMEOUT);
     if (g && config_setting_get_member(g, "password"))
         return cfg_bad(e, conf->path, config_setting_get_member(g, "password"),
                    "no password in the config file: use ~/.pgpass or PGPASSFILE");
+    if (cfg_known_keys(conf, g, "database", db_keys, e) < 0)
+        return -1;
     if (conf->db.conninfo && conf->db.conninfo[0] == '\0') {
         free(conf->db.conninfo);
         conf->db.conninfo = NULL;

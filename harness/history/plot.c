@@ -191,7 +191,7 @@ static int run_gnuplot(const char *script, struct err *e)
         return -1;
     }
     if (spawn_run(&job, GNUPLOT_TIMEOUT, &res, e) == 0 && !e->status && res.status != CHILD_OK) {
-        char *why = spawn_captured(job.err_fd, 1000);
+        char *why = spawn_stderr(&job, 1000);
         for (char *p = why; *p; p++)
             if (*p == '\n')
                 *p = ' ';

@@ -1,25 +1,11 @@
-/* jobscript_check.c: what may go into a generated job script: names fit
- * for file and job names, values fit for one #SBATCH line, set-up lines
- * that are one line each. A bad value is named with its file and line. */
+/* jobscript_check.c: what may go into a generated job script: values fit
+ * for one #SBATCH line, set-up lines that are one line each (names are
+ * checked when the config is read). A bad value is named with file and line. */
 #include "jobscript.h"
 
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#define MAX_LOG_AGE_DAYS 36500.0
-
-/* File and job names: letters, digits, '.', '_' and '-' only. */
-static int plain_name(const char *s)
-{
-    if (!*s)
-        return 0;
-    for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '.' ||
-              *s == '_' || *s == '-'))
-            return 0;
-    return 1;
-}
 
 /* A value of an #SBATCH option: sbatch splits the line on white space. */
 static int directive_value(const char *s)
@@ -40,18 +26,6 @@ static int one_line(const char *s)
     return 1;
 }
 
-static int check_names(const struct jobscript *js, struct err *e)
-{
-    const struct config *c = js->conf;
-    if (!plain_name(js->m->name))
-        return err_set(e, EXIT_USAGE, "%s:%d: machine name '%s' cannot name a job: use letters, digits, . _ -",
-                       c->path, js->m->line, js->m->name);
-    if (!plain_name(js->fs->name))
-        return err_set(e, EXIT_USAGE, "%s:%d: filesystem name '%s' cannot name a job: use letters, digits, . _ -",
-                       c->path, js->fs->line, js->fs->name);
-    return 0;
-}
-
 static int check_slurm_values(const struct jobscript *js, struct err *e)
 {
     const struct slurm_conf *sl = &js->m->slurm;
@@ -69,9 +43,6 @@ static int check_slurm_values(const struct jobscript *js, struct err *e)
                            "%s:%d: machine '%s': %s '%s' cannot go on an #SBATCH line (empty, white space or "
                            "control characters)",
                            js->conf->path, values[i].line, js->m->name, values[i].key, values[i].value);
-    if (sl->log_max_age_days > MAX_LOG_AGE_DAYS)
-        return err_set(e, EXIT_USAGE, "%s:%d: machine '%s': slurm log_max_age_days %g is more than %g",
-                       js->conf->path, sl->line, js->m->name, sl->log_max_age_days, MAX_LOG_AGE_DAYS);
     return 0;
 }
 
@@ -146,13 +117,10 @@ int jobscript_init(struct jobscript *js, const struct config *conf, const char *
     js->tasks_per_node = size->tasks_per_node > 0 ? size->tasks_per_node : m->cores_per_node;
     snprintf(js->name, sizeof js->name, "%s-mpi4py-import-%d-%s%s%s", m->name, size->nodes, fs->name,
              suffixed ? "-" : "", suffixed ? suite : "");
-    if (suite && !plain_name(suite))
-        return err_set(e, EXIT_USAGE, "%s:%d: suite name '%s' cannot name a job: use letters, digits, . _ -",
-                       conf->path, config_suite(conf, suite)->line, suite);
     if (!m->slurm.log_dir)
         return err_set(e, EXIT_USAGE, "%s:%d: machine '%s': --gen-jobs needs slurm { log_dir = \"...\"; }",
                        conf->path, m->slurm.line, m->name);
-    if (check_names(js, e) < 0 || check_slurm_values(js, e) < 0 || check_lines(js, e) < 0 ||
+    if (check_slurm_values(js, e) < 0 || check_lines(js, e) < 0 ||
         check_fixed_path(js, "slurm log_dir", m->slurm.log_dir, m->slurm.line, 1, e) < 0 || check_harness(js, e) < 0)
         return -1;
     if (!one_line(config_path))

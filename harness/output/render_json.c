@@ -75,6 +75,18 @@ static json_object *startup_json(const struct phase_summary *p)
     return o;
 }
 
+/* Per phase: processes a child left running when it ended, killed then. */
+static json_object *leftovers_json(const struct run_result *r)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "setup", r->setup.checked ? json_object_new_int(r->setup.leftover_descendants) : NULL);
+    json_object_object_add(o, "import", json_object_new_int(r->phase[PHASE_IMPORT].leftover_descendants));
+    json_object_object_add(o, "startup", r->phase[PHASE_STARTUP].ran
+                                             ? json_object_new_int(r->phase[PHASE_STARTUP].leftover_descendants)
+                                             : NULL);
+    return o;
+}
+
 static json_object *median_max(double median, double max)
 {
     json_object *o = json_object_new_object();
@@ -159,6 +171,7 @@ json_object *render_json(const struct run_result *r)
     json_object_object_add(slow, "seconds", json_object_new_double(imp->per_rank.max));
     json_object_object_add(o, "slowest", slow);
     json_object_object_add(o, "first_failure", first_failure_json(imp));
+    json_object_object_add(o, "leftover_descendants", leftovers_json(r));
     json_object_object_add(o, "metadata_ops", s->checked ? metaops_json(&s->meta) : NULL);
     if (s->checked && !s->meta.available)
         json_object_object_add(o, "metadata_ops_unavailable", json_object_new_string(s->meta.reason));

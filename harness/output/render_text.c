@@ -97,6 +97,11 @@ void render_text(const struct run_result *r, FILE *out)
     if (r->staging.done)
         fprintf(out, "  first import  %.3f s after the staging began (staging %.3f s + import elapsed)\n",
                 run_first_import_s(r), r->staging.seconds);
+    int left = s->leftover_descendants + imp->leftover_descendants + st->leftover_descendants;
+    if (left)
+        fprintf(out, "  leftovers     %d processes the children left running were killed (set-up %d, import %d, "
+                     "startup %d)\n",
+                left, s->leftover_descendants, imp->leftover_descendants, st->leftover_descendants);
     profile_lines(&r->profile, out);
     failure_lines(imp, "import", out);
     failure_lines(st, "startup", out);

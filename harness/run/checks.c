@@ -11,11 +11,20 @@
 /* Runs the statement, then reports where each top-level module it names
  * was found. Names come from the statement's syntax tree, not from text.
  * The standard library is left out: a `venv --copies` holds only the
- * interpreter, and its stdlib stays with the base installation. */
+ * interpreter, and its stdlib stays with the base installation.
+ * Its stdout carries two JSON lines, the interpreter before the statement
+ * runs and the report after; what the statement itself prints (print, a C
+ * extension's write) goes to stderr, so it cannot spoil them. A first line
+ * without a second: the statement ended the process (a crash, os._exit). */
 static const char probe_src[] =
-    "import ast, json, sys\n"
+    "import ast, json, os, sys\n"
     "stmt = sys.argv[1]\n"
+    "report = os.fdopen(os.dup(1), 'w')\n"
+    "sys.stdout.flush()\n"
+    "os.dup2(2, 1)\n"
     "out = {'executable': sys.executable, 'version': sys.version.split()[0], 'modules': {}, 'error': None}\n"
+    "report.write(json.dumps(out) + '\\n')\n"
+    "report.flush()\n"
     "try:\n"
     "    exec(compile(stmt, '<import>', 'exec'), {})\n"
     "except SystemExit as exc:\n"
@@ -36,7 +45,8 @@ static const char probe_src[] =
     "        out['modules'][name] = getattr(mod, '__file__', None)\n"
     "np = sys.modules.get('numpy')\n"
     "out['numpy_version'] = getattr(np, '__version__', None)\n"
-    "print(json.dumps(out))\n";
+    "report.write(json.dumps(out) + '\\n')\n"
+    "report.flush()\n";
 
 static void copy_str(char *dst, size_t n, json_object *obj, const char *key)
 {
@@ -73,6 +83,56 @@ static int check_modules(json_object *mods, const char *venv, struct setup_info 
     return 0;
 }
 
+/* How a child ended, for messages: "exit 3" or "signal 11 (Segmentation fault)". */
+static void how_it_ended(const struct child_result *res, char *buf, size_t n)
+{
+    if (res->signal)
+        snprintf(buf, n, "signal %d (%s)", res->signal, strsignal(res->signal));
+    else
+        snprintf(buf, n, "exit %d", res->exit_code);
+}
+
+/* The probe's stdout: the first JSON line (the interpreter) into *HEAD,
+ * the second (the report) into *REPORT; either may be NULL. */
+static void read_report(const char *out, json_object **head, json_object **report)
+{
+    const char *nl = strchr(out, '\n');
+    *head = *report = NULL;
+    if (!nl)
+        return;
+    char *first = strndup(out, (size_t)(nl - out));
+    *head = json_tokener_parse(first);
+    free(first);
+    if (nl[1])
+        *report = json_tokener_parse(nl + 1);
+}
+
+/* The probe gave no report: python did not start, or the statement ended
+ * it (a crash, os._exit) after it started. Only the former is a set-up
+ * fault; the latter is the import failing, recorded like an exception. */
+static int no_report(const struct child_cmd *cmd, const struct child_result *res, json_object *head,
+                     const char *errtail, double timeout, struct setup_info *s, struct err *e)
+{
+    char how[160];
+    how_it_ended(res, how, sizeof how);
+    snprintf(s->python, sizeof s->python, "%s", cmd->python);
+    if (res->status == CHILD_TIMEOUT) {
+        /* A hang is what the timed phase is there to record, not a set-up fault. */
+        snprintf(s->import_error, sizeof s->import_error, "the set-up import timed out after %g s", timeout);
+        return 0;
+    }
+    if (!head)
+        return err_set(e, EXIT_SETUP, "%s does not run (%s): %s", cmd->python, how, errtail);
+    copy_str(s->python, sizeof s->python, head, "executable");
+    copy_str(s->python_version, sizeof s->python_version, head, "version");
+    if (res->signal)
+        snprintf(s->import_error, sizeof s->import_error, "the statement killed python: %s", how);
+    else
+        snprintf(s->import_error, sizeof s->import_error,
+                 "the statement ended python (%s, as os._exit does) before the check could see its modules", how);
+    return 0;
+}
+
 static int probe(const struct child_cmd *cmd, const char *venv, const char *stmt, double timeout,
                  struct setup_info *s, struct err *e)
 {
@@ -82,18 +142,16 @@ static int probe(const struct child_cmd *cmd, const char *venv, const char *stmt
     if (spawn_prepare(&job, argv, cmd->envp, 1, e) < 0)
         return -1;
     int rc = spawn_run(&job, timeout, &res, e);
+    s->leftover_descendants += res.leftover;
     char *out = rc == 0 ? spawn_captured(job.out_fd, 1 << 20) : NULL;
-    char *errtail = rc == 0 ? spawn_captured(job.err_fd, 400) : NULL;
+    char *errtail = rc == 0 ? spawn_stderr(&job, 400) : NULL;
     spawn_release(&job);
-    json_object *obj = out ? json_tokener_parse(out) : NULL;
-    if (rc == 0 && !obj && res.status == CHILD_TIMEOUT) {
-        /* A hang is what the timed phase is there to record, not a set-up fault. */
-        snprintf(s->import_error, sizeof s->import_error, "the set-up import timed out after %g s", timeout);
-        snprintf(s->python, sizeof s->python, "%s", cmd->python);
-    } else if (rc == 0 && !obj) {
-        err_set(e, EXIT_SETUP, "%s does not run (exit %d): %s", cmd->python, res.exit_code, errtail);
-        rc = -1;
-    }
+    json_object *head = NULL, *obj = NULL;
+    if (out)
+        read_report(out, &head, &obj);
+    if (rc == 0 && !obj)
+        rc = no_report(cmd, &res, head, errtail, timeout, s, e);
+    json_object_put(head);
     if (obj) {
         json_object *mods = NULL;
         copy_str(s->python, sizeof s->python, obj, "executable");
@@ -140,12 +198,15 @@ int checks_run(const struct child_cmd *cmd, const char *venv, const char *stmt, 
     spawn_release(&job);
     if (rc < 0)
         return -1;
+    s->leftover_descendants += res.leftover;
     s->warmup_s = res.seconds;
     if (log)
         fprintf(log, "check: warm-up import %.3f s (%s)\n", res.seconds,
                 res.status == CHILD_OK ? "ok, bytecode written" : "failed");
 
-    metaops_count(argv, cmd->envp, timeout, &s->meta);
+    s->leftover_descendants += metaops_count(argv, cmd->envp, timeout, &s->meta);
+    if (log && s->leftover_descendants)
+        fprintf(log, "check: %d processes the checks' children left running were killed\n", s->leftover_descendants);
     if (log) {
         if (s->meta.available)
             fprintf(log, "check: one import makes %ld metadata calls, %ld ENOENT\n", s->meta.total, s->meta.enoent);

@@ -73,20 +73,20 @@ static void unavailable(struct metaops *m, const char *why)
     snprintf(m->reason, sizeof m->reason, "%s", why);
 }
 
-void metaops_count(char *const *argv, char *const *envp, double timeout, struct metaops *m)
+int metaops_count(char *const *argv, char *const *envp, double timeout, struct metaops *m)
 {
     memset(m, 0, sizeof *m);
     char *strace = find_on_path("strace");
     if (!strace) {
         unavailable(m, "strace is not installed");
-        return;
+        return 0;
     }
     char tracefile[] = "/tmp/mpi4py-import-strace-XXXXXX";
     int fd = mkstemp(tracefile);
     if (fd < 0) {
         free(strace);
         unavailable(m, "cannot create a temporary file for strace");
-        return;
+        return 0;
     }
     char filter[512] = "trace=";
     for (int i = 0; metaops_traced[i]; i++)
@@ -115,7 +115,7 @@ void metaops_count(char *const *argv, char *const *envp, double timeout, struct 
         else if (res.status == CHILD_TIMEOUT)
             unavailable(m, "the strace run timed out");
         else if (!m->available) {
-            char *tail = spawn_captured(job.err_fd, 200);
+            char *tail = spawn_stderr(&job, 200);
             snprintf(m->reason, sizeof m->reason, "strace failed (exit %d): %s", res.exit_code, tail);
             m->reason[strcspn(m->reason, "\n")] = '\0';
             free(tail);
@@ -128,4 +128,5 @@ void metaops_count(char *const *argv, char *const *envp, double timeout, struct 
         close(fd);
     unlink(tracefile);
     free(strace);
+    return res.leftover;
 }

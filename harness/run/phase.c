@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "reap.h"
 
 int phase_run(MPI_Comm comm, struct spawn_job *job, double timeout, struct child_result *mine, char **errtext,
               double *elapsed, struct err *e)
@@ -24,9 +25,12 @@ int phase_run_capture(MPI_Comm comm, struct spawn_job *job, double timeout, stru
     spawn_reset(job);
     MPI_Barrier(comm);
     double t0 = now_seconds();
-    int rc = spawn_run(job, timeout, mine, &spawn_err);
+    int rc = spawn_run_timed(job, timeout, mine, &spawn_err);
     MPI_Barrier(comm);
     double span = now_seconds() - t0;
+    /* The clock has stopped: what the child left running is killed now,
+     * before the next phase (one waitpid when it left nothing). */
+    mine->leftover = reap_descendants(&job->keep);
     /* Ranks leave a barrier at slightly different moments: the longest
      * span, first barrier's exit to the second's, covers every child. */
     MPI_Reduce(&span, elapsed, 1, MPI_DOUBLE, MPI_MAX, 0, comm);
@@ -38,9 +42,9 @@ int phase_run_capture(MPI_Comm comm, struct spawn_job *job, double timeout, stru
     if (mine->status == CHILD_NOSPAWN)
         *errtext = strdup(spawn_err.msg);
     else if (max > 0)
-        *errtext = spawn_captured(job->err_fd, max);
+        *errtext = spawn_stderr(job, max);
     else if (mine->status != CHILD_OK)
-        *errtext = spawn_captured(job->err_fd, ERRTEXT_MAX - 1);
+        *errtext = spawn_stderr(job, ERRTEXT_MAX - 1);
     if (mine->status == CHILD_TIMEOUT) {
         int rank;
         char host[MPI_MAX_PROCESSOR_NAME];
@@ -63,6 +67,7 @@ static void summarize(const struct rank_record *all, int size, int repeats, enum
     p->first_failed_rank = -1;
     for (int i = 0; i < n; i++) {
         secs[i] = all[i].seconds[id];
+        p->leftover_descendants += all[i].leftover[id];
         if (all[i].status[id] == CHILD_OK)
             p->ok++;
         else if (all[i].status[id] == CHILD_TIMEOUT)

@@ -19,6 +19,7 @@ struct rank_record {
     double seconds[2];       /* per phase: import, startup */
     int32_t status[2];       /* enum child_status */
     int32_t exit_code[2];
+    int32_t leftover[2];     /* descendants still running when the child ended */
     char host[HOST_MAX];
 };
 
@@ -29,6 +30,7 @@ struct phase_summary {
     double elapsed_s;        /* longest barrier-to-barrier span (median over repeats) */
     struct stats per_rank;
     int ok, failed, timed_out;
+    int leftover_descendants; /* processes the children left running, killed; all ranks and repeats */
     int slowest_rank;
     char slowest_host[HOST_MAX];
     int first_failed_rank;   /* -1: none */
@@ -44,6 +46,7 @@ struct setup_info {
     char modules[1024];      /* "numpy=/path/numpy/__init__.py;..." */
     char import_error[512];  /* the check's own import failed: why */
     double warmup_s;
+    int leftover_descendants; /* left running by the checks' children, killed */
     struct metaops meta;
 };
 

@@ -85,6 +85,7 @@ static int one_repeat(struct run_ctx *c, struct spawn_job jobs[NPHASES], struct 
         mine->seconds[id] = res.seconds;
         mine->status[id] = (int32_t)res.status;
         mine->exit_code[id] = res.exit_code;
+        mine->leftover[id] = res.leftover;
     }
     return 0;
 }
@@ -134,6 +135,9 @@ static int timed_phases(struct run_ctx *c, const struct child_cmd *cmd, struct r
     return e->status ? -1 : 0;
 }
 
+/* -X importtime's whole output is parsed: numpy's is about 100 KB. */
+#define IMPORTPROF_KEEP (1u << 22)
+
 /* A phase of its own, after the timed ones: -X importtime writes to
  * stderr as it goes and would add its cost to the headline figure. */
 static int profile_phase(struct run_ctx *c, const struct child_cmd *cmd, struct run_result *r, struct err *e)
@@ -144,8 +148,8 @@ static int profile_phase(struct run_ctx *c, const struct child_cmd *cmd, struct 
     if (c->log)
         fprintf(c->log, "harness: profiling %s with -X importtime on %d ranks\n", c->stmt, c->size);
     struct spawn_job job;
-    if (spawn_prepare(&job, cmd->argv_profile, cmd->envp, 0, e) == 0) {
-        phase_run_capture(c->comm, &job, c->timeout, &res, &text, 1 << 22, &elapsed, e);
+    if (spawn_prepare_keep(&job, cmd->argv_profile, cmd->envp, 0, IMPORTPROF_KEEP, e) == 0) {
+        phase_run_capture(c->comm, &job, c->timeout, &res, &text, IMPORTPROF_KEEP, &elapsed, e);
         spawn_release(&job);
     }
     if (coll_agree(c->comm, e) < 0) {

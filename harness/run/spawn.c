@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "reap.h"
 #include "utf8.h"
 
 char *find_on_path(const char *name)
@@ -91,7 +92,7 @@ static void arm_timer(struct spawn_job *job, double timeout)
 
 static void close_fds(struct spawn_job *job)
 {
-    int *fds[] = {&job->out_fd, &job->err_fd, &job->null_fd};
+    int *fds[] = {&job->out_fd, &job->null_fd};
     for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++) {
         if (*fds[i] >= 0)
             close(*fds[i]);
@@ -102,31 +103,47 @@ static void close_fds(struct spawn_job *job)
 int spawn_prepare(struct spawn_job *job, char *const *argv, char *const *envp, int capture_stdout,
                   struct err *e)
 {
+    return spawn_prepare_keep(job, argv, envp, capture_stdout, SPAWN_ERR_KEEP, e);
+}
+
+int spawn_prepare_keep(struct spawn_job *job, char *const *argv, char *const *envp, int capture_stdout,
+                       size_t keep, struct err *e)
+{
     memset(job, 0, sizeof *job);
+    job->err.rfd = job->err.wfd = job->err.stop_fd = -1;
+    /* Orphans of the child come to this process, to be killed after it. */
+    if (reap_become_subreaper() < 0)
+        return err_sys(e, EXIT_RUNTIME, "prctl(PR_SET_CHILD_SUBREAPER)");
     job->argv = argv;
     job->envp = envp;
-    job->out_fd = job->err_fd = -1;
+    job->out_fd = -1;
     job->null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
     if (job->null_fd < 0)
         return err_sys(e, EXIT_RUNTIME, "open /dev/null");
     /* In memory: a capture file on the filesystem being measured would add
-     * metadata traffic of our own to every rank. */
-    job->err_fd = memfd_create("child-stderr", MFD_CLOEXEC);
-    if (capture_stdout)
-        job->out_fd = memfd_create("child-stdout", MFD_CLOEXEC);
-    if (job->err_fd < 0 || (capture_stdout && job->out_fd < 0)) {
+     * metadata traffic of our own to every rank. Stderr goes through a
+     * pipe into a bounded ring (4 ranks writing 400 MB once grew shared
+     * memory by 1.5 GB); stdout, captured only by the set-up probe, whose
+     * report is small, stays a memfd. */
+    if (capture_stdout && (job->out_fd = memfd_create("child-stdout", MFD_CLOEXEC)) < 0) {
         err_sys(e, EXIT_RUNTIME, "memfd_create");
         close_fds(job);
         return -1;
     }
-    if (create_timer(job, e) < 0) {
+    if (errtail_open(&job->err, keep, e) < 0) {
         close_fds(job);
         return -1;
     }
+    if (create_timer(job, e) < 0) {
+        errtail_close(&job->err);
+        close_fds(job);
+        return -1;
+    }
+    reap_snapshot(&job->keep);
     posix_spawn_file_actions_init(&job->actions);
     posix_spawn_file_actions_adddup2(&job->actions, job->null_fd, 0);
     posix_spawn_file_actions_adddup2(&job->actions, capture_stdout ? job->out_fd : job->null_fd, 1);
-    posix_spawn_file_actions_adddup2(&job->actions, job->err_fd, 2);
+    posix_spawn_file_actions_adddup2(&job->actions, job->err.wfd, 2);
 
     /* Its own process group, so that a timeout kills whatever it started
      * too. execve resets caught signals by itself; only those the MPI
@@ -184,6 +201,13 @@ static int wait_with_timeout(struct spawn_job *job, pid_t pid, double t0, double
 
 int spawn_run(struct spawn_job *job, double timeout, struct child_result *res, struct err *e)
 {
+    int rc = spawn_run_timed(job, timeout, res, e);
+    res->leftover = reap_descendants(&job->keep);
+    return rc;
+}
+
+int spawn_run_timed(struct spawn_job *job, double timeout, struct child_result *res, struct err *e)
+{
     pid_t pid;
     memset(res, 0, sizeof *res);
     double t0 = now_seconds();
@@ -202,8 +226,10 @@ int spawn_run(struct spawn_job *job, double timeout, struct child_result *res, s
     res->seconds = now_seconds() - t0;
     if (WIFEXITED(wstatus))
         res->exit_code = WEXITSTATUS(wstatus);
-    else if (WIFSIGNALED(wstatus))
-        res->exit_code = 128 + WTERMSIG(wstatus);
+    else if (WIFSIGNALED(wstatus)) {
+        res->signal = WTERMSIG(wstatus);
+        res->exit_code = 128 + res->signal;
+    }
     if (timed_out)
         res->status = CHILD_TIMEOUT;
     else
@@ -232,10 +258,22 @@ static void empty_fd(int fd)
         lseek(fd, 0, SEEK_SET);
 }
 
+char *spawn_stderr(struct spawn_job *job, size_t max)
+{
+    size_t len;
+    char *raw = errtail_take(&job->err, max, &len);
+    if (!raw)
+        return strdup("");
+    /* A tail may start inside a character: made valid, it still fits MAX. */
+    char *text = utf8_valid(raw, len, max);
+    free(raw);
+    return text;
+}
+
 void spawn_reset(struct spawn_job *job)
 {
     empty_fd(job->out_fd);
-    empty_fd(job->err_fd);
+    errtail_reset(&job->err);
 }
 
 void spawn_release(struct spawn_job *job)
@@ -245,5 +283,7 @@ void spawn_release(struct spawn_job *job)
     if (job->has_timer)
         timer_delete(job->timer);
     job->has_timer = 0;
+    errtail_close(&job->err);
+    reap_set_free(&job->keep);
     close_fds(job);
 }

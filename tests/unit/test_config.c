@@ -180,6 +180,51 @@ static void test_bad(void)
          "'directives' must hold only strings", 2},
         {"machines = ({ name = \"a\"; venv = \"/v\";\n harness = 3; filesystems = (); });\n",
          "'harness' must be a string", 2},
+        /* Issue 10, item 15: typos are named with the nearest known key, in every group. */
+        {"machines = ({ name = \"a\"; venv = \"/v\";\n timout = 5; filesystems = (); });\n",
+         "unknown key 'timout' in a machine (did you mean 'timeout'?)", 2},
+        {"database = {\n conninf = \"x\"; };\nmachines = ({ name = \"a\"; venv = \"/v\"; filesystems = (); });\n",
+         "unknown key 'conninf' in database (did you mean 'conninfo'?)", 2},
+        {"machine = ();\nmachines = ({ name = \"a\"; venv = \"/v\"; filesystems = (); });\n",
+         "unknown key 'machine' in the file's top level (did you mean 'machines'?)", 1},
+        {"suites = ({ name = \"s\"; import = \"import x\";\n pakages = []; });\n"
+         "machines = ({ name = \"a\"; venv = \"/v\"; filesystems = (); });\n",
+         "unknown key 'pakages' in a suite (did you mean 'packages'?)", 2},
+        {"machines = ({ name = \"a\"; venv = \"/v\"; filesystems = ({ name = \"c\";\n knd = \"inplace\"; }); });\n",
+         "unknown key 'knd' in a filesystem (did you mean 'kind'?)", 2},
+        {"machines = ({ name = \"a\"; venv = \"/v\"; filesystems = ();\n sizes = ({ name = \"s\";\n node = 2; }); });\n",
+         "unknown key 'node' in a size (did you mean 'nodes'?)", 3},
+        {"machines = ({ name = \"a\"; venv = \"/v\"; filesystems = ();\n slurm = {\n acount = \"x\"; }; });\n",
+         "unknown key 'acount' in slurm (did you mean 'account'?)", 3},
+        /* Values that would fail later, or overflow, are refused with their line. */
+        {"machines = ({ name = \"a\"; venv = \"/v\";\n timeout = 1e300; filesystems = (); });\n",
+         "'timeout' must be at most 604800", 2},
+        {"machines = ({ name = \"a\"; venv = \"/v\";\n timeout = 1e999; filesystems = (); });\n",
+         "'timeout' must be a finite number", 2},
+        {"database = {\n lost_after_hours = 1e15; };\nmachines = ({ name = \"a\"; venv = \"/v\"; filesystems = (); });\n",
+         "'lost_after_hours' must be at most 87600", 2},
+        {"machines = ({ name = \"a\"; venv = \"/v\"; filesystems = (); slurm = {\n log_max_age_days = 1e9; }; });\n",
+         "'log_max_age_days' must be at most 36500", 2},
+        {"machines = ({ name = \"a\"; venv = \"/v\"; filesystems = ();\n"
+         " sizes = (\n{ name = \"s\"; nodes = 100000; tasks_per_node = 100000; }); });\n",
+         "size 's': 10000000000 ranks (nodes x tasks per node) is more than 2147483647", 3},
+        {"machines = ({ name = \"a\"; venv = \"/v\"; cores_per_node = 100000; filesystems = ();\n"
+         " sizes = (\n{ name = \"s\"; nodes = 1000000; }); });\n",
+         "size 's': 100000000000 ranks", 3},
+        {"machines = ({ name = \"a\"; venv = \"/v\"; filesystems = ();\n sizes = ({ name = \"s\";\n nodes = 2000000; }); });\n",
+         "'nodes' must be at most 1000000", 3},
+        /* Issue 10, item 7: names become job and file names: one line, plain characters. */
+        {"machines = ({ name = \"a\"; venv = \"/v\"; filesystems = ();\n sizes = ({\n name = \"s\\necho pwned\"; }); });\n",
+         "size name 's\\necho pwned' cannot name a job or a file", 3},
+        {"machines = ({ name = \"a\"; venv = \"/v\"; filesystems = (\n{ name = \"c d\"; kind = \"inplace\"; }); });\n",
+         "filesystem name 'c d' cannot name a job or a file", 2},
+        {"machines = ({\n name = \"-a\"; venv = \"/v\"; filesystems = (); });\n",
+         "machine name '-a' cannot name a job or a file", 2},
+        {"machines = ({\n name = \".a\"; venv = \"/v\"; filesystems = (); });\n",
+         "machine name '.a' cannot", 2},
+        {"suites = ({\n name = \"s/x\"; import = \"import x\"; });\n"
+         "machines = ({ name = \"a\"; venv = \"/v\"; filesystems = (); });\n",
+         "suite name 's/x' cannot name a job or a file", 2},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct config c;
