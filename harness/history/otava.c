@@ -198,7 +198,7 @@ static int run_otava(const char *otava, const char *dir, struct history *h, stru
         return -1;
     }
     if (spawn_run(&job, OTAVA_TIMEOUT, &res, e) == 0 && !e->status) {
-        char *out = spawn_captured(job.out_fd, OTAVA_OUTPUT_MAX), *why = spawn_captured(job.err_fd, 600);
+        char *out = spawn_captured(job.out_fd, OTAVA_OUTPUT_MAX), *why = spawn_stderr(&job, 600);
         one_line(why);
         if (res.status != CHILD_OK)
             err_set(e, EXIT_RUNTIME, "report: %s analyze failed (%s %d): %s", otava,
