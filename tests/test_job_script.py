@@ -113,7 +113,7 @@ def test_steps_run_in_the_seeds_order(tmp_path, pgdb):
     assert all(f"job: pruned old log {p}" in head for p in old), job.text
     assert not any(p.exists() for p in old) and all(p.exists() for p in kept)
     # Each step's own output follows its announcement.
-    assert re.search(r"^  staging       \d+ entries: 0 up to date, \d+ copied", job.section("stage"), re.M)
+    assert re.search(r"^  staging       staged, \d+ entries to 1 copy: 0 up to date, \d+ copied", job.section("stage"), re.M)
     assert f"check: python {job.staged}/bin/python (" in job.section("checks")
     assert re.search(rf"^mpi4py-import: .* on local/scratch \(staged\), {RANKS} ranks on 1 node$",
                      job.section("run"), re.M)

@@ -143,7 +143,7 @@ def test_first_stage_then_nothing_to_do(tmp_path, tree):
     assert st["literal_bytes"] == sum(p.stat().st_size for p in tree.rglob("*")
                                       if p.is_file() and not p.is_symlink() and p.suffix != ".pyc")
     assert st["waited_for_lock"] is False and st["seconds"] > 0
-    assert f"{n} entries: 0 up to date, {n} copied" in proc.stdout
+    assert f"staged, {n} entries to 1 copy: 0 up to date, {n} copied" in proc.stdout
     assert "staging:" not in proc.stdout, "no progress when stdout is not a terminal"
 
     before = ctimes(s.target)
@@ -431,7 +431,7 @@ def test_progress_on_a_terminal_only_without_quiet(tmp_path, big_tree):
     s = Stager(tmp_path, big_tree, tmp_path / "loud")
     proc, out = run_on_pty([str(HARNESS), *map(str, s.args())])
     assert proc.returncode == 0
-    assert "staging: " in out and " MB done" in out and "entries:" in out
+    assert "staging: " in out and " MB done" in out and " entries to 1 copy:" in out
     s = Stager(tmp_path, big_tree, tmp_path / "quiet")
     proc, out = run_on_pty([str(HARNESS), *map(str, s.args("--quiet"))])
     assert proc.returncode == 0 and out == ""
@@ -529,7 +529,7 @@ def test_stage_only_under_mpirun(tmp_path, tree):
     proc = mpirun(3, *s.args(), timeout=120)
     sanitizer_clean(proc)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.count("entries:") == 1, "rank 0 stages and reports, the others wait"
+    assert proc.stdout.count(" entries to 1 copy:") == 1, "rank 0 stages and reports, the others wait"
     assert snapshot(s.target) == expected(tree)
 
 

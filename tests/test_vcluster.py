@@ -227,7 +227,7 @@ def test_bcast_to_four_real_nodes_then_only_deltas(vc, tmp_path):
         f.write("one more line\n")
     _, r2 = vc.srun("bcast", "--no-startup", json_out=tmp_path / "second.json")
     st2 = r2["staging"]
-    assert st2["leaders"] == NODES and st2["full_files"] == 0 and st2["delta_files"] == 1, st2
+    assert st2["leaders"] == NODES and st2["copied"] == 0 and st2["delta_updated"] == 1, st2
     assert st2["up_to_date"] == st2["entries"] - 1 and st2["matched_bytes"] > 0
     assert st2["bytes_sent"] < st["bytes_sent"] / 10, (st, st2)
     for k in range(1, NODES + 1):

@@ -12,8 +12,8 @@ def staging(r):
     if not st:
         return "-"
     if st.get("kind") == "bcast":
-        return (f"bcast {st['seconds']:.2f} s to {st['leaders']} nodes, {st['full_files']} whole, "
-                f"{st['delta_files']} deltas")
+        return (f"bcast {st['seconds']:.2f} s to {st['leaders']} nodes, {st['copied']} copied, "
+                f"{st['delta_updated']} deltas")
     return (f"{st['seconds']:.2f} s, {st.get('leaders', 1)} cop{'y' if st.get('leaders', 1) == 1 else 'ies'}, "
             f"{st['copied']} copied, {st['up_to_date']} up to date")
 
