@@ -147,3 +147,59 @@ int cfg_parse_db(struct config *conf, const config_setting_t *root, struct err *
     }
     return conf->db.conninfo ? check_conninfo(conf, g, e) : 0;
 }
+
+/* A stage of a minute on a loaded node is not stuck; one of an hour is. */
+#define DEFAULT_LOCK_TIMEOUT 300.0
+#define MAX_LOCK_TIMEOUT 86400.0
+
+static int lock_timeout(const struct config *conf, const config_setting_t *g, double dflt, double *out,
+                        struct err *e)
+{
+    if (cfg_number(conf, g, "lock_timeout", dflt, 0, out, e) < 0)
+        return -1;
+    if (!(*out <= MAX_LOCK_TIMEOUT))
+        return cfg_bad(e, conf->path, config_setting_get_member(g, "lock_timeout"),
+                       "'lock_timeout' must be at most 86400 seconds%s%s", "", "");
+    return 0;
+}
+
+/* The staged path goes into bin/activate, activate.csh and .fish, and #!
+ * lines, each quoted for its shell (stage_fixup.c); a control character
+ * (a newline above all) cannot be written into any of them safely. An
+ * empty path, or one holding this file, would stage (and --delete) over
+ * the config itself. */
+static int check_target_path(const struct config *conf, const config_setting_t *g, const struct fs_conf *fs,
+                             struct err *e)
+{
+    const config_setting_t *s = config_setting_get_member(g, "path");
+    const char *raw = s ? config_setting_get_string(s) : NULL;
+    if (raw && raw[strspn(raw, " \t")] == '\0')
+        return cfg_bad(e, conf->path, s, "filesystem '%s': 'path' is empty: a %s filesystem needs a directory of its own",
+                       fs->name, fs_kind_name(fs->kind));
+    for (const unsigned char *p = (const unsigned char *)fs->path; *p; p++)
+        if (*p < 0x20 || *p == 0x7f) {
+            char byte[8];
+            snprintf(byte, sizeof byte, "0x%02x", *p);
+            return cfg_bad(e, conf->path, s, "filesystem '%s': 'path' holds a control character (%s): it cannot be "
+                           "written into bin/activate or a #! line", fs->name, byte);
+        }
+    size_t n = strlen(fs->path);
+    while (n > 1 && fs->path[n - 1] == '/')
+        n--;
+    int holds_conf = fs->path[0] == '/' && strncmp(conf->dir, fs->path, n) == 0 &&
+                     (conf->dir[n] == '\0' || conf->dir[n] == '/' || n == 1);
+    if (holds_conf)
+        return cfg_bad(e, conf->path, s, "filesystem '%s': 'path' %s holds this config file: staging there "
+                       "would write (and --delete remove) beside it", fs->name, fs->path);
+    return 0;
+}
+
+int cfg_parse_staging(const struct config *conf, const config_setting_t *mg, const config_setting_t *g,
+                      struct fs_conf *fs, struct err *e)
+{
+    double dflt;
+    if (lock_timeout(conf, mg, DEFAULT_LOCK_TIMEOUT, &dflt, e) < 0 ||
+        lock_timeout(conf, g, dflt, &fs->lock_timeout, e) < 0)
+        return -1;
+    return fs->kind == FS_INPLACE ? 0 : check_target_path(conf, g, fs, e);
+}

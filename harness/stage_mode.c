@@ -19,6 +19,7 @@ static int stage_rank0(const struct machine_conf *m, const struct fs_conf *fs, c
         .delete_extra = o->delete_extra,
         .progress = !o->quiet && isatty(STDOUT_FILENO) ? stdout : NULL,
         .log = o->quiet ? NULL : stderr,
+        .lock_timeout = fs->lock_timeout,
     };
     struct stage_stats st;
     if (stage_tree(&so, &st, e) < 0)
