@@ -14,6 +14,9 @@
 /* config_get.c: every one returns -1 (or NULL) with E set on a bad value. */
 int cfg_bad(struct err *e, const char *path, const config_setting_t *s, const char *fmt, const char *a,
             const char *b);
+/* RAW with $VARS expanded, relative to the file's directory; no symlink
+ * resolved (a staged target's components are checked by the stager). */
+char *cfg_join_path(const struct config *conf, const char *raw, const config_setting_t *s, struct err *e);
 char *cfg_resolve_path(const struct config *conf, const char *raw, const config_setting_t *s, struct err *e);
 int cfg_string(const struct config *conf, const config_setting_t *grp, const char *key, int required, char **out,
                struct err *e);

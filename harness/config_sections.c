@@ -183,14 +183,32 @@ static int check_target_path(const struct config *conf, const config_setting_t *
             return cfg_bad(e, conf->path, s, "filesystem '%s': 'path' holds a control character (%s): it cannot be "
                            "written into bin/activate or a #! line", fs->name, byte);
         }
-    size_t n = strlen(fs->path);
-    while (n > 1 && fs->path[n - 1] == '/')
+    /* Compared as resolved (where it exists), like the file's directory. */
+    char *real = realpath(fs->path, NULL);
+    const char *path = real ? real : fs->path;
+    size_t n = strlen(path);
+    while (n > 1 && path[n - 1] == '/')
         n--;
-    int holds_conf = fs->path[0] == '/' && strncmp(conf->dir, fs->path, n) == 0 &&
+    int holds_conf = path[0] == '/' && strncmp(conf->dir, path, n) == 0 &&
                      (conf->dir[n] == '\0' || conf->dir[n] == '/' || n == 1);
+    free(real);
     if (holds_conf)
         return cfg_bad(e, conf->path, s, "filesystem '%s': 'path' %s holds this config file: staging there "
                        "would write (and --delete remove) beside it", fs->name, fs->path);
+    return 0;
+}
+
+/* The path as written, not resolved: a symlink in it is the stager's to
+ * judge (stage_open_target), not to be followed here unchecked. */
+static int unresolved_path(const struct config *conf, const config_setting_t *g, struct fs_conf *fs, struct err *e)
+{
+    const config_setting_t *s = config_setting_get_member(g, "path");
+    const char *raw = s ? config_setting_get_string(s) : NULL;
+    char *joined = raw ? cfg_join_path(conf, raw, s, e) : NULL;
+    if (!joined)
+        return raw ? -1 : 0;
+    free(fs->path);
+    fs->path = joined;
     return 0;
 }
 
@@ -201,5 +219,7 @@ int cfg_parse_staging(const struct config *conf, const config_setting_t *mg, con
     if (lock_timeout(conf, mg, DEFAULT_LOCK_TIMEOUT, &dflt, e) < 0 ||
         lock_timeout(conf, g, dflt, &fs->lock_timeout, e) < 0)
         return -1;
-    return fs->kind == FS_INPLACE ? 0 : check_target_path(conf, g, fs, e);
+    if (fs->kind == FS_INPLACE)
+        return 0;
+    return unresolved_path(conf, g, fs, e) < 0 ? -1 : check_target_path(conf, g, fs, e);
 }

@@ -5,7 +5,8 @@ set -euo pipefail
 
 build_pkgs=(make gcc pkg-config openmpi-bin libopenmpi-dev libconfig-dev librsync-dev libpq-dev
             libjson-c-dev python3 python3-dev python3-venv strace rsync gnuplot-nox)
-test_pkgs=(postgresql postgresql-client slurm-wlm munge procps)
+# tcsh and fish: the tests source the staged activate.csh and activate.fish.
+test_pkgs=(postgresql postgresql-client slurm-wlm munge procps tcsh fish)
 
 usage() {
     cat <<'USAGE'
