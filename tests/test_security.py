@@ -17,6 +17,7 @@ import pytest
 from conftest import HARNESS, harness, mpirun, sanitizer_clean
 from test_bcast import Bcast, write_config
 from test_stager import STAGE_FILES, Stager, expected, fake_venv, make_tree, snapshot
+from test_stager import tree  # noqa: F401 (a fixture, used by name)
 
 NOBODY = 65534
 
@@ -43,14 +44,6 @@ def shm():
             p.unlink()
         else:
             shutil.rmtree(p, ignore_errors=True)
-
-
-@pytest.fixture
-def tree(tmp_path):
-    src = tmp_path / "src"
-    src.mkdir()
-    make_tree(src)
-    return src
 
 
 def nobody_copy(src, dst):
