@@ -223,33 +223,40 @@ def test_bcast_refuses_a_symlinked_node_directory(tmp_path, tree, shm, victim_di
 # --- 3. a file swapped for a symlink while the stage runs ---------------
 
 SWAPPER = r"""
-import os, sys, time
-d, victim, n, size, mtime, seconds = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), float(sys.argv[6])
+import ctypes, os, sys, time
+d, victim, first, last, size, mtime, seconds = sys.argv[1], sys.argv[2], *map(int, sys.argv[3:7]), float(sys.argv[7])
+libc = ctypes.CDLL(None, use_errno=True)
+AT_FDCWD, RENAME_EXCHANGE = -100, 2
+pairs = []
+for i in range(first, last):
+    # A file the quick check passes but whose mode differs, and a symlink
+    # to the victim, swapped atomically with it over and over.
+    name, reg, link = f"{d}/f{i:03}".encode(), f"{d}/.r{i}", f"{d}/.l{i}".encode()
+    for old in (reg, link):
+        if os.path.lexists(old):
+            os.unlink(old)
+    with open(reg, "wb") as f:
+        f.write(b"x" * size)
+    os.chmod(reg, 0o600)
+    os.utime(reg, ns=(mtime, mtime))
+    os.rename(reg, name)
+    os.symlink(victim, link)
+    pairs.append((name, link))
 end = time.time() + seconds
-data = b"x" * size
 while time.time() < end:
-    for i in range(n):
-        name = f"{d}/f{i:03}"
-        try:
-            # A file the quick check passes but whose mode differs, then a symlink in its place.
-            with open(f"{d}/.t", "wb") as f:
-                f.write(data)
-            os.chmod(f"{d}/.t", 0o600)
-            os.utime(f"{d}/.t", ns=(mtime, mtime))
-            os.rename(f"{d}/.t", name)
-            os.symlink(victim, f"{d}/.l")
-            os.rename(f"{d}/.l", name)
-        except OSError:
-            pass
+    for name, link in pairs:
+        libc.renameat2(AT_FDCWD, name, AT_FDCWD, link, RENAME_EXCHANGE)
 """
 
-N_FILES, TRIALS = 200, 8
+N_FILES, SWAPPERS, TRIALS = 16, 2, 8
 
 
 def race_tree(src):
-    (src / "pub").mkdir(parents=True)
+    """Files in bin/, where the stager reads a file's first bytes (is it a
+    script?) between its lstat and its chmod: the window an attacker needs."""
+    (src / "bin").mkdir(parents=True, exist_ok=True)
     for i in range(N_FILES):
-        p = src / f"pub/f{i:03}"
+        p = src / f"bin/f{i:03}"
         p.write_bytes(b"x" * 64)
         p.chmod(0o644)
         os.utime(p, ns=(1_600_000_000_000_000_000, 1_600_000_000_000_000_000))
@@ -270,16 +277,19 @@ def race(tmp_path, shm, pubs, run_once):
         swappers = []
         for pub in pubs:
             pub.chmod(0o777)
-            swappers.append(subprocess.Popen(["runuser", "-u", "nobody", "--", "python3", str(script), str(pub),
-                                              str(victim), str(N_FILES), "64", str(1_600_000_000_000_000_000),
-                                              "60"]))
-        time.sleep(0.3)
+            per = N_FILES // SWAPPERS
+            swappers += [subprocess.Popen(["runuser", "-u", "nobody", "--", "python3", str(script), str(pub),
+                                           str(victim), str(k * per), str((k + 1) * per), "64",
+                                           str(1_600_000_000_000_000_000), "60"]) for k in range(SWAPPERS)]
+        time.sleep(1)
         try:
             outcomes.append(run_once())
         finally:
+            alive = [p.poll() is None for p in swappers]
             for p in swappers:
-                p.kill()
+                p.terminate()  # runuser passes it on to the swapper
                 p.wait()
+        assert all(alive), "a swapper died: the attack did not run"
         st = victim.stat()
         assert stat.S_IMODE(st.st_mode) == 0o600 and st.st_uid == 0, "the victim's mode was changed"
     return outcomes
@@ -297,13 +307,13 @@ def test_file_swapped_for_a_symlink_never_has_its_target_chmodded(tmp_path, shm)
         assert proc.returncode in (0, 4), proc.stderr
         return proc.returncode
 
-    race(tmp_path, shm, [s.target / "pub"], once)
+    race(tmp_path, shm, [s.target / "bin"], once)
 
 
 def test_bcast_file_swapped_for_a_symlink_never_has_its_target_chmodded(tmp_path, shm):
     src = tmp_path / "src"
-    race_tree(src)
     fake_venv(src, "/built/here")
+    race_tree(src)
     (src / "bin/python").write_text("#!/bin/sh\n")  # the runs never start it
     (src / "bin/python").chmod(0o755)
     b = bcast_at(tmp_path, src, shm)
@@ -316,7 +326,7 @@ def test_bcast_file_swapped_for_a_symlink_never_has_its_target_chmodded(tmp_path
         assert proc.returncode in (0, 4), proc.stderr
         return proc.returncode
 
-    race(tmp_path, shm, [b.node(1) / "pub"], once)
+    race(tmp_path, shm, [b.node(1) / "bin"], once)
 
 
 # --- 4. the lock ---------------------------------------------------------
