@@ -63,9 +63,9 @@ def plant_payload(copy):
     return victim, payload
 
 
-def bcast_at(tmp_path, source, local):
+def bcast_at(tmp_path, source, local, **kw):
     """A Bcast whose node copies are LOCAL-node<k>."""
-    b = Bcast(tmp_path, source)
+    b = Bcast(tmp_path, source, **kw)
     b.local = Path(local)
     write_config(b.config, source, b.local)
     return b
@@ -157,8 +157,14 @@ def test_unprivileged_stager_refuses_root_owned_target_and_stages_its_own(tmp_pa
                 in proc.stderr
 
 
-def test_bcast_refuses_a_node_directory_another_user_made(tmp_path, tree, shm):
+def bcast_tree(tree):
     fake_venv(tree, "/built/here")
+    (tree / "bin/python").write_text("#!/bin/sh\n")  # the runs never start it
+    (tree / "bin/python").chmod(0o755)
+
+
+def test_bcast_refuses_a_node_directory_another_user_made(tmp_path, tree, shm):
+    bcast_tree(tree)
     as_nobody("mkdir", "-m", "0755", shm)
     nobody_copy(tree, shm / "local-node1")
     victim, payload = plant_payload(shm / "local-node1")
@@ -212,7 +218,7 @@ def test_symlinks_root_owns_are_followed(tmp_path, tree):
 
 
 def test_bcast_refuses_a_symlinked_node_directory(tmp_path, tree, shm, victim_dir):
-    fake_venv(tree, "/built/here")
+    bcast_tree(tree)
     as_nobody("ln", "-s", victim_dir, f"{shm}-node1")
     b = bcast_at(tmp_path, tree, shm)
     proc, _ = b.cheap(expect=3)
@@ -262,7 +268,7 @@ def race_tree(src):
         os.utime(p, ns=(1_600_000_000_000_000_000, 1_600_000_000_000_000_000))
 
 
-def race(tmp_path, shm, pubs, run_once):
+def race(tmp_path, shm, pubs, run_once, swappers_per_dir=SWAPPERS):
     """Runs the stage TRIALS times while nobody swaps files in PUBS (made
     writable by all first, as a careless admin might) for symlinks to a
     root-owned 0600 file; the file must stay as it was."""
@@ -277,10 +283,11 @@ def race(tmp_path, shm, pubs, run_once):
         swappers = []
         for pub in pubs:
             pub.chmod(0o777)
-            per = N_FILES // SWAPPERS
+            per = N_FILES // swappers_per_dir
             swappers += [subprocess.Popen(["runuser", "-u", "nobody", "--", "python3", str(script), str(pub),
                                            str(victim), str(k * per), str((k + 1) * per), "64",
-                                           str(1_600_000_000_000_000_000), "60"]) for k in range(SWAPPERS)]
+                                           str(1_600_000_000_000_000_000), "900"])
+                         for k in range(swappers_per_dir)]
         time.sleep(1)
         try:
             outcomes.append(run_once())
@@ -289,7 +296,7 @@ def race(tmp_path, shm, pubs, run_once):
             for p in swappers:
                 p.terminate()  # runuser passes it on to the swapper
                 p.wait()
-        assert all(alive), "a swapper died: the attack did not run"
+        assert all(alive), f"a swapper died: the attack did not run ({[p.returncode for p in swappers]})"
         st = victim.stat()
         assert stat.S_IMODE(st.st_mode) == 0o600 and st.st_uid == 0, "the victim's mode was changed"
     return outcomes
@@ -312,10 +319,8 @@ def test_file_swapped_for_a_symlink_never_has_its_target_chmodded(tmp_path, shm)
 
 def test_bcast_file_swapped_for_a_symlink_never_has_its_target_chmodded(tmp_path, shm):
     src = tmp_path / "src"
-    fake_venv(src, "/built/here")
+    bcast_tree(src)
     race_tree(src)
-    (src / "bin/python").write_text("#!/bin/sh\n")  # the runs never start it
-    (src / "bin/python").chmod(0o755)
     b = bcast_at(tmp_path, src, shm)
     b.cheap()
 
@@ -326,7 +331,10 @@ def test_bcast_file_swapped_for_a_symlink_never_has_its_target_chmodded(tmp_path
         assert proc.returncode in (0, 4), proc.stderr
         return proc.returncode
 
-    race(tmp_path, shm, [b.node(1) / "bin"], once)
+    # The survey's window is narrower than the stager's: each file flips faster.
+    # The survey's window is narrow: a swapper for every two files, which
+    # (beside busy MPI ranks on two cores) makes a trial take up to a minute.
+    race(tmp_path, shm, [b.node(1) / "bin"], once, swappers_per_dir=8)
 
 
 # --- 4. the lock ---------------------------------------------------------
