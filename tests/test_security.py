@@ -331,7 +331,6 @@ def test_bcast_file_swapped_for_a_symlink_never_has_its_target_chmodded(tmp_path
         assert proc.returncode in (0, 4), proc.stderr
         return proc.returncode
 
-    # The survey's window is narrower than the stager's: each file flips faster.
     # The survey's window is narrow: a swapper for every two files, which
     # (beside busy MPI ranks on two cores) makes a trial take up to a minute.
     race(tmp_path, shm, [b.node(1) / "bin"], once, swappers_per_dir=8)
