@@ -7,7 +7,8 @@ set -euo pipefail
 
 build_pkgs=(make gcc pkg-config openmpi-bin libopenmpi-dev libconfig-dev librsync-dev libpq-dev
             libjson-c-dev libgsl-dev python3 python3-dev python3-venv strace rsync gnuplot-nox)
-test_pkgs=(postgresql postgresql-client slurm-wlm munge procps shellcheck chromium)
+# tcsh and fish: the tests source the staged activate.csh and activate.fish.
+test_pkgs=(postgresql postgresql-client slurm-wlm munge procps shellcheck chromium tcsh fish)
 # tests/vcluster/vcluster: namespaces and a bridge, its own sshd, sshfs.
 cluster_pkgs=(slurm-wlm munge iproute2 util-linux openssh-server openssh-client sshfs fuse3)
 

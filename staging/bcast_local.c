@@ -73,13 +73,15 @@ static int at(struct bcast_local *l, size_t idx, const char **name)
     return open_dir(l, rel, slash ? (size_t)(slash - rel) : 0);
 }
 
-struct bcast_local *bcast_local_open(const struct bcast_manifest *m, const char *dir, FILE *log, struct err *e)
+struct bcast_local *bcast_local_open(const struct bcast_manifest *m, const char *dir, FILE *log, double lock_timeout,
+                                     struct err *e)
 {
     struct bcast_local *l = calloc(1, sizeof *l);
     l->m = m;
     l->dirfd = -1;
     l->tmp.fd = -1;
-    l->o = (struct stage_opts){.source = m->source, .target = dir, .log = log};
+    l->o = (struct stage_opts){.source = m->source, .target = dir, .log = log,
+                                .lock_timeout = lock_timeout};
     l->root = stage_begin(&l->c, &l->o, &l->st, e);
     if (l->root < 0) {
         stage_end(&l->c, -1, 0);
@@ -118,8 +120,8 @@ static int survey_dir(struct bcast_local *l, int dfd, const char *name, const st
     char p[PATH_MAX];
     if (t && S_ISDIR(t->st_mode)) {
         /* Written into before the finish gives it its own mode back. */
-        if ((t->st_mode & 0700) != 0700 && fchmodat(dfd, name, (t->st_mode & 07777) | 0700, 0) < 0)
-            return err_sys(l->c.e, EXIT_RUNTIME, "cannot make %s writable", stage_dst_path(&l->c, name, p));
+        if ((t->st_mode & 0700) != 0700 && stage_chmod_at(&l->c, dfd, name, t, (t->st_mode & 07777) | 0700) < 0)
+            return -1;
         return BCAST_HAVE;
     }
     if (t && stage_remove(&l->c, dfd, name, 0) < 0)
@@ -172,6 +174,11 @@ static int survey_entry(struct bcast_local *l, size_t idx)
         tp = &t;
     else if (errno != ENOENT)
         return err_sys(l->c.e, EXIT_RUNTIME, "cannot stat %s", stage_dst_path(&l->c, name, p));
+    if (tp && stage_foreign(tp)) {
+        if (stage_remove(&l->c, dfd, name, 0) < 0)
+            return -1;
+        tp = NULL;
+    }
     if (x->type == BCAST_DIR)
         return survey_dir(l, dfd, name, tp);
     if (x->type == BCAST_LINK)

@@ -61,9 +61,11 @@ void bcast_source_close(struct bcast_source *s);
  * is surveyed into one status byte (bits, OR-ed over the leaders). */
 enum { BCAST_HAVE = 0, BCAST_MISSING = 1, BCAST_CHANGED = 2 };
 struct bcast_local;
-/* DIR created with its parents and locked (LOG: a line when it waits for
- * another stage's lock; may be NULL). NULL with E set. */
-struct bcast_local *bcast_local_open(const struct bcast_manifest *m, const char *dir, FILE *log, struct err *e);
+/* DIR created with its parents (as stage_open_target checks them) and
+ * locked, waiting up to LOCK_TIMEOUT seconds (LOG: a line when it waits
+ * for another stage's lock; may be NULL). NULL with E set. */
+struct bcast_local *bcast_local_open(const struct bcast_manifest *m, const char *dir, FILE *log, double lock_timeout,
+                                     struct err *e);
 /* Directories and symlinks put right; each regular file classified
  * HAVE (same size and mtime, or fixed up from this very source file),
  * MISSING (none, or not a regular file) or CHANGED (another version). */

@@ -11,15 +11,21 @@
  * the source, never deleted by --delete. */
 #define STAGE_LOCK_NAME ".mpi4py-import-stage.lock"
 #define STAGE_MANIFEST_NAME ".mpi4py-import-stage.manifest"
+/* Says the tree is the stager's own: written when it creates the target,
+ * required (owned by the stager's user, writable by it alone) before it
+ * writes into or deletes from an existing one. */
+#define STAGE_MARKER_NAME ".mpi4py-import-stage.marker"
 /* Temporary files start with this; a rerun after a crash removes them. */
 #define STAGE_TMP_PREFIX ".~stage-"
 
 struct stage_opts {
     const char *source;      /* the virtualenv to copy */
-    const char *target;      /* where it goes; created with its parents */
+    const char *target;      /* where it goes, absolute; created with its parents
+                              * (see stage_open_target for what is refused) */
     int delete_extra;        /* remove what the source no longer has */
     FILE *progress;          /* files and bytes done, on a terminal; NULL: none */
     FILE *log;               /* one line when waiting for another stage; NULL: none */
+    double lock_timeout;     /* seconds to wait for another stage's lock */
 };
 
 /* Every entry below the source's top directory (not *.pyc) is counted

@@ -73,6 +73,18 @@ void stage_end(struct stage_ctx *c, int dfd, int clean);
 /* The source's top directory open, S its stat; -1 with E (EXIT_SETUP). */
 int stage_open_source(const char *path, struct stat *s, struct err *e);
 
+/* stage_target.c: PATH's directory opened from / a component at a time:
+ * missing ones created (0755, the last 0700), symlinks followed only when
+ * root or we own them, and any directory another user owns or may write
+ * in (sticky ones apart) refused, the last one unless ours alone (exit 3).
+ * *FRESH: the last one was created now. -1 with E set. */
+int stage_open_target(struct stage_ctx *c, const char *path, int *fresh);
+/* The target FD carries our marker, or gets it when FRESH or empty but for
+ * the stager's own files; anything else is refused. */
+int stage_check_marker(struct stage_ctx *c, int fd, int fresh);
+/* Modes in the target never give others write permission. */
+#define STAGE_MODE(m) ((mode_t)((m) & 07777 & ~(mode_t)(S_IWGRP | S_IWOTH)))
+
 /* "SOURCE/REL/NAME" or "TARGET/REL/NAME" for messages; BUF of PATH_MAX. */
 const char *stage_src_path(const struct stage_ctx *c, const char *name, char *buf);
 const char *stage_dst_path(const struct stage_ctx *c, const char *name, char *buf);
@@ -82,9 +94,9 @@ int stage_same_file(const struct stat *s, const struct stat *t);
 int stage_same_mtime(const struct timespec *s, const struct timespec *t);
 int stage_is_pyc(const char *name);
 /* NAME is never staged: bytecode, a temporary file, or (AT_TOP: in the
- * tree's top directory) the lock file or the manifest. */
+ * tree's top directory) the lock file, the manifest or the marker. */
 int stage_skip_name(const char *name, int at_top);
-/* NAME, in the directory being walked, is the lock file or the manifest. */
+/* NAME, in the directory being walked, is the lock file, the manifest or the marker. */
 int stage_is_own(const struct stage_ctx *c, const char *name);
 
 /* stage_walk.c: stages the directory open as SFD into DFD, recursively;
@@ -95,6 +107,12 @@ int stage_list_dir(int fd, char ***names, size_t *n);
 void stage_free_names(char **names, size_t n);
 /* Gives the target entry NAME (stat T) the source's permissions S. */
 int stage_fix_mode(struct stage_ctx *c, int dfd, const char *name, const struct stat *s, const struct stat *t);
+/* Sets the mode of NAME below DFD, the entry T (by inode), never
+ * through a symlink; an entry replaced since T was taken is an error. */
+int stage_chmod_at(struct stage_ctx *c, int dfd, const char *name, const struct stat *t, mode_t mode);
+/* A target entry the stager did not make (another owner, or a regular
+ * file with other hard links): replaced, never trusted or changed. */
+int stage_foreign(const struct stat *t);
 /* Before writing into the directory being walked. */
 int stage_dir_writable(struct stage_ctx *c);
 /* Gives the directory FD (the one being walked) S's permissions and mtime. */
@@ -140,11 +158,15 @@ void stage_rs_quiet(void);
 int stage_fixup_file(struct stage_ctx *c, int sfd, int dfd, const char *name, const struct stat *s,
                      const struct stat *t);
 void stage_fixup_free(struct stage_ctx *c);
-/* TEXT with every old PREFIX standing as a whole path replaced by REPL;
- * in a SCRIPT only in the lines naming its interpreter. A new buffer, or
- * NULL when nothing was replaced. */
-char *stage_fixup_text(const char *text, size_t len, char *const *prefixes, int n, const char *repl, int script,
-                       size_t *out_len);
+/* How a file names the venv: pyvenv.cfg as is; a script in its #! line;
+ * activate scripts of sh, csh and fish in their own quoting. */
+enum fixup_kind { FIXUP_PLAIN = 0, FIXUP_SCRIPT = 1, FIXUP_SH, FIXUP_CSH, FIXUP_FISH };
+/* TEXT with every old PREFIX standing as a whole path replaced by REPL,
+ * quoted for the shell of KIND where it stands; in a FIXUP_SCRIPT only in
+ * the lines naming its interpreter. A new buffer, or NULL when nothing was
+ * replaced. REPL holds no control character (the config refuses those). */
+char *stage_fixup_text(const char *text, size_t len, char *const *prefixes, int n, const char *repl,
+                       enum fixup_kind kind, size_t *out_len);
 /* The path an activate script sets VIRTUAL_ENV to (new buffer), or NULL. */
 char *stage_fixup_activate_venv(const char *text, size_t len);
 /* The old places of the venv SOURCE (open as SRC_ROOT) that fix-ups

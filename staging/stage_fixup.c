@@ -56,9 +56,99 @@ static size_t match_at(const char *text, size_t len, size_t i, char *const *pref
     return best;
 }
 
-/* Every old prefix in TEXT's first REGION bytes replaced; the rest as is. */
+enum quote { Q_NONE, Q_SINGLE, Q_DOUBLE };
+
+/* The quoting in force at TEXT+I for the shell of KIND, from the start of
+ * its line (the files rewritten keep each path on one line): backslash
+ * escapes where that shell has them, comments skipped. */
+static enum quote quote_at(const char *text, size_t i, enum fixup_kind kind)
+{
+    size_t k = i;
+    while (k > 0 && text[k - 1] != '\n')
+        k--;
+    enum quote q = Q_NONE;
+    for (; k < i; k++) {
+        char ch = text[k];
+        int escapes = q == Q_NONE || kind == FIXUP_FISH || (kind == FIXUP_SH && q == Q_DOUBLE);
+        if (ch == '\\' && escapes && (q != Q_SINGLE || text[k + 1] == '\\' || text[k + 1] == '\''))
+            k++;
+        else if (q == Q_NONE && ch == '#' && (k == 0 || isspace((unsigned char)text[k - 1])))
+            return Q_NONE;   /* a comment: nothing there is run */
+        else if (q == Q_NONE && (ch == '\'' || ch == '"'))
+            q = ch == '\'' ? Q_SINGLE : Q_DOUBLE;
+        else if ((q == Q_SINGLE && ch == '\'') || (q == Q_DOUBLE && ch == '"'))
+            q = Q_NONE;
+    }
+    return q;
+}
+
+/* Characters no shell gives a meaning to, unquoted. */
+static int plain_char(char ch)
+{
+    return isalnum((unsigned char)ch) || (ch && strchr("/._+,:@%=-", ch));
+}
+
+/* CH inside "...": sh, and the #! line's /bin/sh form, which python also
+ * reads as a string: each special character in a quoting of its own, so
+ * neither sh expands it nor python sees an escape or three quotes. */
+static void put_sh_double(struct buf *b, char ch)
+{
+    if (ch == '$' || ch == '`' || ch == '"' || ch == '\\') {
+        char seg[] = {'"', '\'', ch, '\'', '"'};
+        put(b, seg, sizeof seg);
+    } else if (ch == '\'') {
+        put_str(b, "\"\\'\"");
+    } else {
+        put(b, &ch, 1);
+    }
+}
+
+/* CH in the quoting Q of the shell of KIND. */
+static void put_char_in(struct buf *b, char ch, enum fixup_kind kind, enum quote q)
+{
+    if (kind == FIXUP_SH && q == Q_DOUBLE) {
+        put_sh_double(b, ch);
+    } else if ((kind == FIXUP_SH || kind == FIXUP_CSH) && q == Q_SINGLE && ch == '\'') {
+        put_str(b, "'\\''");
+    } else if (kind == FIXUP_CSH && q == Q_SINGLE && ch == '!') {
+        put_str(b, "'\\!'");
+    } else if (kind == FIXUP_CSH && q == Q_DOUBLE && strchr("$`\"!\\", ch)) {
+        /* csh has no escapes inside "...": out of them for this one. */
+        char seg[] = {'"', '\\', ch, '"'};
+        put(b, seg, sizeof seg);
+    } else if (kind == FIXUP_FISH && ((q == Q_DOUBLE && strchr("$\"\\", ch)) || (q == Q_SINGLE && strchr("'\\", ch)))) {
+        char seg[] = {'\\', ch};
+        put(b, seg, sizeof seg);
+    } else {
+        put(b, &ch, 1);
+    }
+}
+
+/* REPL written where the quoting Q is in force, quoted for the shell of
+ * KIND: unquoted, it gets quotes of its own if it needs any. */
+static void put_quoted(struct buf *b, const char *repl, enum fixup_kind kind, enum quote q)
+{
+    int needs = 0;
+    for (const char *p = repl; *p; p++)
+        needs |= !plain_char(*p);
+    if (kind == FIXUP_PLAIN || kind == FIXUP_SCRIPT || !needs) {
+        put_str(b, repl);
+        return;
+    }
+    enum quote own = kind == FIXUP_CSH ? Q_DOUBLE : Q_SINGLE;
+    const char *mark = own == Q_DOUBLE ? "\"" : "'";
+    if (q == Q_NONE)
+        put_str(b, mark);
+    for (const char *p = repl; *p; p++)
+        put_char_in(b, *p, kind, q == Q_NONE ? own : q);
+    if (q == Q_NONE)
+        put_str(b, mark);
+}
+
+/* Every old prefix in TEXT's first REGION bytes replaced, quoted for the
+ * file's shell; the rest as is. */
 static char *replace_in(const char *text, size_t len, size_t region, char *const *prefixes, int n,
-                        const char *repl, size_t *out_len)
+                        const char *repl, enum fixup_kind kind, size_t *out_len)
 {
     struct buf b = {0};
     size_t from = 0;
@@ -67,7 +157,7 @@ static char *replace_in(const char *text, size_t len, size_t region, char *const
         if (!pl)
             continue;
         put(&b, text + from, i - from);
-        put_str(&b, repl);
+        put_quoted(&b, repl, kind, quote_at(text, i, kind));
         from = i + pl;
         i = from - 1;
     }
@@ -81,7 +171,7 @@ static char *replace_in(const char *text, size_t len, size_t region, char *const
 /* "#!/old/bin/python3 -E": the kernel splits a #! line at blanks and
  * (before Linux 5.1) cuts it at 127 bytes, so a new interpreter path
  * with a blank, or too long, is started through /bin/sh in the form pip
- * writes itself (python reads the two lines as a string). */
+ * writes itself (python reads the two lines as a string), quoted. */
 static char *fix_shebang(const char *text, size_t len, char *const *prefixes, int n, const char *repl,
                          size_t *out_len)
 {
@@ -96,7 +186,12 @@ static char *fix_shebang(const char *text, size_t len, char *const *prefixes, in
     int direct = !strpbrk(repl, " \t") && 2 + repl_len + tail + (line - path_end) <= 127;
     struct buf b = {0};
     put_str(&b, direct ? "#!" : "#!/bin/sh\n'''exec' \"");
-    put(&b, repl, repl_len);
+    for (size_t k = 0; k < repl_len; k++) {
+        if (direct)
+            put(&b, repl + k, 1);
+        else
+            put_sh_double(&b, repl[k]);
+    }
     put(&b, text + 2 + pl, tail);
     if (!direct)
         put_str(&b, "\"");
@@ -108,17 +203,17 @@ static char *fix_shebang(const char *text, size_t len, char *const *prefixes, in
     return b.p;
 }
 
-char *stage_fixup_text(const char *text, size_t len, char *const *prefixes, int n, const char *repl, int script,
-                       size_t *out_len)
+char *stage_fixup_text(const char *text, size_t len, char *const *prefixes, int n, const char *repl,
+                       enum fixup_kind kind, size_t *out_len)
 {
-    if (!script)
-        return replace_in(text, len, len, prefixes, n, repl, out_len);
+    if (kind != FIXUP_SCRIPT)
+        return replace_in(text, len, len, prefixes, n, repl, kind, out_len);
     if (len < 2 || memcmp(text, "#!", 2) != 0)
         return NULL;
     /* Already the /bin/sh form: its exec line holds the path, quoted. */
     if (len >= 10 && memcmp(text, "#!/bin/sh\n", 10) == 0) {
         const char *nl = memchr(text + 10, '\n', len - 10);
-        return replace_in(text, len, nl ? (size_t)(nl - text) + 1 : len, prefixes, n, repl, out_len);
+        return replace_in(text, len, nl ? (size_t)(nl - text) + 1 : len, prefixes, n, repl, FIXUP_SH, out_len);
     }
     return fix_shebang(text, len, prefixes, n, repl, out_len);
 }
@@ -196,20 +291,23 @@ void stage_fixup_free(struct stage_ctx *c)
     c->nprefixes = 0;
 }
 
-/* Which files may name the venv: returns 1 for those, with *SCRIPT set
- * when only the interpreter lines are to be looked at. */
-static int candidate(const struct stage_ctx *c, const char *name, int *script)
+/* Which files may name the venv: returns 1 for those, with *KIND how
+ * (FIXUP_SCRIPT: only the interpreter lines are looked at). */
+static int candidate(const struct stage_ctx *c, const char *name, enum fixup_kind *kind)
 {
-    static const char *const activate[] = {"activate", "activate.csh", "activate.fish"};
-    *script = 0;
+    static const struct {
+        const char *name;
+        enum fixup_kind kind;
+    } activate[] = {{"activate", FIXUP_SH}, {"activate.csh", FIXUP_CSH}, {"activate.fish", FIXUP_FISH}};
+    *kind = FIXUP_PLAIN;
     if (c->rel_len == 0)
         return strcmp(name, "pyvenv.cfg") == 0;
     if (c->rel_len != 4 || memcmp(c->rel, "bin/", 4) != 0)
         return 0;
-    *script = 1;
+    *kind = FIXUP_SCRIPT;
     for (size_t i = 0; i < sizeof activate / sizeof activate[0]; i++)
-        if (strcmp(name, activate[i]) == 0)
-            *script = 0;
+        if (strcmp(name, activate[i].name) == 0)
+            *kind = activate[i].kind;
     return 1;
 }
 
@@ -256,8 +354,8 @@ int stage_fixup_file(struct stage_ctx *c, int sfd, int dfd, const char *name, co
                      const struct stat *t)
 {
     char rel[PATH_MAX], p[PATH_MAX];
-    int script;
-    if (!candidate(c, name, &script) || s->st_size > FIXUP_MAX)
+    enum fixup_kind kind;
+    if (!candidate(c, name, &kind) || s->st_size > FIXUP_MAX)
         return 0;
     snprintf(rel, sizeof rel, "%s%s", c->rel, name);
     struct manifest_entry *m = manifest_find(c, rel);
@@ -272,6 +370,7 @@ int stage_fixup_file(struct stage_ctx *c, int sfd, int dfd, const char *name, co
 
     size_t len, fixed_len;
     /* Programs in bin/ are told from scripts by two bytes, not read whole. */
+    int script = kind == FIXUP_SCRIPT;
     char *text = slurp_at(sfd, name, script ? 2 : (size_t)s->st_size, &len);
     if (text && script && (len < 2 || memcmp(text, "#!", 2) != 0)) {
         free(text);
@@ -284,7 +383,7 @@ int stage_fixup_file(struct stage_ctx *c, int sfd, int dfd, const char *name, co
     if (!text)
         return err_sys(c->e, EXIT_RUNTIME, "cannot read %s", stage_src_path(c, name, p));
     load_prefixes(c);
-    char *fixed = stage_fixup_text(text, len, c->prefixes, c->nprefixes, c->target, script, &fixed_len);
+    char *fixed = stage_fixup_text(text, len, c->prefixes, c->nprefixes, c->target, kind, &fixed_len);
     free(text);
     if (!fixed)
         return 0;

@@ -2,7 +2,11 @@
  * flock on a file in the target that also says whether a stage died. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/file.h>
+#include <sys/sysmacros.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -10,28 +14,93 @@
 
 static const char dirty_text[] = "a stage is modifying this tree\n";
 
+/* The pid holding a flock on the file LS, from /proc/locks; -1: unknown. */
+static long lock_holder(const struct stat *ls)
+{
+    FILE *f = fopen("/proc/locks", "re");
+    if (!f)
+        return -1;
+    char line[256], type[16];
+    long pid = -1, p;
+    unsigned maj, min;
+    unsigned long long ino;
+    while (pid < 0 && fgets(line, sizeof line, f))
+        /* "1: FLOCK  ADVISORY  WRITE 1234 08:01:5678 0 EOF"; "->" lines wait. */
+        if (!strstr(line, "->") && sscanf(line, "%*d: %15s %*s %*s %ld %x:%x:%llu", type, &p, &maj, &min, &ino) == 5 &&
+            strcmp(type, "FLOCK") == 0 && maj == major(ls->st_dev) && min == minor(ls->st_dev) &&
+            ino == (unsigned long long)ls->st_ino)
+            pid = p;
+    fclose(f);
+    return pid;
+}
+
+/* Polls rather than blocks: a wait must end, and a signal to end it would
+ * reach MPI too. Returns 0 locked, -1 with errno (ETIMEDOUT: in vain). */
+static int wait_lock(int fd, double timeout)
+{
+    double end = now_seconds() + timeout;
+    for (;;) {
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+            return 0;
+        if (errno != EWOULDBLOCK && errno != EINTR)
+            return -1;
+        if (now_seconds() >= end) {
+            errno = ETIMEDOUT;
+            return -1;
+        }
+        struct timespec pause = {.tv_nsec = 50 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
+}
+
+/* The lock file: ours, regular, and 0600, so that no other user can open
+ * it to hold the lock (older stages made it 0644). */
+static int check_lock_file(struct stage_ctx *c, struct stat *ls)
+{
+    char p[PATH_MAX];
+    if (fstat(c->lock_fd, ls) < 0)
+        return err_sys(c->e, EXIT_RUNTIME, "cannot stat %s", stage_dst_path(c, STAGE_LOCK_NAME, p));
+    if (!S_ISREG(ls->st_mode) || ls->st_uid != geteuid() || ls->st_nlink != 1)
+        return err_set(c->e, EXIT_SETUP, "refusing the lock file %s: not a regular file of the stager's user",
+                       stage_dst_path(c, STAGE_LOCK_NAME, p));
+    if ((ls->st_mode & 07777) != 0600 && fchmod(c->lock_fd, 0600) < 0)
+        return err_sys(c->e, EXIT_RUNTIME, "cannot set the mode of %s", stage_dst_path(c, STAGE_LOCK_NAME, p));
+    return 0;
+}
+
 int stage_lock(struct stage_ctx *c, int root_fd)
 {
     char p[PATH_MAX];
-    c->lock_fd = openat(root_fd, STAGE_LOCK_NAME, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+    struct stat ls;
+    c->lock_fd = openat(root_fd, STAGE_LOCK_NAME, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
     if (c->lock_fd < 0)
         return err_sys(c->e, EXIT_RUNTIME, "cannot open the lock file %s", stage_dst_path(c, STAGE_LOCK_NAME, p));
+    if (check_lock_file(c, &ls) < 0)
+        return -1;
     if (flock(c->lock_fd, LOCK_EX | LOCK_NB) < 0) {
         if (errno != EWOULDBLOCK)
             return err_sys(c->e, EXIT_RUNTIME, "cannot lock %s", stage_dst_path(c, STAGE_LOCK_NAME, p));
+        long holder = lock_holder(&ls);
+        char who[64] = "another stage";
+        if (holder > 0)
+            snprintf(who, sizeof who, "pid %ld", holder);
         if (c->o->log)
-            fprintf(c->o->log, "harness: another stage of %s is running: waiting for its lock %s\n", c->o->target,
-                    stage_dst_path(c, STAGE_LOCK_NAME, p));
+            fprintf(c->o->log, "harness: another stage of %s is running: waiting for its lock %s (held by %s) for up to %g s\n",
+                    c->o->target, stage_dst_path(c, STAGE_LOCK_NAME, p), who, c->o->lock_timeout);
         double t0 = now_seconds();
-        int rc;
-        while ((rc = flock(c->lock_fd, LOCK_EX)) < 0 && errno == EINTR)
-            ;
-        if (rc < 0)
-            return err_sys(c->e, EXIT_RUNTIME, "cannot lock %s", stage_dst_path(c, STAGE_LOCK_NAME, p));
+        if (wait_lock(c->lock_fd, c->o->lock_timeout) < 0) {
+            if (errno != ETIMEDOUT)
+                return err_sys(c->e, EXIT_RUNTIME, "cannot lock %s", stage_dst_path(c, STAGE_LOCK_NAME, p));
+            holder = lock_holder(&ls);
+            if (holder > 0)
+                snprintf(who, sizeof who, "pid %ld", holder);
+            return err_set(c->e, EXIT_RUNTIME,
+                           "gave up after %g s waiting for the lock %s, held by %s (the config's lock_timeout)",
+                           c->o->lock_timeout, stage_dst_path(c, STAGE_LOCK_NAME, p), who);
+        }
         c->st->waited_for_lock = 1;
         c->st->lock_wait_seconds = now_seconds() - t0;
     }
-    struct stat ls;
     if (fstat(c->lock_fd, &ls) < 0)
         return err_sys(c->e, EXIT_RUNTIME, "cannot stat %s", stage_dst_path(c, STAGE_LOCK_NAME, p));
     /* The last stage marked the tree and never cleared the mark. */

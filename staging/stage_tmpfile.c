@@ -29,7 +29,7 @@ int stage_tmp_create(struct stage_ctx *c, int dirfd, const char *final, mode_t m
     t->dirfd = dirfd;
     /* Created with its final mode: a chmod per file saved, unless the
      * umask or the special bits (which open may drop) are in the way. */
-    t->mode = mode & 07777;
+    t->mode = STAGE_MODE(mode);
     t->chmod = (t->mode & ~c->umask) != t->mode || (t->mode & 07000);
     do {
         next_name(c, t->name, sizeof t->name);

@@ -23,30 +23,6 @@ int stage_open_source(const char *path, struct stat *s, struct err *e)
     return fd;
 }
 
-/* mkdir -p: parents as the umask says; the top itself owner-only until
- * the walk's end gives it the source's mode. */
-static int open_target(const char *path, struct err *e)
-{
-    char *p = strdup(path);
-    for (char *slash = strchr(p + 1, '/');; slash = strchr(slash + 1, '/')) {
-        if (slash)
-            *slash = '\0';
-        if (p[0] && mkdir(p, slash ? 0777 : 0700) < 0 && errno != EEXIST) {
-            err_sys(e, EXIT_RUNTIME, "cannot create the target directory %s", p);
-            free(p);
-            return -1;
-        }
-        if (!slash)
-            break;
-        *slash = '/';
-    }
-    free(p);
-    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        err_sys(e, EXIT_RUNTIME, "cannot open the target directory %s", path);
-    return fd;
-}
-
 /* TARGET's real path though it may not exist yet: its deepest existing
  * ancestor resolved, the rest as written. NULL if nothing resolves. */
 static char *real_target(const char *target)
@@ -114,9 +90,14 @@ int stage_begin(struct stage_ctx *c, const struct stage_opts *opts, struct stage
     c->umask = umask(0);
     umask(c->umask);
     c->target = trimmed(opts->target);
-    int dfd = check_apart(opts->source, opts->target, e) < 0 ? -1 : open_target(opts->target, e);
+    int fresh = 0;
+    int dfd = check_apart(opts->source, opts->target, e) < 0 ? -1 : stage_open_target(c, opts->target, &fresh);
     if (dfd < 0)
         return -1;
+    if (stage_check_marker(c, dfd, fresh) < 0) {
+        close(dfd);
+        return -1;
+    }
     /* The lock file goes in at once: the top must be writable first. */
     if (fstat(dfd, &t) < 0 || ((t.st_mode & 0700) != 0700 && fchmod(dfd, (t.st_mode & 07777) | 0700) < 0)) {
         err_sys(e, EXIT_RUNTIME, "cannot make %s writable", stage_dst_path(c, "", p));

@@ -46,7 +46,8 @@ int stage_is_pyc(const char *name)
 
 static int own_name(int at_top, const char *name)
 {
-    return at_top && (strcmp(name, STAGE_LOCK_NAME) == 0 || strcmp(name, STAGE_MANIFEST_NAME) == 0);
+    return at_top && (strcmp(name, STAGE_LOCK_NAME) == 0 || strcmp(name, STAGE_MANIFEST_NAME) == 0 ||
+                      strcmp(name, STAGE_MARKER_NAME) == 0);
 }
 
 int stage_is_own(const struct stage_ctx *c, const char *name)
@@ -109,14 +110,43 @@ void stage_free_names(char **v, size_t n)
     free(v);
 }
 
+int stage_foreign(const struct stat *t)
+{
+    return t->st_uid != geteuid() || (!S_ISDIR(t->st_mode) && t->st_nlink > 1);
+}
+
+int stage_chmod_at(struct stage_ctx *c, int dfd, const char *name, const struct stat *t, mode_t mode)
+{
+    char p[PATH_MAX], self[64];
+    struct stat now;
+    /* Through a descriptor of what was examined: a symlink or another file
+     * put there since is never touched. Linux has no fchmod on an O_PATH
+     * descriptor; its /proc/self/fd link names that very inode, not a path
+     * looked up again (glibc's fchmodat with AT_SYMLINK_NOFOLLOW does so). */
+    int fd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return err_sys(c->e, EXIT_RUNTIME, "cannot set the mode of %s", stage_dst_path(c, name, p));
+    int same = fstat(fd, &now) == 0 && now.st_ino == t->st_ino && now.st_dev == t->st_dev &&
+               (now.st_mode & S_IFMT) == (t->st_mode & S_IFMT) && !S_ISLNK(now.st_mode);
+    int rc = 0;
+    if (!same) {
+        rc = err_set(c->e, EXIT_RUNTIME, "%s was replaced while being staged: its mode is left alone",
+                     stage_dst_path(c, name, p));
+    } else {
+        snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
+        if (chmod(self, mode) < 0 && (errno != ENOENT || fchmodat(dfd, name, mode, AT_SYMLINK_NOFOLLOW) < 0))
+            rc = err_sys(c->e, EXIT_RUNTIME, "cannot set the mode of %s", stage_dst_path(c, name, p));
+    }
+    close(fd);
+    return rc;
+}
+
 int stage_fix_mode(struct stage_ctx *c, int dfd, const char *name, const struct stat *s, const struct stat *t)
 {
-    char p[PATH_MAX];
-    if (!((s->st_mode ^ t->st_mode) & 07777))
+    mode_t want = STAGE_MODE(s->st_mode);
+    if ((t->st_mode & 07777) == want)
         return 0;
-    if (fchmodat(dfd, name, s->st_mode & 07777, 0) < 0)
-        return err_sys(c->e, EXIT_RUNTIME, "cannot set the mode of %s", stage_dst_path(c, name, p));
-    return 0;
+    return stage_chmod_at(c, dfd, name, t, want);
 }
 
 int stage_dir_attrs(struct stage_ctx *c, int fd, const struct stat *s)
@@ -125,7 +155,7 @@ int stage_dir_attrs(struct stage_ctx *c, int fd, const struct stat *s)
     char p[PATH_MAX];
     if (fstat(fd, &now) < 0)
         return err_sys(c->e, EXIT_RUNTIME, "cannot stat %s", stage_dst_path(c, "", p));
-    if (((now.st_mode ^ s->st_mode) & 07777) && fchmod(fd, s->st_mode & 07777) < 0)
+    if ((now.st_mode & 07777) != STAGE_MODE(s->st_mode) && fchmod(fd, STAGE_MODE(s->st_mode)) < 0)
         return err_sys(c->e, EXIT_RUNTIME, "cannot set the mode of %s", stage_dst_path(c, "", p));
     struct timespec times[2] = {{.tv_nsec = UTIME_OMIT}, s->st_mtim};
     if (!stage_same_mtime(&s->st_mtim, &now.st_mtim) && futimens(fd, times) < 0)
@@ -257,6 +287,11 @@ static int stage_entry(struct stage_ctx *c, int sfd, int dfd, const char *name, 
         tp = &t;
     else if (!fresh && errno != ENOENT)
         return err_sys(c->e, EXIT_RUNTIME, "cannot stat %s", stage_dst_path(c, name, p));
+    if (tp && stage_foreign(tp)) {
+        if (stage_remove(c, dfd, name, 0) < 0)
+            return -1;
+        tp = NULL;
+    }
     c->st->entries++;
     int rc = 0;
     switch (s.st_mode & S_IFMT) {

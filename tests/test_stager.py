@@ -18,7 +18,7 @@ import pytest
 
 from conftest import HARNESS, harness, mpirun, sanitizer_clean
 
-STAGE_FILES = (".mpi4py-import-stage.lock", ".mpi4py-import-stage.manifest")
+STAGE_FILES = (".mpi4py-import-stage.lock", ".mpi4py-import-stage.manifest", ".mpi4py-import-stage.marker")
 TMP_PREFIX = ".~stage-"
 
 
@@ -34,10 +34,11 @@ def write_config(path, source, targets):
 class Stager:
     """harness --stage-only from SOURCE into TARGET through a private config."""
 
-    def __init__(self, tmp_path, source, target):
+    def __init__(self, tmp_path, source, target, config_dir=None):
         self.source, self.target = Path(source), Path(target)
         self.json = tmp_path / f"stage-{uuid.uuid4().hex}.json"
-        self.config = write_config(tmp_path / f"stage-{uuid.uuid4().hex}.cfg", source, {"t": target})
+        self.config = write_config((config_dir or tmp_path) / f"stage-{uuid.uuid4().hex}.cfg", source,
+                                   {"t": target})
 
     def args(self, *extra):
         return ["--stage-only", "--config", self.config, "--machine", "local", "--filesystem", "t",
@@ -256,12 +257,15 @@ def test_target_symlinks_are_replaced_not_followed(tmp_path, tree):
     victim = outside / "victim"
     victim.write_text("must not change\n")
     target = tmp_path / "target"
-    target.mkdir()
+    s = Stager(tmp_path, tree, target)
+    s.run()
+    (target / "tool.sh").unlink()
     (target / "tool.sh").symlink_to(victim)        # where a file belongs
+    shutil.rmtree(target / "pkg")
     (target / "pkg").symlink_to(outside)           # where a directory belongs
+    (target / "link-rel").unlink()
     (target / "link-rel").mkdir()                  # a directory where a symlink belongs
     (target / "link-rel/inside").write_text("x")
-    s = Stager(tmp_path, tree, target)
     _, st = s.run()
     assert victim.read_text() == "must not change\n"
     assert sorted(os.listdir(outside)) == ["victim"]
@@ -504,14 +508,15 @@ def test_full_disk(tmp_path, tree, small_fs):
     assert leftovers(s.target) == []
 
 
-def test_source_and_target_must_be_apart(tmp_path, tree):
+def test_source_and_target_must_be_apart(tmp_path, tmp_path_factory, tree):
     before = snapshot(tree)
+    elsewhere = tmp_path_factory.mktemp("config")  # not in the target: that is an error of its own
     for target, message in [
         (tree / "pkg/staged", f"the target {tree}/pkg/staged is inside the source virtualenv {tree}"),
         (tree, f"the target {tree} is the source virtualenv {tree} itself"),
         (tmp_path, f"the source virtualenv {tree} is inside the target {tmp_path}"),
     ]:
-        proc, _ = Stager(tmp_path, tree, target).run("--delete", expect=2)
+        proc, _ = Stager(elsewhere, tree, target, config_dir=elsewhere).run("--delete", expect=2)
         assert message in proc.stderr
     assert snapshot(tree) == before, "nothing created or deleted"
 

@@ -13,14 +13,14 @@
 
 #define DEFAULT_TIMEOUT 600.0
 
-static const char *const fs_keys[] = {"name", "kind", "path", "directives", NULL};
+static const char *const fs_keys[] = {"name", "kind", "path", "directives", "lock_timeout", NULL};
 static const char *const machine_keys[] = {"name", "venv", "import", "suites", "timeout", "cores_per_node",
                                            "launcher", "harness", "env_setup", "debug", "slurm", "filesystems",
-                                           "sizes", NULL};
+                                           "sizes", "lock_timeout", NULL};
 static const char *const root_keys[] = {"database", "suites", "machines", NULL};
 
-static int parse_fs(const struct config *conf, const struct machine_conf *m, const config_setting_t *g,
-                    struct fs_conf *fs, struct err *e)
+static int parse_fs(const struct config *conf, const struct machine_conf *m, const config_setting_t *mg,
+                    const config_setting_t *g, struct fs_conf *fs, struct err *e)
 {
     char *kind = NULL;
     fs->line = (int)config_setting_source_line(g);
@@ -36,7 +36,8 @@ static int parse_fs(const struct config *conf, const struct machine_conf *m, con
     }
     free(kind);
     if (cfg_path(conf, g, "path", fs_kind_info(fs->kind)->path_required, &fs->path, e) < 0 ||
-        cfg_strings(conf, g, "directives", &fs->directives, &fs->ndirectives, e) < 0)
+        cfg_strings(conf, g, "directives", &fs->directives, &fs->ndirectives, e) < 0 ||
+        cfg_parse_staging(conf, mg, g, fs, e) < 0)
         return -1;
     if (!fs->path)
         fs->path = strdup(m->venv);   /* in place: the source venv itself */
@@ -68,7 +69,7 @@ static int parse_machine(const struct config *conf, const config_setting_t *g, s
         return -1;
     m->fs = calloc((size_t)config_setting_length(fsl) + 1, sizeof *m->fs);
     for (int i = 0; i < config_setting_length(fsl); i++, m->nfs++)
-        if (parse_fs(conf, m, config_setting_get_elem(fsl, (unsigned)i), &m->fs[i], e) < 0) {
+        if (parse_fs(conf, m, g, config_setting_get_elem(fsl, (unsigned)i), &m->fs[i], e) < 0) {
             m->nfs++;
             return -1;
         }

@@ -13,6 +13,9 @@ struct fs_conf {
     char **directives;   /* verbatim job-script lines for this filesystem
                           * only, e.g. DataWarp's "#DW jobdw ..." */
     int ndirectives;
+    double lock_timeout; /* staged, bcast: seconds to wait for another
+                          * stage's lock (lock_timeout, the filesystem's
+                          * or the machine's; default 300) */
     int line;            /* line of this block in the file, for messages */
 };
 

@@ -83,20 +83,25 @@ static char *cfg_expand_vars(const char *in, const char *path, const config_sett
 }
 
 /* Paths in the file are relative to the file, so a checkout works wherever it is. */
-char *cfg_resolve_path(const struct config *conf, const char *raw, const config_setting_t *s, struct err *e)
+char *cfg_join_path(const struct config *conf, const char *raw, const config_setting_t *s, struct err *e)
 {
     int deferred = 0;
     char *expanded =
         cfg_expand_vars(raw, conf->path, s, conf->flags & CONFIG_DEFER_UNSET_VARS ? &deferred : NULL, e);
-    if (!expanded || deferred)
-        return expanded;   /* unresolved: its directory is not known here */
-    char *joined = expanded;
-    if (expanded[0] != '/') {
-        size_t n = strlen(conf->dir) + strlen(expanded) + 2;
-        joined = malloc(n);
-        snprintf(joined, n, "%s/%s", conf->dir, expanded);
-        free(expanded);
-    }
+    if (!expanded || deferred || expanded[0] == '/')
+        return expanded;   /* deferred: unresolved, its directory is not known here */
+    size_t n = strlen(conf->dir) + strlen(expanded) + 2;
+    char *joined = malloc(n);
+    snprintf(joined, n, "%s/%s", conf->dir, expanded);
+    free(expanded);
+    return joined;
+}
+
+char *cfg_resolve_path(const struct config *conf, const char *raw, const config_setting_t *s, struct err *e)
+{
+    char *joined = cfg_join_path(conf, raw, s, e);
+    if (!joined || joined[0] != '/')
+        return joined;
     /* Canonical where it exists, so reports and the module-location check
      * name one spelling of the path; not yet existing paths stay as given. */
     char *real = realpath(joined, NULL);

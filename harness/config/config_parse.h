@@ -17,6 +17,9 @@
 /* config_get.c: every one returns -1 (or NULL) with E set on a bad value. */
 int cfg_bad(struct err *e, const char *path, const config_setting_t *s, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* RAW with $VARS expanded, relative to the file's directory; no symlink
+ * resolved (a staged target's components are checked by the stager). */
+char *cfg_join_path(const struct config *conf, const char *raw, const config_setting_t *s, struct err *e);
 char *cfg_resolve_path(const struct config *conf, const char *raw, const config_setting_t *s, struct err *e);
 int cfg_string(const struct config *conf, const config_setting_t *grp, const char *key, int required, char **out,
                struct err *e);
@@ -50,5 +53,9 @@ int cfg_parse_suites(struct config *conf, const config_setting_t *root, struct e
 int cfg_parse_machine_suites(const struct config *conf, const config_setting_t *g, struct machine_conf *m,
                              struct err *e);
 int cfg_parse_db(struct config *conf, const config_setting_t *root, struct err *e);
+/* A filesystem's staging keys (lock_timeout, in it or its machine MG) and
+ * the checks of a staged or broadcast path (FS->path resolved already). */
+int cfg_parse_staging(const struct config *conf, const config_setting_t *mg, const config_setting_t *g,
+                      struct fs_conf *fs, struct err *e);
 
 #endif

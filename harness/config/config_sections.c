@@ -180,3 +180,74 @@ int cfg_parse_db(struct config *conf, const config_setting_t *root, struct err *
     }
     return conf->db.conninfo ? check_conninfo(conf, g, e) : 0;
 }
+
+/* A stage of a minute on a loaded node is not stuck; one of an hour is. */
+#define DEFAULT_LOCK_TIMEOUT 300.0
+#define MAX_LOCK_TIMEOUT 86400.0
+
+static int lock_timeout(const struct config *conf, const config_setting_t *g, double dflt, double *out,
+                        struct err *e)
+{
+    return cfg_number(conf, g, "lock_timeout", dflt, 0, MAX_LOCK_TIMEOUT, out, e);
+}
+
+/* The staged path goes into bin/activate, activate.csh and .fish, and #!
+ * lines, each quoted for its shell (stage_fixup.c); a control character
+ * (a newline above all) cannot be written into any of them safely. An
+ * empty path, or one holding this file, would stage (and --delete) over
+ * the config itself. */
+static int check_target_path(const struct config *conf, const config_setting_t *g, const struct fs_conf *fs,
+                             struct err *e)
+{
+    const config_setting_t *s = config_setting_get_member(g, "path");
+    const char *raw = s ? config_setting_get_string(s) : NULL;
+    if (raw && raw[strspn(raw, " \t")] == '\0')
+        return cfg_bad(e, conf->path, s, "filesystem '%s': 'path' is empty: a %s filesystem needs a directory of its own",
+                       fs->name, fs_kind_name(fs->kind));
+    for (const unsigned char *p = (const unsigned char *)fs->path; *p; p++)
+        if (*p < 0x20 || *p == 0x7f) {
+            char byte[8];
+            snprintf(byte, sizeof byte, "0x%02x", *p);
+            return cfg_bad(e, conf->path, s, "filesystem '%s': 'path' holds a control character (%s): it cannot be "
+                           "written into bin/activate or a #! line", fs->name, byte);
+        }
+    /* Compared as resolved (where it exists), like the file's directory. */
+    char *real = realpath(fs->path, NULL);
+    const char *path = real ? real : fs->path;
+    size_t n = strlen(path);
+    while (n > 1 && path[n - 1] == '/')
+        n--;
+    int holds_conf = path[0] == '/' && strncmp(conf->dir, path, n) == 0 &&
+                     (conf->dir[n] == '\0' || conf->dir[n] == '/' || n == 1);
+    free(real);
+    if (holds_conf)
+        return cfg_bad(e, conf->path, s, "filesystem '%s': 'path' %s holds this config file: staging there "
+                       "would write (and --delete remove) beside it", fs->name, fs->path);
+    return 0;
+}
+
+/* The path as written, not resolved: a symlink in it is the stager's to
+ * judge (stage_open_target), not to be followed here unchecked. */
+static int unresolved_path(const struct config *conf, const config_setting_t *g, struct fs_conf *fs, struct err *e)
+{
+    const config_setting_t *s = config_setting_get_member(g, "path");
+    const char *raw = s ? config_setting_get_string(s) : NULL;
+    char *joined = raw ? cfg_join_path(conf, raw, s, e) : NULL;
+    if (!joined)
+        return raw ? -1 : 0;
+    free(fs->path);
+    fs->path = joined;
+    return 0;
+}
+
+int cfg_parse_staging(const struct config *conf, const config_setting_t *mg, const config_setting_t *g,
+                      struct fs_conf *fs, struct err *e)
+{
+    double dflt;
+    if (lock_timeout(conf, mg, DEFAULT_LOCK_TIMEOUT, &dflt, e) < 0 ||
+        lock_timeout(conf, g, dflt, &fs->lock_timeout, e) < 0)
+        return -1;
+    if (fs->kind == FS_INPLACE)
+        return 0;
+    return unresolved_path(conf, g, fs, e) < 0 ? -1 : check_target_path(conf, g, fs, e);
+}

@@ -91,14 +91,14 @@ static void decide(struct bcast_run *b)
     b->st.bytes_sent += (long long)n;
 }
 
-static int lead(struct bcast_run *b, const char *source, const char *dir, FILE *log)
+static int lead(struct bcast_run *b, const char *source, const char *dir, double lock_timeout, FILE *log)
 {
     if (share_manifest(b, source) < 0 || bcast_agree(b) < 0)
         return -1;
     if (b->man.n > INT_MAX)
         return err_set(b->e, EXIT_RUNTIME, "%s has too many entries to broadcast (%zu)", source, b->man.n);
     b->status = calloc(b->man.n ? b->man.n : 1, 1);
-    b->local = bcast_local_open(&b->man, dir, log, b->e);
+    b->local = bcast_local_open(&b->man, dir, log, lock_timeout, b->e);
     if (!b->local || bcast_local_survey(b->local, b->status) < 0)
         bcast_node_failed(b);
     if (bcast_agree(b) < 0)
@@ -189,7 +189,7 @@ int fs_bcast_prepare(const struct fs_run *f, char **venv, struct staging_result 
     if (b.leaders != MPI_COMM_NULL) {
         MPI_Comm_rank(b.leaders, &b.rank);
         MPI_Comm_size(b.leaders, &b.st.leaders);
-        lead(&b, f->m->venv, *venv, f->o->quiet ? NULL : stderr);
+        lead(&b, f->m->venv, *venv, f->fs->lock_timeout, f->o->quiet ? NULL : stderr);
         release(&b);
     }
     /* The other ranks of a node sleep meanwhile: they would take the

@@ -40,6 +40,7 @@ static struct stage_opts stage_options(const struct machine_conf *m, const struc
         .delete_extra = o->delete_extra,
         .progress = !o->quiet && isatty(STDOUT_FILENO) ? stdout : NULL,
         .log = o->quiet ? NULL : stderr,
+        .lock_timeout = fs->lock_timeout,
     };
 }
 
