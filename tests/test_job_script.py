@@ -118,7 +118,7 @@ def test_steps_run_in_the_seeds_order(tmp_path, pgdb):
     assert re.search(rf"^mpi4py-import: .* on local/scratch \(staged\), {RANKS} ranks on 1 node$",
                      job.section("run"), re.M)
     assert re.search(r"harness: result recorded in row \d+ \(ok\)", job.section("run"))
-    assert re.search(r"^spool \S+: 0 sent, 0 already recorded, 0 not sent$", job.section("record"), re.M)
+    assert re.search(r"^spool \S+: 0 sent, 0 already recorded, 0 kept, 0 set aside$", job.section("record"), re.M)
     [row] = job.rows()
     assert row == ["ok", str(RANKS), JOB_ID, "", "", "0"], job.text
     assert re.search(r"^job: done, result row \d+$", job.text, re.M)
@@ -270,7 +270,7 @@ def test_database_gone_before_the_record(tmp_path, pgdb, restart_pg):
     assert row[:4] == ["reserved", str(RANKS), JOB_ID, ""], job.text   # the seed's placeholder stays
     # Nothing was lost: the spool holds the result for the next flush.
     proc = harness("--flush-spool", "--config", job.config, harness_bin=RELEASE_HARNESS)
-    assert proc.returncode == 0 and ": 1 sent, 0 already recorded, 0 not sent" in proc.stdout, proc.stderr
+    assert proc.returncode == 0 and ": 1 sent, 0 already recorded, 0 kept, 0 set aside" in proc.stdout, proc.stderr
     assert [r[0] for r in job.rows()] == ["ok"]
 
 

@@ -197,10 +197,13 @@ def test_bad_spool_file_is_named_and_others_still_sent(pgdb, tmp_path):
     ok(run(pgdb, 1, *CHEAP, config=down))
     bad = pgdb.spool / "result-0bad.json"
     bad.write_text("{ truncated")
-    proc = ok(harness("--flush-spool", "--config", pgdb.config), 2)
-    assert "1 sent, 0 already recorded, 1 not sent" in proc.stdout
+    # Set aside with its reason (exit 1: a person has to look), never retried.
+    proc = ok(harness("--flush-spool", "--config", pgdb.config), 1)
+    assert "1 sent, 0 already recorded, 0 kept, 1 set aside" in proc.stdout
     assert f"{bad}: not a spooled result" in proc.stderr
-    assert pgdb.rows() == "1" and spooled(pgdb) == [bad]
+    assert pgdb.rows() == "1" and spooled(pgdb) == []
+    assert (pgdb.spool / "rejected/result-0bad.json").read_text() == "{ truncated"
+    assert f"{bad}: not a spooled result" in (pgdb.spool / "rejected/result-0bad.json.reason").read_text()
 
 
 def test_filesystem_name_with_quotes_is_stored_verbatim(pgdb, tmp_path):
@@ -262,17 +265,27 @@ def test_mark_failed_closes_reserved_rows_only(pgdb):
     assert "there is no result row 999999" in proc.stderr
 
 
-def test_wrong_result_row_is_spooled_with_the_reason(pgdb, tmp_path):
+def test_wrong_result_row_is_rejected_at_once_with_the_reason(pgdb, tmp_path):
+    """A refusal that can never pass is exit 5 now, the result kept in
+    spool/rejected/ with the reason inside, not spooled to fail every flush."""
     cfg = write_config(tmp_path / "w.cfg", pgdb.server.conninfo(pgdb.name), pgdb.spool, VENV,
                        filesystems=("common", "scratch"))
     db_init(pgdb)
-    rid = reserve(pgdb, "common")
-    proc = ok(run(pgdb, 1, *CHEAP, "--result-id", rid, filesystem="scratch", config=cfg))
-    assert f"result row {rid} was reserved for machine 'local', filesystem 'common', not for 'local', 'scratch'" \
-        in proc.stderr
-    proc = ok(run(pgdb, 1, *CHEAP, "--result-id", "999999", config=cfg))
+    rid, done = reserve(pgdb, "common"), reserve(pgdb, "common")
+    proc = ok(run(pgdb, 1, *CHEAP, "--result-id", rid, filesystem="scratch", config=cfg), 5)
+    why = f"result row {rid} was reserved for machine 'local', filesystem 'common', not for 'local', 'scratch'"
+    assert f"the database refused the result for good: {why}; it is kept in {pgdb.spool}/rejected/" in proc.stderr
+    proc = ok(run(pgdb, 1, *CHEAP, "--result-id", "999999", config=cfg), 5)
     assert "there is no result row 999999" in proc.stderr
-    assert row(pgdb, rid, "status") == ["reserved"] and len(spooled(pgdb)) == 2
+    ok(run(pgdb, 1, *CHEAP, "--result-id", done, config=cfg))
+    proc = ok(run(pgdb, 1, *CHEAP, "--result-id", done, config=cfg), 5)
+    assert f"result row {done} already holds the result of another run" in proc.stderr
+    assert row(pgdb, rid, "status") == ["reserved"] and spooled(pgdb) == []
+    kept = [json.loads(p.read_text()) for p in sorted((pgdb.spool / "rejected").iterdir())]
+    assert len(kept) == 3 and all(k["result"]["status"] == "ok" and k["rejected_because"] for k in kept)
+    assert any(why in k["rejected_because"] for k in kept)
+    assert "0 sent, 0 already recorded, 0 kept, 0 set aside" in ok(
+        harness("--flush-spool", "--config", pgdb.config)).stdout
 
 
 def test_database_errors_are_one_clear_line(pgdb, tmp_path):
@@ -400,8 +413,8 @@ def test_staged_figures_reach_the_row(pgdb, tmp_path):
     old = '{ name = "common"; kind = "inplace"; }'
     assert old in text
     cfg = tmp_path / "staged.cfg"
-    target = tmp_path / "staged"
-    cfg.write_text(text.replace(old, old + f',\n      {{ name = "scratch"; kind = "staged"; path = "{target}"; }}'))
+    staged = tmp_path / "staged"   # not inside the f-string: nested quotes need Python 3.12
+    cfg.write_text(text.replace(old, old + f',\n      {{ name = "scratch"; kind = "staged"; path = "{staged}"; }}'))
     out = tmp_path / "r.json"
     ok(run(pgdb, 2, "--quiet", "--json", out, filesystem="scratch", config=cfg))
     r = json.loads(out.read_text())
