@@ -201,6 +201,7 @@ def test_a_node_out_of_space_mid_broadcast(tmp_path, small_venv, small_fs):
     # waits on it), then its error ends the run everywhere.
     (small_venv / "pkg/sub/data.bin").write_bytes(os.urandom(2 << 20))
     b = Bcast(tmp_path, small_venv)
+    small_fs.chmod(0o755)  # a new tmpfs is 1777: no target may be writable by others
     b.node(1).symlink_to(small_fs)
     proc, _ = b.cheap(expect=4)
     assert proc.stderr.count("harness: ") == 1, proc.stderr
