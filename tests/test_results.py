@@ -206,15 +206,21 @@ def test_bad_spool_file_is_named_and_others_still_sent(pgdb, tmp_path):
     assert f"{bad}: not a spooled result" in (pgdb.spool / "rejected/result-0bad.json.reason").read_text()
 
 
-def test_filesystem_name_with_quotes_is_stored_verbatim(pgdb, tmp_path):
+def test_quotes_reach_the_row_verbatim_and_never_a_name(pgdb, tmp_path):
+    """Quotes in a value go to the database as data (parameterized queries);
+    in a name, which becomes job and file names, they are refused at load."""
     name = "o'brien\"; DROP TABLE results; --"
     cfg = write_config(tmp_path / "q.cfg", pgdb.server.conninfo(pgdb.name), pgdb.spool, VENV,
                        filesystems=("common", name))
+    proc = harness("--reserve", "--config", cfg, "--machine", "local", "--filesystem", name)
+    assert proc.returncode == 2 and f"{cfg}:" in proc.stderr and "filesystem" in proc.stderr, proc.stderr
     db_init(pgdb)
-    proc = ok(harness("--reserve", "--config", cfg, "--machine", "local", "--filesystem", name))
+    stmt = f"import json; s = {name!r}"
+    proc = ok(harness("--reserve", "--config", pgdb.config, "--machine", "local", "--filesystem", "common",
+                      "--import", stmt))
     rid = int(proc.stdout)
-    ok(run(pgdb, 1, *CHEAP, "--result-id", rid, filesystem=name, config=cfg))
-    assert row(pgdb, rid, "filesystem, status, result ->> 'filesystem'") == [name, "ok", name]
+    ok(run(pgdb, 1, "--skip-checks", "--no-startup", "--quiet", "--result-id", rid, "--import", stmt))
+    assert row(pgdb, rid, "import_statement, status, result ->> 'import_statement'") == [stmt, "ok", stmt]
     assert pgdb.rows() == "1"
 
 
