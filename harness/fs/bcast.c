@@ -13,7 +13,6 @@
 #include "clock.h"
 #include "collective.h"
 #include "nodes.h"
-#include "spawn.h"
 
 int bcast_agree(struct bcast_run *b)
 {
@@ -140,28 +139,6 @@ static void release(struct bcast_run *b)
     free(b->status);
     free(b->decision);
     MPI_Comm_free(&b->leaders);
-}
-
-int fs_warm_other_nodes(MPI_Comm comm, int ranks_per_node, FILE *log, char *const *argv, char *const *envp,
-                        double timeout, struct err *e)
-{
-    int rank, local_rank;
-    MPI_Comm node;
-    MPI_Comm_rank(comm, &rank);
-    nodes_split(comm, ranks_per_node, &node);
-    MPI_Comm_rank(node, &local_rank);
-    MPI_Comm_free(&node);
-    if (log)
-        fprintf(log, "harness: warm-up import on each other node's copy\n");
-    struct spawn_job job;
-    struct child_result res;
-    /* Its outcome is left to the timed phase to see. */
-    if (local_rank == 0 && rank != 0 && spawn_prepare(&job, argv, envp, 0, e) == 0) {
-        spawn_run(&job, timeout, &res, e);
-        spawn_release(&job);
-    }
-    coll_quiet_barrier(comm);
-    return coll_agree(comm, e);
 }
 
 int fs_bcast_warm(const struct fs_run *f, const struct staging_result *st, char *const *argv, char *const *envp,

@@ -47,7 +47,7 @@ int fs_bcast_warm(const struct fs_run *f, const struct staging_result *st, char 
                   double timeout, struct err *e);
 int fs_staged_warm(const struct fs_run *f, const struct staging_result *st, char *const *argv, char *const *envp,
                    double timeout, struct err *e);
-/* bcast.c: ARGV run once by the leader of every node but rank 0's
+/* fs_ops.c: ARGV run once by the leader of every node but rank 0's
  * (RANKS_PER_NODE: pretend nodes, 0: real ones). Collective. */
 int fs_warm_other_nodes(MPI_Comm comm, int ranks_per_node, FILE *log, char *const *argv, char *const *envp,
                         double timeout, struct err *e);

@@ -1,9 +1,13 @@
-/* fs_ops.c: the table of run-time operations per filesystem kind, and the
- * check every kind shares: the venv is there before any rank uses it. */
+/* fs_ops.c: the table of run-time operations per filesystem kind, and what
+ * kinds share: the venv is there before any rank uses it; other nodes' warm-up. */
 #include "fs.h"
 
 #include <stdio.h>
 #include <unistd.h>
+
+#include "collective.h"
+#include "nodes.h"
+#include "spawn.h"
 
 static const struct fs_ops ops[FS_NKINDS] = {
     [FS_INPLACE] = {fs_inplace_prepare, NULL},
@@ -29,4 +33,26 @@ int fs_check_venv(const struct fs_conf *fs, const char *venv, struct err *e)
     snprintf(hint, sizeof hint, k->missing_hint, fs->path);
 #pragma GCC diagnostic pop
     return err_set(e, EXIT_SETUP, "filesystem '%s' (%s): no virtualenv at %s: %s", fs->name, k->name, venv, hint);
+}
+
+int fs_warm_other_nodes(MPI_Comm comm, int ranks_per_node, FILE *log, char *const *argv, char *const *envp,
+                        double timeout, struct err *e)
+{
+    int rank, local_rank;
+    MPI_Comm node;
+    MPI_Comm_rank(comm, &rank);
+    nodes_split(comm, ranks_per_node, &node);
+    MPI_Comm_rank(node, &local_rank);
+    MPI_Comm_free(&node);
+    if (log)
+        fprintf(log, "harness: warm-up import on each other node's copy\n");
+    struct spawn_job job;
+    struct child_result res;
+    /* Its outcome is left to the timed phase to see. */
+    if (local_rank == 0 && rank != 0 && spawn_prepare(&job, argv, envp, 0, e) == 0) {
+        spawn_run(&job, timeout, &res, e);
+        spawn_release(&job);
+    }
+    coll_quiet_barrier(comm);
+    return coll_agree(comm, e);
 }
