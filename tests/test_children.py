@@ -50,10 +50,12 @@ def test_grandchildren_are_killed_and_counted(run_json, marker, setsid):
     left = result["leftover_descendants"]
     # One grandchild per child: per rank in each timed phase, and in the
     # probe and the warm-up of the set-up checks; under strace too, unless
-    # the timeout took the strace run first (its process group goes then,
-    # and a lingering grandchild with it).
+    # the timeout's kill of the strace run's process group reaped a
+    # lingering grandchild before the sweep saw it. Which one wins is a
+    # race between the kernel and the sweep (CI saw both), so either count
+    # is right for both kinds of grandchild.
     assert left["import"] == 2 and left["startup"] == 0
-    assert left["setup"] in ((2, 3) if setsid else (2,)), left
+    assert left["setup"] in (2, 3), left
     assert re.search(r"leftovers +\d+ processes the children left running were killed "
                      r"\(set-up [23], import 2, startup 0\)", proc.stdout), proc.stdout
 
