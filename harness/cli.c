@@ -80,6 +80,12 @@ void cli_usage(FILE *out)
         "                           for measuring the harness's own overhead\n"
         "        --skip-checks      skip the set-up checks (with --child)\n"
         "    -q, --quiet            no progress lines, only the result\n"
+        "        --launch-start EPOCH\n"
+        "                           Unix time in seconds (fractions allowed) taken just\n"
+        "                           before the launcher, e.g. \"$(date +%s.%N)\": adds\n"
+        "                           launch_s (to the import's first barrier) and\n"
+        "                           original_s (to the import's end, the figure of the\n"
+        "                           original NERSC series) to the result\n"
         "        --ranks-per-node N group the ranks into pretend nodes of N consecutive\n"
         "                           ranks (for tests on one machine): the result's node\n"
         "                           count, and a bcast filesystem's copies, one per\n"
@@ -153,6 +159,7 @@ enum {
     OPT_FLUSH_SPOOL, OPT_SWEEP, OPT_REPORT, OPT_GEN_JOBS, OPT_DELETE, OPT_RESULT_ID, OPT_RANKS,
     OPT_DAYS, OPT_OUT, OPT_STEP, OPT_MESSAGE, OPT_SIZE, OPT_REPEAT, OPT_NO_STARTUP, OPT_PROFILE,
     OPT_RANKS_PER_NODE, OPT_CHECKS_ONLY, OPT_SUITE_PACKAGES, OPT_HTML, OPT_FORMAT, OPT_FAIL_ON_REGRESSION,
+    OPT_LAUNCH_START,
 };
 
 /* Each repeat keeps a record per rank on rank 0. */
@@ -230,15 +237,18 @@ static int check_required(const struct options *o, struct err *e)
     return 0;
 }
 
-static int parse_seconds(const char *arg, double *out, struct err *e)
+static int parse_seconds(const char *opt, const char *arg, double min, double max, double *out, struct err *e)
 {
     char *end;
     errno = 0;
     double v = strtod(arg, &end);
     if (errno || end == arg || *end || !(v > 0) || !isfinite(v))
-        return err_set(e, EXIT_USAGE, "--timeout '%s' is not a positive number of seconds", arg);
-    if (v > TIMEOUT_MAX_S)
-        return err_set(e, EXIT_USAGE, "--timeout '%s' is more than %g seconds", arg, TIMEOUT_MAX_S);
+        return err_set(e, EXIT_USAGE, "%s '%s' is not a positive number of seconds", opt, arg);
+    /* A stamp of 1970 is a typo (`date +%N` alone), not a launch. */
+    if (v < min)
+        return err_set(e, EXIT_USAGE, "%s '%s' is not a Unix time in seconds (date +%%s.%%N)", opt, arg);
+    if (v > max)
+        return err_set(e, EXIT_USAGE, "%s '%s' is more than %g seconds", opt, arg, max);
     *out = v;
     return 0;
 }
@@ -297,7 +307,8 @@ int cli_parse(int argc, char **argv, struct options *o, struct err *e)
         {"suite-packages", no_argument, 0, OPT_SUITE_PACKAGES},
         {"ranks-per-node", required_argument, 0, OPT_RANKS_PER_NODE}, {"html", no_argument, 0, OPT_HTML},
         {"format", required_argument, 0, OPT_FORMAT},
-        {"fail-on-regression", required_argument, 0, OPT_FAIL_ON_REGRESSION}, {0, 0, 0, 0},
+        {"fail-on-regression", required_argument, 0, OPT_FAIL_ON_REGRESSION}, 
+        {"launch-start", required_argument, 0, OPT_LAUNCH_START}, {0, 0, 0, 0},
     };
     memset(o, 0, sizeof *o);
     o->mode = MODE_RUN;
@@ -314,7 +325,11 @@ int cli_parse(int argc, char **argv, struct options *o, struct err *e)
         case 'i': o->import_stmt = optarg; break;
         case 's': o->suite = optarg; break;
         case 't':
-            if (parse_seconds(optarg, &o->timeout, e) < 0)
+            if (parse_seconds("--timeout", optarg, 0, TIMEOUT_MAX_S, &o->timeout, e) < 0)
+                return -1;
+            break;
+        case OPT_LAUNCH_START:
+            if (parse_seconds("--launch-start", optarg, 1e9, 1e11, &o->launch_start, e) < 0)
                 return -1;
             break;
         case OPT_CHILD: o->child = optarg; break;

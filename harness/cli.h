@@ -50,6 +50,7 @@ struct options {
     int html;                /* --html: the report also as one HTML page */
     int jsonl;               /* --format jsonl: one JSON object per result instead of tables */
     double fail_ratio;       /* --fail-on-regression: exit 1 past this slowdown; 0: off */
+    double launch_start;     /* --launch-start: Unix time before the launcher; 0: not given */
 };
 
 /* Fills O from ARGV. Returns 0, or -1 with E set (EXIT_USAGE). */

@@ -89,8 +89,11 @@ scale_run() (
     for var in $(compgen -e); do
         case $var in PG*|PYTHONPATH) unset "$var" ;; esac
     done
+    # The stamp is taken as the launcher starts, as the original's
+    # `srun python driver.py $(date +%s)` did: launch_s and original_s.
     exec "${launch_all[@]}" "$harness" --config "$config" --machine "$machine" \
-        --filesystem "$filesystem" "${suite_args[@]}" --result-id "$result_id" --json "$log_dir/$job_name-$job_id.json"
+        --filesystem "$filesystem" "${suite_args[@]}" --result-id "$result_id" --json "$log_dir/$job_name-$job_id.json" \
+        --launch-start "$(date +%s.%N)"
 )
 
 # Old job logs go; a failure to prune them is reported, never fatal.

@@ -153,6 +153,8 @@ def test_in_place_job_with_debug_and_env_setup(tmp_path, pgdb):
     assert "+ scale_run" in job.section("run") and "not found" not in job.text
     result = job.result()
     assert (result["venv"], result["fs_kind"], result["staging"]) == (str(VENV.resolve()), "inplace", None)
+    # The script stamps the launch: the original series' figures exist.
+    assert 0 < result["launch_s"] < result["original_s"] < 300, result
     assert [r[0] for r in job.rows()] == ["ok"]
 
 

@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -51,9 +52,10 @@ def test_db_init_is_idempotent(pgdb):
     first = db_init(pgdb).stdout
     assert "schema version 1 (schema): applied" in first
     assert "schema version 2 (002_suite_profile_bcast): applied" in first
+    assert "schema version 3 (003_launch_figures): applied" in first
     assert "already there" in db_init(pgdb).stdout
     assert pgdb.psql("SELECT version, name FROM schema_migrations ORDER BY 1") == [
-        ["1", "schema"], ["2", "002_suite_profile_bcast"]]
+        ["1", "schema"], ["2", "002_suite_profile_bcast"], ["3", "003_launch_figures"]]
     assert pgdb.rows() == "0"
 
 
@@ -410,6 +412,29 @@ def test_bcast_figures_reach_the_row(pgdb, tmp_path):
     assert int(sent) == r["staging"]["bytes_sent"] > 10_000_000
     assert float(first) == pytest.approx(r["time_to_first_import_s"])
     assert float(first) == pytest.approx(float(secs) + r["elapsed_s"], rel=1e-6)
+
+
+def test_launch_figures_continue_the_original_series(pgdb, tmp_path):
+    """--launch-start 5 s ago: launch_s covers those 5 s, original_s adds the
+    import phase; both reach the row. Without the option they are null."""
+    db_init(pgdb)
+    out = tmp_path / "r.json"
+    ok(run(pgdb, 2, "--quiet", "--json", out, "--launch-start", f"{time.time() - 5:.6f}"))
+    r = json.loads(out.read_text())
+    assert 5 <= r["launch_s"] < 120
+    assert r["original_s"] >= r["launch_s"] + r["elapsed_s"] * 0.99
+    # The harness's own wall time holds checks, warm-up and both phases.
+    assert r["harness_wall_s"] > r["elapsed_s"] + r["startup"]["elapsed_s"]
+    assert r["harness_wall_s"] > r["time_to_first_import_s"]
+    got = pgdb.psql("SELECT launch_s, original_s, harness_wall_s FROM results")
+    assert [float(v) for v in got[0]] == pytest.approx([r["launch_s"], r["original_s"], r["harness_wall_s"]])
+    proc = ok(run(pgdb, 2, "--json", out, *CHEAP))
+    r = json.loads(out.read_text())
+    assert r["launch_s"] is None and r["original_s"] is None and "launch " not in proc.stdout
+    assert pgdb.psql("SELECT count(*) FROM results WHERE launch_s IS NULL AND original_s IS NULL "
+                     "AND harness_wall_s > 0") == [["1"]]
+    bad = harness("--config", pgdb.config, "--machine", "local", "--filesystem", "common", "--launch-start", "12")
+    assert bad.returncode == 2 and "--launch-start '12' is not a Unix time in seconds" in bad.stderr
 
 
 def test_staged_figures_reach_the_row(pgdb, tmp_path):

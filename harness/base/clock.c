@@ -4,11 +4,21 @@
 
 #include <time.h>
 
-double now_seconds(void)
+static double seconds_on(clockid_t clock)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(clock, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+double now_seconds(void)
+{
+    return seconds_on(CLOCK_MONOTONIC);
+}
+
+double wall_seconds(void)
+{
+    return seconds_on(CLOCK_REALTIME);
 }
 
 void utc_now_iso(char *buf, size_t n)

@@ -160,6 +160,9 @@ json_object *render_json(const struct run_result *r)
     json_object_object_add(o, "status", json_object_new_string(run_status_name(r->status)));
     json_object_object_add(o, "elapsed_s", json_object_new_double(imp->elapsed_s));
     json_object_object_add(o, "time_to_first_import_s", json_object_new_double(run_first_import_s(r)));
+    json_object_object_add(o, "harness_wall_s", json_object_new_double(r->harness_wall_s));
+    json_object_object_add(o, "launch_s", r->has_launch ? json_object_new_double(r->launch_s) : NULL);
+    json_object_object_add(o, "original_s", r->has_launch ? json_object_new_double(r->original_s) : NULL);
     json_object_object_add(o, "per_rank", stats_json(&imp->per_rank));
     json_object_object_add(o, "startup", startup_json(&r->phase[PHASE_STARTUP]));
     json_object_object_add(o, "ok", json_object_new_int(imp->ok));

@@ -102,6 +102,12 @@ void render_text(const struct run_result *r, FILE *out)
         fprintf(out, "  leftovers     %d processes the children left running were killed (set-up %d, import %d, "
                      "startup %d)\n",
                 left, s->leftover_descendants, imp->leftover_descendants, st->leftover_descendants);
+    fprintf(out, "  harness wall  %.3f s from the run's first barrier to the end of its phases (rank 0)\n",
+            r->harness_wall_s);
+    if (r->has_launch)
+        fprintf(out, "  launch        %.3f s from --launch-start to the import's first barrier; original figure "
+                     "%.3f s (to the import's end)\n",
+                r->launch_s, r->original_s);
     profile_lines(&r->profile, out);
     failure_lines(imp, "import", out);
     failure_lines(st, "startup", out);

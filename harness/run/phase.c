@@ -24,10 +24,12 @@ int phase_run_capture(MPI_Comm comm, struct spawn_job *job, double timeout, stru
     *errtext = NULL;
     spawn_reset(job);
     MPI_Barrier(comm);
-    double t0 = now_seconds();
+    double t0 = now_seconds(), wall_start = wall_seconds();
     int rc = spawn_run_timed(job, timeout, mine, &spawn_err);
     MPI_Barrier(comm);
     double span = now_seconds() - t0;
+    mine->wall_start = wall_start;
+    mine->wall_end = wall_seconds();
     /* The clock has stopped: what the child left running is killed now,
      * before the next phase (one waitpid when it left nothing). */
     mine->leftover = reap_descendants(&job->keep);

@@ -98,6 +98,11 @@ struct run_result {
     struct staging_result staging;
     struct import_profile profile;
     enum run_status status;
+    /* --launch-start (README "Which figure to compare"): absent, has_launch 0. */
+    int has_launch;
+    double launch_s;         /* launch start to the import phase's first barrier, max over ranks */
+    double original_s;       /* launch start to the import phase's end: the original series' figure */
+    double harness_wall_s;   /* rank 0: the run's first barrier to the end of its last phase */
 };
 
 /* The status of R from its phases' counts. */

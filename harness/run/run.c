@@ -13,6 +13,7 @@
 #include "deliver.h"
 #include "fs.h"
 #include "importprof.h"
+#include "launch.h"
 #include "modes.h"
 #include "nodes.h"
 #include "phase.h"
@@ -30,6 +31,7 @@ struct run_ctx {
     double timeout;
     FILE *log;           /* progress on rank 0, NULL elsewhere or with --quiet */
     struct fs_run fsr;   /* what the filesystem kind's operations see */
+    struct child_result first_import; /* the first repeat's import: its wall-clock stamps */
 };
 
 static int prepare(struct run_ctx *c, struct child_cmd *cmd, struct run_result *r, struct err *e)
@@ -82,6 +84,8 @@ static int one_repeat(struct run_ctx *c, struct spawn_job jobs[NPHASES], struct 
             errtext[id] = text;
         else
             free(text);
+        if (id == PHASE_IMPORT && c->first_import.wall_start == 0)
+            c->first_import = res;
         mine->seconds[id] = res.seconds;
         mine->status[id] = (int32_t)res.status;
         mine->exit_code[id] = res.exit_code;
@@ -226,6 +230,9 @@ int run_benchmark(MPI_Comm comm, const struct options *o, struct err *e)
     c.fsr = (struct fs_run){.comm = comm, .m = c.m, .fs = c.fs, .o = o, .log = c.log};
     describe(&c, r);
     r->nodes = count_nodes(comm, o->ranks_per_node);
+    /* harness_wall_s starts here: staging, checks, warm-up and every phase. */
+    MPI_Barrier(comm);
+    double first_barrier = now_seconds();
 
     if (fs_ops_of(c.fs->kind)->prepare(&c.fsr, &venv, &r->staging, e) < 0)
         goto out;
@@ -234,6 +241,8 @@ int run_benchmark(MPI_Comm comm, const struct options *o, struct err *e)
         goto out;
     if (o->profile_imports && !o->child && profile_phase(&c, &cmd, r, e) < 0)
         goto out;
+    r->harness_wall_s = now_seconds() - first_barrier;
+    launch_figures(comm, o->launch_start, &c.first_import, r);
     status = EXIT_ALL_OK;
     if (c.rank == 0) {
         r->status = run_status_of(r);

@@ -24,6 +24,9 @@ struct child_result {
     double seconds;      /* from spawn_run's start to waitpid's return */
     int signal;          /* the signal that ended it; 0: it exited */
     int leftover;        /* its descendants still running after it ended: killed */
+    /* Set by phase_run: CLOCK_REALTIME on leaving the phase's first and
+     * second barriers, to compare with a stamp taken before the launch. */
+    double wall_start, wall_end;
 };
 
 /* Everything that can be prepared before the clock starts, so that the
