@@ -51,7 +51,7 @@ build/asan/harness: $(ASAN_OBJS)
 a = build/asan/obj/harness/$(1).o
 s = build/asan/obj/staging/$(1).o
 BASE                 := $(call a,base/err)
-CONFIG               := $(foreach f,config/config config/config_get config/config_sections config/config_check fs/fs_kinds base/slurp,$(call a,$(f))) $(BASE)
+CONFIG               := $(foreach f,config/config config/config_get config/config_sections config/config_check config/config_fs_opts fs/fs_kinds base/slurp,$(call a,$(f))) $(BASE)
 UNIT_test_stats      := $(call a,run/stats)
 UNIT_test_metaops    := $(call a,run/metaops) $(call a,run/spawn) $(call a,run/reap) $(call a,run/errtail) $(call a,base/clock) $(call a,base/utf8) $(BASE)
 UNIT_test_importprof := $(call a,run/importprof) $(BASE)

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fs_kind.h"
+
 void cli_usage(FILE *out)
 {
     fputs(
@@ -80,6 +82,9 @@ void cli_usage(FILE *out)
         "                           for measuring the harness's own overhead\n"
         "        --skip-checks      skip the set-up checks (with --child)\n"
         "    -q, --quiet            no progress lines, only the result\n"
+        "        --cleanup WHEN     for this run, instead of the filesystem's `cleanup`:\n"
+        "                           never, after-run (each node's copy removed at the\n"
+        "                           end) or keep-last (at most one copy per machine)\n"
         "        --launch-start EPOCH\n"
         "                           Unix time in seconds (fractions allowed) taken just\n"
         "                           before the launcher, e.g. \"$(date +%s.%N)\": adds\n"
@@ -159,7 +164,7 @@ enum {
     OPT_FLUSH_SPOOL, OPT_SWEEP, OPT_REPORT, OPT_GEN_JOBS, OPT_DELETE, OPT_RESULT_ID, OPT_RANKS,
     OPT_DAYS, OPT_OUT, OPT_STEP, OPT_MESSAGE, OPT_SIZE, OPT_REPEAT, OPT_NO_STARTUP, OPT_PROFILE,
     OPT_RANKS_PER_NODE, OPT_CHECKS_ONLY, OPT_SUITE_PACKAGES, OPT_HTML, OPT_FORMAT, OPT_FAIL_ON_REGRESSION,
-    OPT_LAUNCH_START,
+    OPT_LAUNCH_START, OPT_CLEANUP,
 };
 
 /* Each repeat keeps a record per rank on rank 0. */
@@ -307,8 +312,9 @@ int cli_parse(int argc, char **argv, struct options *o, struct err *e)
         {"suite-packages", no_argument, 0, OPT_SUITE_PACKAGES},
         {"ranks-per-node", required_argument, 0, OPT_RANKS_PER_NODE}, {"html", no_argument, 0, OPT_HTML},
         {"format", required_argument, 0, OPT_FORMAT},
-        {"fail-on-regression", required_argument, 0, OPT_FAIL_ON_REGRESSION}, 
-        {"launch-start", required_argument, 0, OPT_LAUNCH_START}, {0, 0, 0, 0},
+        {"fail-on-regression", required_argument, 0, OPT_FAIL_ON_REGRESSION},
+        {"launch-start", required_argument, 0, OPT_LAUNCH_START}, {"cleanup", required_argument, 0, OPT_CLEANUP},
+        {0, 0, 0, 0},
     };
     memset(o, 0, sizeof *o);
     o->mode = MODE_RUN;
@@ -328,6 +334,13 @@ int cli_parse(int argc, char **argv, struct options *o, struct err *e)
             if (parse_seconds("--timeout", optarg, 0, TIMEOUT_MAX_S, &o->timeout, e) < 0)
                 return -1;
             break;
+        case OPT_CLEANUP: {
+            enum fs_cleanup w;
+            if (fs_cleanup_parse(optarg, &w) < 0)
+                return err_set(e, EXIT_USAGE, "--cleanup '%s' is not one of never, after-run, keep-last", optarg);
+            o->cleanup = 1 + (int)w;
+            break;
+        }
         case OPT_LAUNCH_START:
             if (parse_seconds("--launch-start", optarg, 1e9, 1e11, &o->launch_start, e) < 0)
                 return -1;

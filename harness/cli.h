@@ -50,6 +50,7 @@ struct options {
     int html;                /* --html: the report also as one HTML page */
     int jsonl;               /* --format jsonl: one JSON object per result instead of tables */
     double fail_ratio;       /* --fail-on-regression: exit 1 past this slowdown; 0: off */
+    int cleanup;             /* --cleanup: 1 + enum fs_cleanup; 0: the config's */
     double launch_start;     /* --launch-start: Unix time before the launcher; 0: not given */
 };
 

@@ -247,3 +247,60 @@ def test_ranks_per_node_makes_pretend_nodes(tmp_path, venv):
     bad = harness("--config", "x.cfg", "--machine", "m", "--filesystem", "f", "--ranks-per-node", "0")
     assert bad.returncode == 2
     assert "--ranks-per-node '0' is not a whole number of at least 1" in bad.stderr
+
+
+def cleanup_config(b, cleanup):
+    text = b.config.read_text().replace('kind = "bcast";', f'kind = "bcast"; cleanup = "{cleanup}";')
+    b.config.write_text(text)
+
+
+def test_cleanup_keep_last_then_after_run_also_of_a_failed_run(tmp_path, small_venv):
+    """keep-last leaves one copy per machine (the first pretend node's) and
+    removes what a killed run left; after-run removes every copy, also when
+    the run fails; never (the default) keeps them all. Links and other
+    people's files are left alone."""
+    b = Bcast(tmp_path, small_venv)
+    cleanup_config(b, "keep-last")
+    # A killed 4-node run's copies, half-written; a link and a plain file
+    # with copy-like names, which are not copies of ours.
+    dead = Path(f"{b.local}-node3")
+    shutil.copytree(small_venv, dead / "half", symlinks=True)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "keep.txt").write_text("not ours\n")
+    Path(f"{b.local}-node5").symlink_to(outside)
+    Path(f"{b.local}-node6").write_text("a file\n")
+    proc, r = b.cheap()
+    st = r["staging"]
+    assert (st["cleanup"], st["copies_removed"]) == ("keep-last", 2), st
+    assert "cleanup       keep-last: 2 copies removed at the end" in proc.stdout
+    same_tree(b.node(0), small_venv)
+    assert not b.node(1).exists() and not dead.exists()
+    assert (outside / "keep.txt").exists() and Path(f"{b.local}-node6").is_file()
+    # The next keep-last run: node 0 up to date, node 1 sent again.
+    _, r = b.cheap()
+    assert r["staging"]["copies_removed"] == 1 and r["staging"]["copied"] > 0
+
+    # after-run for one run: a run whose set-up fails (bin/python is no
+    # python) still removes every copy.
+    proc, _ = b.run("--cleanup", "after-run", expect=3)
+    assert not b.node(0).exists() and not b.node(1).exists(), proc.stderr
+    _, r = b.cheap()   # keep-last again, from nothing
+    assert r["staging"]["up_to_date"] == 0 and b.node(0).exists() and not b.node(1).exists()
+    _, r = b.run("--cleanup", "never", "--child", "/bin/true", "--skip-checks")
+    assert (r["staging"]["cleanup"], r["staging"]["copies_removed"]) == ("never", 0)
+    assert b.node(0).exists() and b.node(1).exists()
+    assert (outside / "keep.txt").exists()
+
+
+@pytest.mark.parametrize("setting,message", [
+    ('kind = "bcast"; cleanup = "sometimes";', "cleanup 'sometimes' is not one of never, after-run, keep-last"),
+    ('kind = "inplace"; cleanup = "after-run";', "'cleanup' applies only to kinds with a copy per node (bcast)"),
+])
+def test_bad_cleanup_settings_are_one_line_naming_the_line(tmp_path, small_venv, setting, message):
+    b = Bcast(tmp_path, small_venv)
+    b.config.write_text(b.config.read_text().replace('kind = "bcast";', setting))
+    proc = harness("--config", b.config, "--machine", "local", "--filesystem", "b", "--stage-only")
+    assert proc.returncode == 2 and f"{b.config}:2: filesystem 'b': {message}" in proc.stderr, proc.stderr
+    bad = harness("--config", b.config, "--machine", "local", "--filesystem", "b", "--cleanup", "always")
+    assert bad.returncode == 2 and "--cleanup 'always' is not one of never, after-run, keep-last" in bad.stderr

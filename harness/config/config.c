@@ -13,7 +13,7 @@
 
 #define DEFAULT_TIMEOUT 600.0
 
-static const char *const fs_keys[] = {"name", "kind", "path", "directives", "lock_timeout", NULL};
+static const char *const fs_keys[] = {"name", "kind", "path", "directives", "lock_timeout", "cleanup", NULL};
 static const char *const machine_keys[] = {"name", "venv", "import", "suites", "timeout", "cores_per_node",
                                            "launcher", "harness", "env_setup", "debug", "slurm", "filesystems",
                                            "sizes", "lock_timeout", NULL};
@@ -37,7 +37,8 @@ static int parse_fs(const struct config *conf, const struct machine_conf *m, con
     free(kind);
     if (cfg_path(conf, g, "path", fs_kind_info(fs->kind)->path_required, &fs->path, e) < 0 ||
         cfg_strings(conf, g, "directives", &fs->directives, &fs->ndirectives, e) < 0 ||
-        cfg_parse_staging(conf, mg, g, fs, e) < 0)
+        cfg_parse_staging(conf, mg, g, fs, e) < 0 ||
+        cfg_parse_fs_opts(conf, g, fs, e) < 0)
         return -1;
     if (!fs->path)
         fs->path = strdup(m->venv);   /* in place: the source venv itself */

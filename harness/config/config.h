@@ -17,6 +17,7 @@ struct fs_conf {
                           * stage's lock (lock_timeout, the filesystem's
                           * or the machine's; default 300) */
     int line;            /* line of this block in the file, for messages */
+    enum fs_cleanup cleanup; /* kinds with node copies: what the run leaves */
 };
 
 struct size_conf {

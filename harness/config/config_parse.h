@@ -44,6 +44,8 @@ int cfg_known_keys(const struct config *conf, const config_setting_t *grp, const
                    const char *const *keys, struct err *e);
 /* The group's required `name`, fit for job and file names (config_plain_name). */
 int cfg_name(const struct config *conf, const config_setting_t *grp, const char *what, char **out, struct err *e);
+/* config_fs_opts.c: a filesystem's settings beyond name, kind and path. */
+int cfg_parse_fs_opts(const struct config *conf, const config_setting_t *g, struct fs_conf *fs, struct err *e);
 
 /* config_sections.c: the sections beside machines and filesystems. */
 int cfg_parse_size(const struct config *conf, const config_setting_t *g, int cores_per_node, struct size_conf *sz,

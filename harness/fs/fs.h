@@ -31,6 +31,10 @@ struct fs_ops {
      * every rank. Collective. */
     int (*warm)(const struct fs_run *f, const struct staging_result *st, char *const *argv, char *const *envp,
                 double timeout, struct err *e);
+    /* At the end of the run, also of a failed one, once every rank is
+     * done with VENV (prepare's): what the kind undoes or removes; rank
+     * 0's ST gets what it did. NULL: nothing to undo. Collective. */
+    int (*finish)(const struct fs_run *f, const char *venv, struct staging_result *st, struct err *e);
 };
 
 /* The operations of KIND (fs_ops.c holds the table). */
@@ -51,6 +55,8 @@ int fs_staged_warm(const struct fs_run *f, const struct staging_result *st, char
  * (RANKS_PER_NODE: pretend nodes, 0: real ones). Collective. */
 int fs_warm_other_nodes(MPI_Comm comm, int ranks_per_node, FILE *log, char *const *argv, char *const *envp,
                         double timeout, struct err *e);
+/* bcast_cleanup.c: the `cleanup` setting applied to the node copies. */
+int fs_bcast_finish(const struct fs_run *f, const char *venv, struct staging_result *st, struct err *e);
 
 /* fs_staged.c: stages M's venv into FS on rank 0 of COMM (MPI_COMM_NULL:
  * this one process) while the others wait, then on every other node that

@@ -19,7 +19,17 @@ struct fs_kind_info {
     int stage_step;          /* --stage-only stages it, and its jobs run a stage step */
     int checks_step;         /* its venv exists before the run: --checks-only and the jobs' checks step */
     const char *missing_hint; /* what to do about a missing venv; one %s: the filesystem's path */
+    int node_copies;         /* a copy per node, which `cleanup` may remove */
 };
+
+/* What becomes of a node's copy after the run (`cleanup`, --cleanup). */
+enum fs_cleanup {
+    FS_CLEANUP_NEVER,        /* kept for the next run's deltas (default) */
+    FS_CLEANUP_AFTER_RUN,    /* every node's copy removed at the end */
+    FS_CLEANUP_KEEP_LAST,    /* at most one copy per machine: this run's first node's */
+};
+/* NAME ("never", "after-run", "keep-last") into *C; -1 when it is none. */
+int fs_cleanup_parse(const char *name, enum fs_cleanup *c);
 
 const struct fs_kind_info *fs_kind_info(enum fs_kind kind);
 const char *fs_kind_name(enum fs_kind kind);

@@ -9,7 +9,7 @@ static const struct fs_kind_info kinds[FS_NKINDS] = {
     [FS_STAGED] = {"staged", "staged before the run", 1, 1, 1,
                    "stage it first with harness --stage-only (it stages to %s)"},
     [FS_BCAST] = {"bcast", "broadcast to each node at run time", 1, 0, 0,
-                  "the broadcast did not leave it at %s: see the run's staging messages"},
+                  "the broadcast did not leave it at %s: see the run's staging messages", 1},
 };
 
 const struct fs_kind_info *fs_kind_info(enum fs_kind kind)
@@ -35,4 +35,15 @@ int fs_kind_parse(const char *name, enum fs_kind *kind)
 const char *fs_kind_names(void)
 {
     return "inplace, staged, bcast";
+}
+
+int fs_cleanup_parse(const char *name, enum fs_cleanup *c)
+{
+    static const char *const names[] = {"never", "after-run", "keep-last"};
+    for (int i = 0; i < 3; i++)
+        if (strcmp(name, names[i]) == 0) {
+            *c = (enum fs_cleanup)i;
+            return 0;
+        }
+    return -1;
 }

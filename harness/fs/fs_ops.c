@@ -10,9 +10,9 @@
 #include "spawn.h"
 
 static const struct fs_ops ops[FS_NKINDS] = {
-    [FS_INPLACE] = {fs_inplace_prepare, NULL},
-    [FS_STAGED] = {fs_staged_prepare, fs_staged_warm},
-    [FS_BCAST] = {fs_bcast_prepare, fs_bcast_warm},
+    [FS_INPLACE] = {fs_inplace_prepare, NULL, NULL},
+    [FS_STAGED] = {fs_staged_prepare, fs_staged_warm, NULL},
+    [FS_BCAST] = {fs_bcast_prepare, fs_bcast_warm, fs_bcast_finish},
 };
 
 const struct fs_ops *fs_ops_of(enum fs_kind kind)

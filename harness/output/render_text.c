@@ -62,6 +62,9 @@ void render_staging_text(const struct staging_result *st, FILE *out)
     if (st->signature_bytes)
         fprintf(out, ", %lld signature bytes back", st->signature_bytes);
     fprintf(out, "; %.3f s%s\n", st->seconds, st->waited_for_lock ? ", after waiting for another stage's lock" : "");
+    if (st->cleanup)
+        fprintf(out, "  cleanup       %s: %d cop%s removed at the end\n", st->cleanup, st->copies_removed,
+                st->copies_removed == 1 ? "y" : "ies");
 }
 
 void render_text(const struct run_result *r, FILE *out)

@@ -66,6 +66,8 @@ struct staging_result {
     int leaders;             /* ranks that wrote a copy: 1 when staged */
     int waited_for_lock;     /* another stage of the target held it first */
     double lock_wait_s;
+    const char *cleanup;     /* bcast: "never", "after-run", "keep-last"; NULL: no copies */
+    int copies_removed;      /* by the cleanup at the end of the run */
 };
 
 /* --profile-imports: the costliest modules by median self time. */

@@ -32,7 +32,24 @@ struct run_ctx {
     FILE *log;           /* progress on rank 0, NULL elsewhere or with --quiet */
     struct fs_run fsr;   /* what the filesystem kind's operations see */
     struct child_result first_import; /* the first repeat's import: its wall-clock stamps */
+    int finished;        /* the kind's finish ran */
 };
+
+/* The kind undoes what prepare did (a mount, node copies), once, also
+ * after a failure: then the first error stays the one reported. */
+static int finish_fs(struct run_ctx *c, const char *venv, struct run_result *r, struct err *e)
+{
+    const struct fs_ops *ops = fs_ops_of(c->fs->kind);
+    if (c->finished || !venv || !ops->finish)
+        return 0;
+    c->finished = 1;
+    if (!e->status)
+        return ops->finish(&c->fsr, venv, &r->staging, e);
+    struct err later = {0};
+    if (ops->finish(&c->fsr, venv, &r->staging, &later) < 0 && c->rank == 0)
+        fprintf(stderr, "harness: also: %s\n", later.msg);
+    return -1;
+}
 
 static int prepare(struct run_ctx *c, struct child_cmd *cmd, struct run_result *r, struct err *e)
 {
@@ -243,6 +260,8 @@ int run_benchmark(MPI_Comm comm, const struct options *o, struct err *e)
         goto out;
     r->harness_wall_s = now_seconds() - first_barrier;
     launch_figures(comm, o->launch_start, &c.first_import, r);
+    if (finish_fs(&c, venv, r, e) < 0)
+        goto out;
     status = EXIT_ALL_OK;
     if (c.rank == 0) {
         r->status = run_status_of(r);
@@ -252,6 +271,7 @@ int run_benchmark(MPI_Comm comm, const struct options *o, struct err *e)
     }
     MPI_Bcast(&status, 1, MPI_INT, 0, comm);
 out:
+    finish_fs(&c, venv, r, e);
     child_cmd_free(&cmd);
     free(venv);
     free(r);

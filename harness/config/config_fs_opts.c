@@ -1,0 +1,30 @@
+/* config_fs_opts.c: a filesystem's settings that only some kinds take
+ * (cleanup of node copies); each refused, by line, where it means nothing. */
+#include <stdlib.h>
+
+#include "config_parse.h"
+
+static int parse_cleanup(const struct config *conf, const config_setting_t *g, struct fs_conf *fs, struct err *e)
+{
+    char *v = NULL;
+    const config_setting_t *s = config_setting_get_member(g, "cleanup");
+    fs->cleanup = FS_CLEANUP_NEVER;
+    if (!s)
+        return 0;
+    if (!fs_kind_info(fs->kind)->node_copies)
+        return cfg_bad(e, conf->path, s, "filesystem '%s': 'cleanup' applies only to kinds with a copy per node (bcast)",
+                       fs->name);
+    if (cfg_string(conf, g, "cleanup", 0, &v, e) < 0)
+        return -1;
+    int bad = fs_cleanup_parse(v, &fs->cleanup) < 0;
+    if (bad)
+        cfg_bad(e, conf->path, s, "filesystem '%s': cleanup '%s' is not one of never, after-run, keep-last", fs->name,
+                v);
+    free(v);
+    return bad ? -1 : 0;
+}
+
+int cfg_parse_fs_opts(const struct config *conf, const config_setting_t *g, struct fs_conf *fs, struct err *e)
+{
+    return parse_cleanup(conf, g, fs, e);
+}
