@@ -13,8 +13,8 @@ HDIRS    := harness harness/base harness/config harness/run harness/fs harness/o
             harness/history harness/jobgen staging
 CPPFLAGS := $(HDIRS:%=-iquote %) -iquote build/gen $(PKG_CFLAGS)
 DEPFLAGS  = -MMD -MP
-# Debian's librsync-dev ships no pkg-config file.
-LDLIBS   := $(PKG_LIBS) -lrsync -lgsl -lgslcblas -lm
+# Debian's librsync-dev ships no pkg-config file; -lzstd: the compressed broadcast.
+LDLIBS   := $(PKG_LIBS) -lrsync -lzstd -lgsl -lgslcblas -lm
 SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 SRCS     := $(foreach d,$(HDIRS),$(wildcard $(d)/*.c))

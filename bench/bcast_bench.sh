@@ -15,9 +15,11 @@ On /dev/shm, first into empty node directories each time:
           import phase's elapsed time)
   each    4 concurrent `build/harness --stage-only`, one per node directory,
           timed together, plus the same import time
-and the same again with every copy already up to date. Prints the medians
-and the ratios bcast / each with their targets (see README, "The bcast
-kind"). --reps N: runs per measurement (default 5).
+and the same again with every copy already up to date; and the first copy
+broadcast compressed (zstd, the default level) against raw (compress_level
+= 0): bytes and time to first import. Prints the medians and the ratios
+with their targets (see README, "The bcast kind"). --reps N: runs per
+measurement (default 5).
 USAGE
 }
 
@@ -47,17 +49,20 @@ cfg=$dir/bench.cfg
 {
     printf 'machines = ({ name = "bench"; venv = "%s"; filesystems = (\n' "$venv"
     printf '  { name = "b"; kind = "bcast"; path = "%s/bcast"; }' "$dir"
+    printf ',\n  { name = "raw"; kind = "bcast"; path = "%s/bcast"; compress_level = 0; }' "$dir"
     for k in $(seq 0 $((nodes - 1))); do
         printf ',\n  { name = "s%d"; kind = "staged"; path = "%s/staged-node%d"; }' "$k" "$dir" "$k"
     done
     printf '); });\n'
 } >"$cfg"
 
-# One bcast run: prints "staging_seconds import_elapsed".
+# One bcast run on filesystem ${1:-b}: prints "staging_seconds import_elapsed
+# whole_file_bytes bytes_as_sent".
 bcast_run() {
-    mpirun -n "$nodes" "$harness" --config "$cfg" --machine bench --filesystem b --ranks-per-node 1 \
+    mpirun -n "$nodes" "$harness" --config "$cfg" --machine bench --filesystem "${1:-b}" --ranks-per-node 1 \
         --skip-checks --no-startup --quiet --json - 2>/dev/null |
-        python3 -c 'import json, sys; r = json.load(sys.stdin); print(r["staging"]["seconds"], r["elapsed_s"])'
+        python3 -c 'import json, sys; r = json.load(sys.stdin); s = r["staging"]
+print(s["seconds"], r["elapsed_s"], s["bytes_uncompressed"], s["bytes_compressed"])'
 }
 
 # Every node stages from the source itself, all at once: seconds to the last.
@@ -78,14 +83,18 @@ sum() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.6f\n", a + b }'; }
 bcast_run >/dev/null
 empty
 
-first_b=() first_e=() noop_b=() noop_e=() stage_b=() stage_e=() imports=()
+first_b=() first_e=() noop_b=() noop_e=() stage_b=() stage_e=() imports=() first_raw=()
+raw_bytes=0 zst_bytes=0
 for _ in $(seq "$reps"); do
     empty
-    read -r staging import < <(bcast_run)
+    read -r staging import _ _ < <(bcast_run raw)
+    first_raw+=("$(sum "$staging" "$import")")
+    empty
+    read -r staging import raw_bytes zst_bytes < <(bcast_run)
     first_b+=("$(sum "$staging" "$import")") stage_b+=("$staging") imports+=("$import")
     each=$(stage_each)
     first_e+=("$(sum "$each" "$import")") stage_e+=("$each")
-    read -r staging import < <(bcast_run)
+    read -r staging _ _ _ < <(bcast_run)
     noop_b+=("$staging")
     noop_e+=("$(stage_each)")
 done
@@ -102,4 +111,10 @@ report "time to first import: bcast vs each node staging" "$(median "${first_b[@
 report "first copy, staging alone: bcast vs each node" "$(median "${stage_b[@]}")" "$(median "${stage_e[@]}")" 2.0
 # Up to date, rank 0 walks the source once instead of every node doing so.
 report "up to date, staging alone: bcast vs each node" "$(median "${noop_b[@]}")" "$(median "${noop_e[@]}")" 1.0
+# Compression: the bytes are what a real interconnect would carry; the
+# time is reported only, one machine's shared memory is no network.
+report "first copy, bytes as sent: zstd vs raw (bytes)" "$zst_bytes" "$raw_bytes" 0.4
+awk -v z="$(median "${first_b[@]}")" -v r="$(median "${first_raw[@]}")" 'BEGIN {
+    printf "  %-52s %10.6f s / %10.6f s = %6.3fx  (reported, no target)\n",
+        "time to first import: zstd vs raw broadcast", z, r, z / r }'
 exit $(( BENCH_FAILED > 0 ))

@@ -100,7 +100,10 @@ def test_real_venv_two_nodes_then_nothing_then_one_delta(tmp_path, venv_copy):
     assert st["kind"] == "bcast" and st["leaders"] == 2 and st["entries"] == len(expected(venv_copy))
     assert st["copied"] > 1000 and st["delta_updated"] == 0 and st["up_to_date"] == 0
     assert st["entries"] == st["up_to_date"] + st["copied"] + st["delta_updated"]
-    assert st["bytes_sent"] >= size
+    # Raw by default (compress_level 0); with two nodes it crossed once.
+    assert st["bytes_uncompressed"] == st["bytes_compressed"] == size and st["compress_level"] == 0
+    assert size < st["bytes_sent"] < size * 1.01
+    assert f"whole files {size} bytes, {size} as sent (zstd level 0)" in proc.stdout
     assert r["time_to_first_import_s"] == pytest.approx(st["seconds"] + r["elapsed_s"])
     assert f"staging       bcast, {st['entries']} entries to 2 copies: 0 up to date" in proc.stdout
     assert "first import" in proc.stdout
@@ -304,3 +307,34 @@ def test_bad_cleanup_settings_are_one_line_naming_the_line(tmp_path, small_venv,
     assert proc.returncode == 2 and f"{b.config}:2: filesystem 'b': {message}" in proc.stderr, proc.stderr
     bad = harness("--config", b.config, "--machine", "local", "--filesystem", "b", "--cleanup", "always")
     assert bad.returncode == 2 and "--cleanup 'always' is not one of never, after-run, keep-last" in bad.stderr
+
+
+def test_compressed_and_raw_broadcasts_make_the_same_copies(tmp_path, small_venv):
+    """Level 6 and level 0 (raw) give identical copies on 2 pretend nodes;
+    with one node nothing crosses between nodes."""
+    b = Bcast(tmp_path, small_venv)
+    big = small_venv / "pkg/text.txt"
+    big.write_text("compressible line of text\n" * 40_000)    # about 1 MB
+    (small_venv / "pkg/empty.dat").write_bytes(b"")
+    b.config.write_text(b.config.read_text().replace('kind = "bcast";', 'kind = "bcast"; compress_level = 6;'))
+    _, r = b.cheap()
+    st = r["staging"]
+    for k in (0, 1):
+        same_tree(b.node(k), small_venv)
+    assert st["compress_level"] == 6 and st["bytes_uncompressed"] == tree_bytes(small_venv)
+    assert st["bytes_compressed"] < 0.3 * st["bytes_uncompressed"]   # data.bin is random
+    for k in (0, 1):
+        shutil.rmtree(b.node(k))
+    b.config.write_text(b.config.read_text().replace("compress_level = 6;", "compress_level = 0;"))
+    _, r = b.cheap()
+    st = r["staging"]
+    for k in (0, 1):
+        same_tree(b.node(k), small_venv)
+    assert st["compress_level"] == 0 and st["bytes_compressed"] == st["bytes_uncompressed"]
+    assert st["bytes_sent"] > st["bytes_uncompressed"]
+    # One node: the copy is made, nothing crossed between nodes.
+    shutil.rmtree(b.node(0))
+    b.per = 4
+    _, r = b.cheap()
+    assert r["staging"]["leaders"] == 1 and r["staging"]["bytes_sent"] == 0
+    same_tree(b.node(0), small_venv)

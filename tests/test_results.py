@@ -53,9 +53,11 @@ def test_db_init_is_idempotent(pgdb):
     assert "schema version 1 (schema): applied" in first
     assert "schema version 2 (002_suite_profile_bcast): applied" in first
     assert "schema version 3 (003_launch_figures): applied" in first
+    assert "schema version 4 (004_bcast_compression): applied" in first
     assert "already there" in db_init(pgdb).stdout
     assert pgdb.psql("SELECT version, name FROM schema_migrations ORDER BY 1") == [
-        ["1", "schema"], ["2", "002_suite_profile_bcast"], ["3", "003_launch_figures"]]
+        ["1", "schema"], ["2", "002_suite_profile_bcast"], ["3", "003_launch_figures"],
+        ["4", "004_bcast_compression"]]
     assert pgdb.rows() == "0"
 
 
@@ -406,6 +408,8 @@ def test_bcast_figures_reach_the_row(pgdb, tmp_path):
     r = json.loads(out.read_text())
     got = pgdb.psql("SELECT status, fs_kind, nodes, staging_kind, staging_bytes_sent, time_to_first_import_s, "
                     "staging_seconds FROM results")
+    assert pgdb.psql("SELECT staging_bytes_uncompressed, staging_bytes_compressed FROM results") == [
+        [str(r["staging"]["bytes_uncompressed"]), str(r["staging"]["bytes_compressed"])]]
     assert len(got) == 1
     status, kind, nodes, skind, sent, first, secs = got[0]
     assert (status, kind, nodes, skind) == ("ok", "bcast", "2", "bcast")

@@ -18,6 +18,7 @@ struct fs_conf {
                           * or the machine's; default 300) */
     int line;            /* line of this block in the file, for messages */
     enum fs_cleanup cleanup; /* kinds with node copies: what the run leaves */
+    int compress_level;  /* bcast: zstd level of the whole files; 0: raw */
 };
 
 struct size_conf {

@@ -1,5 +1,6 @@
 /* config_fs_opts.c: a filesystem's settings that only some kinds take
- * (cleanup of node copies); each refused, by line, where it means nothing. */
+ * (cleanup of node copies, compression); each refused, by line, where it
+ * means nothing. */
 #include <stdlib.h>
 
 #include "config_parse.h"
@@ -24,7 +25,19 @@ static int parse_cleanup(const struct config *conf, const config_setting_t *g, s
     return bad ? -1 : 0;
 }
 
+static int parse_level(const struct config *conf, const config_setting_t *g, struct fs_conf *fs, struct err *e)
+{
+    const config_setting_t *s = config_setting_get_member(g, "compress_level");
+    fs->compress_level = FS_COMPRESS_DEFAULT;
+    if (!s)
+        return 0;
+    if (fs->kind != FS_BCAST)
+        return cfg_bad(e, conf->path, s, "filesystem '%s': 'compress_level' applies only to kind bcast", fs->name);
+    /* 19: zstd's highest level without its --ultra memory cost. */
+    return cfg_int(conf, g, "compress_level", FS_COMPRESS_DEFAULT, 0, 19, &fs->compress_level, e);
+}
+
 int cfg_parse_fs_opts(const struct config *conf, const config_setting_t *g, struct fs_conf *fs, struct err *e)
 {
-    return parse_cleanup(conf, g, fs, e);
+    return parse_cleanup(conf, g, fs, e) < 0 || parse_level(conf, g, fs, e) < 0 ? -1 : 0;
 }

@@ -124,7 +124,11 @@ static void to_result(const struct bcast_stats *bs, double seconds, struct stagi
         .delta_updated = bs->delta_files,
         .literal_bytes = bs->literal_bytes,
         .matched_bytes = bs->matched_bytes,
-        .bytes_sent = bs->bytes_sent,
+        /* What crossed between nodes: each other leader received it. */
+        .bytes_sent = bs->bytes_sent * (bs->leaders - 1),
+        .bytes_uncompressed = bs->bytes_uncompressed,
+        .bytes_compressed = bs->bytes_compressed,
+        .compress_level = bs->level,
         .signature_bytes = bs->signature_bytes,
         .leaders = bs->leaders,
     };
@@ -166,6 +170,7 @@ int fs_bcast_prepare(const struct fs_run *f, char **venv, struct staging_result 
     if (b.leaders != MPI_COMM_NULL) {
         MPI_Comm_rank(b.leaders, &b.rank);
         MPI_Comm_size(b.leaders, &b.st.leaders);
+        b.level = b.st.level = f->fs->compress_level;
         lead(&b, f->m->venv, *venv, f->fs->lock_timeout, f->o->quiet ? NULL : stderr);
         release(&b);
     }

@@ -1,25 +1,18 @@
 /* bcast_full.c: the files some node lacks, read once by rank 0 and sent
  * to every leader in chunks of up to BCAST_CHUNK bytes (MPI_Bcast): files
- * packed back to back in manifest order, a large one over several. */
+ * packed back to back in manifest order, a large one over several. With
+ * a compression level the chunks go through bcast_zstd.c instead. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bcast_ctx.h"
 
-#define BCAST_CHUNK ((size_t)16 << 20)
 /* Each chunk starts with rank 0's word on the source: 0, or 1 when a read
  * failed and the broadcast stops there for everyone. */
 #define HEADER sizeof(int64_t)
 
-struct cursor {
-    size_t idx;
-    long long off;
-};
-
-typedef int piece_fn(struct bcast_run *b, size_t idx, long long off, char *data, size_t n);
-
-static void next_file(const struct bcast_run *b, struct cursor *c)
+void bcast_next_file(const struct bcast_run *b, struct bcast_cursor *c)
 {
     while (c->idx < b->man.n && b->decision[c->idx] != BCAST_FULL)
         c->idx++;
@@ -28,10 +21,10 @@ static void next_file(const struct bcast_run *b, struct cursor *c)
 /* The next chunk's pieces from C onwards, each handed to FN (if any);
  * returns the chunk's length. Pure arithmetic on the manifest, so every
  * leader knows the length of what it is about to receive. */
-static size_t chunk(struct bcast_run *b, struct cursor *c, char *data, piece_fn *fn)
+size_t bcast_chunk(struct bcast_run *b, struct bcast_cursor *c, char *data, bcast_piece_fn *fn)
 {
     size_t used = 0;
-    for (next_file(b, c); c->idx < b->man.n && used < BCAST_CHUNK; next_file(b, c)) {
+    for (bcast_next_file(b, c); c->idx < b->man.n && used < BCAST_CHUNK; bcast_next_file(b, c)) {
         long long left = b->man.v[c->idx].size - c->off;
         size_t n = (unsigned long long)left < BCAST_CHUNK - used ? (size_t)left : BCAST_CHUNK - used;
         if (fn)
@@ -48,14 +41,14 @@ static size_t chunk(struct bcast_run *b, struct cursor *c, char *data, piece_fn 
 
 /* A leader keeps receiving after its own copy failed, so that the
  * others are not left waiting; it stops writing. */
-static int write_piece(struct bcast_run *b, size_t idx, long long off, char *data, size_t n)
+int bcast_write_piece(struct bcast_run *b, size_t idx, long long off, char *data, size_t n)
 {
     if (b->status[idx] == BCAST_HAVE || b->e->status)
         return 0;
     return bcast_local_put(b->local, idx, data, off, n) < 0 ? bcast_node_failed(b) : 0;
 }
 
-static int read_piece(struct bcast_run *b, size_t idx, long long off, char *data, size_t n)
+int bcast_read_piece(struct bcast_run *b, size_t idx, long long off, char *data, size_t n)
 {
     if (b->read_failed)
         return -1;
@@ -63,18 +56,20 @@ static int read_piece(struct bcast_run *b, size_t idx, long long off, char *data
         b->read_failed = 1;
         return -1;
     }
-    return write_piece(b, idx, off, data, n);
+    return bcast_write_piece(b, idx, off, data, n);
 }
 
 int bcast_full_files(struct bcast_run *b)
 {
-    struct cursor c = {0};
+    if (b->level > 0)
+        return bcast_full_zstd(b);
+    struct bcast_cursor c = {0};
     char *buf = NULL;
-    for (next_file(b, &c); c.idx < b->man.n; next_file(b, &c)) {
-        struct cursor start = c;
+    for (bcast_next_file(b, &c); c.idx < b->man.n; bcast_next_file(b, &c)) {
+        struct bcast_cursor start = c;
         if (!buf)
             buf = malloc(HEADER + BCAST_CHUNK);
-        size_t len = chunk(b, &c, buf + HEADER, b->rank == 0 ? read_piece : NULL);
+        size_t len = bcast_chunk(b, &c, buf + HEADER, b->rank == 0 ? bcast_read_piece : NULL);
         int64_t failed = b->read_failed;
         memcpy(buf, &failed, HEADER);
         MPI_Bcast(buf, (int)(HEADER + len), MPI_BYTE, 0, b->leaders);
@@ -82,8 +77,10 @@ int bcast_full_files(struct bcast_run *b)
         if (failed)
             break;
         if (b->rank != 0)
-            chunk(b, &start, buf + HEADER, write_piece);
+            bcast_chunk(b, &start, buf + HEADER, bcast_write_piece);
         b->st.bytes_sent += (long long)len;
+        b->st.bytes_uncompressed += (long long)len;
+        b->st.bytes_compressed += (long long)len;
     }
     free(buf);
     return bcast_agree(b);

@@ -132,6 +132,9 @@ json_object *render_staging_json(const struct staging_result *st)
         {"bytes_sent", st->bytes_sent},
         {"signature_bytes", st->signature_bytes},
         {"leaders", st->leaders},
+        {"bytes_uncompressed", st->bytes_uncompressed},
+        {"bytes_compressed", st->bytes_compressed},
+        {"compress_level", st->compress_level},
     };
     json_object *o = json_object_new_object();
     json_object_object_add(o, "kind", json_object_new_string(st->kind ? st->kind : ""));

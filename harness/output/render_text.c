@@ -61,6 +61,9 @@ void render_staging_text(const struct staging_result *st, FILE *out)
             st->bytes_sent);
     if (st->signature_bytes)
         fprintf(out, ", %lld signature bytes back", st->signature_bytes);
+    if (st->bytes_uncompressed)
+        fprintf(out, "; whole files %lld bytes, %lld as sent (zstd level %d)", st->bytes_uncompressed,
+                st->bytes_compressed, st->compress_level);
     fprintf(out, "; %.3f s%s\n", st->seconds, st->waited_for_lock ? ", after waiting for another stage's lock" : "");
     if (st->cleanup)
         fprintf(out, "  cleanup       %s: %d cop%s removed at the end\n", st->cleanup, st->copies_removed,

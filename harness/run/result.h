@@ -61,7 +61,9 @@ struct staging_result {
     long long entries, up_to_date, copied, delta_updated, deleted;
     long long literal_bytes; /* file data taken from the source */
     long long matched_bytes; /* reused from the copies' old versions */
-    long long bytes_sent;    /* staged: literal bytes written; bcast: all it broadcast */
+    long long bytes_sent;    /* staged: literal bytes written; bcast: what crossed between nodes */
+    long long bytes_uncompressed, bytes_compressed; /* bcast: whole files before and after zstd */
+    int compress_level;      /* bcast: zstd level; 0: sent raw */
     long long signature_bytes; /* bcast: from the leaders back to rank 0 */
     int leaders;             /* ranks that wrote a copy: 1 when staged */
     int waited_for_lock;     /* another stage of the target held it first */
