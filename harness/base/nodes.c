@@ -2,6 +2,10 @@
  * the node count of a result, and the broadcast's node leaders. */
 #include "nodes.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 void nodes_split(MPI_Comm comm, int ranks_per_node, MPI_Comm *node)
 {
     int rank;
@@ -22,4 +26,17 @@ int count_nodes(MPI_Comm comm, int ranks_per_node)
     MPI_Allreduce(&leader, &leaders, 1, MPI_INT, MPI_SUM, comm);
     MPI_Comm_free(&local);
     return leaders;
+}
+
+char *nodes_dir(const char *path, int ranks_per_node, int rank)
+{
+    if (ranks_per_node <= 0)
+        return strdup(path);
+    size_t n = strlen(path) + 32;
+    char *dir = malloc(n);
+    int len = snprintf(dir, n, "%s", path);
+    while (len > 1 && dir[len - 1] == '/')
+        dir[--len] = '\0';
+    snprintf(dir + len, n - (size_t)len, "-node%d", rank / ranks_per_node);
+    return dir;
 }

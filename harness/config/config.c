@@ -195,6 +195,7 @@ static void free_machine(struct machine_conf *m)
     for (int i = 0; i < m->nfs; i++) {
         free(m->fs[i].name);
         free(m->fs[i].path);
+        free(m->fs[i].mount);
         cfg_free_strings(m->fs[i].directives, m->fs[i].ndirectives);
     }
     free(m->fs);

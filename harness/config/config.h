@@ -19,6 +19,7 @@ struct fs_conf {
     int line;            /* line of this block in the file, for messages */
     enum fs_cleanup cleanup; /* kinds with node copies: what the run leaves */
     int compress_level;  /* bcast: zstd level of the whole files; 0: raw */
+    char *mount;         /* image: the node-local mount point */
 };
 
 struct size_conf {

@@ -37,7 +37,20 @@ static int parse_level(const struct config *conf, const config_setting_t *g, str
     return cfg_int(conf, g, "compress_level", FS_COMPRESS_DEFAULT, 0, 19, &fs->compress_level, e);
 }
 
+static int parse_mount(const struct config *conf, const config_setting_t *g, struct fs_conf *fs, struct err *e)
+{
+    const config_setting_t *s = config_setting_get_member(g, "mount");
+    if (fs->kind != FS_IMAGE)
+        return s ? cfg_bad(e, conf->path, s, "filesystem '%s': 'mount' applies only to kind image", fs->name) : 0;
+    if (!s)
+        return cfg_bad(e, conf->path, g, "filesystem '%s': kind image needs 'mount', the node-local mount point",
+                       fs->name);
+    return cfg_path(conf, g, "mount", 1, &fs->mount, e);
+}
+
 int cfg_parse_fs_opts(const struct config *conf, const config_setting_t *g, struct fs_conf *fs, struct err *e)
 {
-    return parse_cleanup(conf, g, fs, e) < 0 || parse_level(conf, g, fs, e) < 0 ? -1 : 0;
+    return parse_cleanup(conf, g, fs, e) < 0 || parse_level(conf, g, fs, e) < 0 || parse_mount(conf, g, fs, e) < 0
+               ? -1
+               : 0;
 }

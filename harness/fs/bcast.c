@@ -26,20 +26,6 @@ int bcast_node_failed(struct bcast_run *b)
     return err_wrap(b->e, "bcast: node %d (host %s): ", b->rank, host);
 }
 
-/* Pretend nodes share one machine, so each needs a directory of its own. */
-static char *node_dir(const char *path, int ranks_per_node, int rank)
-{
-    if (ranks_per_node <= 0)
-        return strdup(path);
-    size_t n = strlen(path) + 32;
-    char *dir = malloc(n);
-    int len = snprintf(dir, n, "%s", path);
-    while (len > 1 && dir[len - 1] == '/')
-        dir[--len] = '\0';
-    snprintf(dir + len, n - (size_t)len, "-node%d", rank / ranks_per_node);
-    return dir;
-}
-
 /* Rank 0 walks the source once; every leader gets the manifest. */
 static int share_manifest(struct bcast_run *b, const char *source)
 {
@@ -159,7 +145,7 @@ int fs_bcast_prepare(const struct fs_run *f, char **venv, struct staging_result 
     struct bcast_run b = {.e = e, .src = {.root = -1, .fd = -1}};
     MPI_Comm_rank(f->comm, &rank);
     memset(st, 0, sizeof *st);
-    *venv = node_dir(f->fs->path, f->o->ranks_per_node, rank);
+    *venv = nodes_dir(f->fs->path, f->o->ranks_per_node, rank);
     nodes_split(f->comm, f->o->ranks_per_node, &node);
     MPI_Comm_rank(node, &local_rank);
     MPI_Comm_free(&node);

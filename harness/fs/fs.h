@@ -58,6 +58,13 @@ int fs_warm_other_nodes(MPI_Comm comm, int ranks_per_node, FILE *log, char *cons
 /* bcast_cleanup.c: the `cleanup` setting applied to the node copies. */
 int fs_bcast_finish(const struct fs_run *f, const char *venv, struct staging_result *st, struct err *e);
 
+/* fs_image.c: the squashfs image mounted on each node. */
+int fs_image_prepare(const struct fs_run *f, char **venv, struct staging_result *st, struct err *e);
+int fs_image_finish(const struct fs_run *f, const char *venv, struct staging_result *st, struct err *e);
+/* Where the children of a read-only VENV keep bytecode (node-local memory
+ * beside its mount), a new string; NULL: beside the sources, as usual. */
+char *fs_pycache_prefix(const struct fs_conf *fs, const char *venv);
+
 /* fs_staged.c: stages M's venv into FS on rank 0 of COMM (MPI_COMM_NULL:
  * this one process) while the others wait, then on every other node that
  * cannot see rank 0's copy (a node-local path: stage_nodes.c); ST on rank

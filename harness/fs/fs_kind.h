@@ -9,6 +9,7 @@ enum fs_kind {
     FS_INPLACE,   /* the venv is used where it was built (the seed's "common") */
     FS_STAGED,    /* the venv is copied to this path before each run */
     FS_BCAST,     /* the venv is broadcast to node-local storage at run time */
+    FS_IMAGE,     /* the venv as one squashfs image, mounted on each node */
     FS_NKINDS
 };
 

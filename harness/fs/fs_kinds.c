@@ -10,6 +10,8 @@ static const struct fs_kind_info kinds[FS_NKINDS] = {
                    "stage it first with harness --stage-only (it stages to %s)"},
     [FS_BCAST] = {"bcast", "broadcast to each node at run time", 1, 0, 0,
                   "the broadcast did not leave it at %s: see the run's staging messages", 1},
+    [FS_IMAGE] = {"image", "a squashfs image mounted on each node", 1, 0, 0,
+                  "the image %s did not mount it: see the run's messages", 0},
 };
 
 const struct fs_kind_info *fs_kind_info(enum fs_kind kind)
@@ -34,7 +36,7 @@ int fs_kind_parse(const char *name, enum fs_kind *kind)
 
 const char *fs_kind_names(void)
 {
-    return "inplace, staged, bcast";
+    return "inplace, staged, bcast, image";
 }
 
 int fs_cleanup_parse(const char *name, enum fs_cleanup *c)

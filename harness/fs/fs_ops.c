@@ -13,6 +13,9 @@ static const struct fs_ops ops[FS_NKINDS] = {
     [FS_INPLACE] = {fs_inplace_prepare, NULL, NULL},
     [FS_STAGED] = {fs_staged_prepare, fs_staged_warm, NULL},
     [FS_BCAST] = {fs_bcast_prepare, fs_bcast_warm, fs_bcast_finish},
+    /* The bytecode of a read-only image goes to node-local memory: each
+     * node's leader warms it, as a bcast node warms its copy. */
+    [FS_IMAGE] = {fs_image_prepare, fs_bcast_warm, fs_image_finish},
 };
 
 const struct fs_ops *fs_ops_of(enum fs_kind kind)

@@ -143,6 +143,14 @@ json_object *render_staging_json(const struct staging_result *st)
     json_object_object_add(o, "seconds", json_object_new_double(st->seconds));
     json_object_object_add(o, "waited_for_lock", json_object_new_boolean(st->waited_for_lock));
     json_object_object_add(o, "lock_wait_s", json_object_new_double(st->lock_wait_s));
+    if (st->image_bytes) {
+        json_object *img = json_object_new_object();
+        json_object_object_add(img, "bytes", json_object_new_int64(st->image_bytes));
+        json_object_object_add(img, "built", json_object_new_boolean(st->image_built));
+        json_object_object_add(img, "build_s", json_object_new_double(st->build_s));
+        json_object_object_add(img, "mount_s", json_object_new_double(st->mount_s));
+        json_object_object_add(o, "image", img);
+    }
     json_object_object_add(o, "cleanup", str_or_null(st->cleanup));
     json_object_object_add(o, "copies_removed", st->cleanup ? json_object_new_int(st->copies_removed) : NULL);
     return o;

@@ -79,6 +79,16 @@ int child_cmd_init(struct child_cmd *c, const char *venv, const char *stmt, cons
     return 0;
 }
 
+void child_cmd_add_env(struct child_cmd *c, const char *name, const char *value)
+{
+    size_t n = 0;
+    while (c->envp[n])
+        n++;
+    c->envp = realloc(c->envp, (n + 2) * sizeof *c->envp);
+    c->envp[n] = join(name, "=", value);
+    c->envp[n + 1] = NULL;
+}
+
 void child_cmd_free(struct child_cmd *c)
 {
     for (int i = 0; i < 3; i++) {

@@ -16,6 +16,9 @@ struct child_cmd {
 /* OVERRIDE, when not NULL, replaces the import child with one program
  * run with no arguments (make bench uses /bin/true). */
 int child_cmd_init(struct child_cmd *c, const char *venv, const char *stmt, const char *override, struct err *e);
+/* Adds NAME=VALUE to the child's environment (a kind's own setting, such
+ * as PYTHONPYCACHEPREFIX on node-local memory for a read-only image). */
+void child_cmd_add_env(struct child_cmd *c, const char *name, const char *value);
 void child_cmd_free(struct child_cmd *c);
 
 #endif

@@ -70,6 +70,11 @@ struct staging_result {
     double lock_wait_s;
     const char *cleanup;     /* bcast: "never", "after-run", "keep-last"; NULL: no copies */
     int copies_removed;      /* by the cleanup at the end of the run */
+    /* image: the squashfs file, its build (0 s when reused), the slowest
+     * node's mount. */
+    long long image_bytes;
+    int image_built;
+    double build_s, mount_s;
 };
 
 /* --profile-imports: the costliest modules by median self time. */

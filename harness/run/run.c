@@ -63,6 +63,10 @@ static int prepare(struct run_ctx *c, struct child_cmd *cmd, struct run_result *
     child_cmd_init(cmd, c->venv, c->stmt, c->o->child, e);
     if (coll_agree(c->comm, e) < 0)
         return -1;
+    char *pycache = fs_pycache_prefix(c->fs, c->venv);
+    if (pycache)
+        child_cmd_add_env(cmd, "PYTHONPYCACHEPREFIX", pycache);
+    free(pycache);
     if (c->rank == 0 && !c->o->skip_checks) {
         if (c->log)
             fprintf(c->log, "harness: set-up checks in one process (%s)\n", c->venv);

@@ -1,0 +1,139 @@
+/* image_build.c: the kind `image`'s squashfs file, built from the venv by
+ * mksquashfs when the venv's manifest differs from the one it was built
+ * from, through a temporary file renamed over the old image. */
+#include "image.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "atomic_write.h"
+#include "bcast_tree.h"
+#include "clock.h"
+#include "dirs.h"
+#include "slurp.h"
+#include "spawn.h"
+
+extern char **environ;
+
+/* The Debian package of each tool, for the message when it is missing. */
+static const char *package_of(const char *tool)
+{
+    return strcmp(tool, "mksquashfs") == 0 ? "squashfs-tools" : strcmp(tool, "squashfuse") == 0 ? "squashfuse" : "fuse3";
+}
+
+int image_tool(char *const *argv, double timeout, const char *what, struct err *e)
+{
+    struct spawn_job job;
+    struct child_result res;
+    char *path = find_on_path(argv[0]);
+    if (!path)
+        return err_set(e, EXIT_SETUP, "%s: %s is not installed (Debian package %s; jobs/install-deps.sh)", what,
+                       argv[0], package_of(argv[0]));
+    int argc = 0;
+    while (argv[argc])
+        argc++;
+    char **resolved = malloc((size_t)(argc + 1) * sizeof *resolved);
+    memcpy(resolved, argv, (size_t)(argc + 1) * sizeof *resolved);
+    resolved[0] = path;
+    if (spawn_prepare(&job, resolved, environ, 0, e) < 0) {
+        free(resolved);
+        free(path);
+        return -1;
+    }
+    int rc = spawn_run(&job, timeout, &res, e);
+    if (rc == 0 && res.status != CHILD_OK) {
+        char *text = spawn_captured(job.err_fd, 600);
+        size_t n = text ? strlen(text) : 0;
+        while (n && (text[n - 1] == '\n' || text[n - 1] == ' '))
+            text[--n] = '\0';
+        for (char *p = text; p && *p; p++)
+            if (*p == '\n')
+                *p = ' ';
+        err_set(e, EXIT_SETUP, "%s: %s %s (%s)", what, argv[0],
+                res.status == CHILD_TIMEOUT ? "did not finish in time" : "failed",
+                text && *text ? text : "nothing on stderr");
+        free(text);
+        rc = -1;
+    }
+    spawn_release(&job);
+    free(resolved);
+    free(path);
+    return rc;
+}
+
+/* The venv as the stager sees it (entries, sizes, mtimes, modes, links;
+ * no *.pyc) in bytes, for comparing with the manifest the image was
+ * built from. */
+static char *venv_manifest(const char *venv, size_t *len, struct err *e)
+{
+    struct bcast_manifest m;
+    if (bcast_manifest_walk(venv, &m, e) < 0)
+        return NULL;
+    char *buf = bcast_manifest_pack(&m, len);
+    bcast_manifest_free(&m);
+    return buf;
+}
+
+static int up_to_date(const char *image, const char *manifest_path, const char *want, size_t len)
+{
+    struct stat st;
+    struct err ignored = {0};
+    size_t have_len = 0;
+    if (stat(image, &st) < 0 || !S_ISREG(st.st_mode))
+        return 0;
+    char *have = slurp("the image manifest", manifest_path, len + 1, &have_len, EXIT_RUNTIME, &ignored);
+    int same = have && have_len == len && memcmp(have, want, len) == 0;
+    free(have);
+    return same;
+}
+
+static int squash(const char *venv, const char *tmp, struct err *e)
+{
+    /* Bytecode stays out: it goes to PYTHONPYCACHEPREFIX on node-local
+     * memory (README, "The image kind"). Level 3: the build is quick and
+     * the image near what level 15 makes. */
+    char *argv[] = {"mksquashfs", (char *)venv, (char *)tmp, "-comp", "zstd", "-Xcompression-level", "3",
+                    "-noappend", "-quiet", "-no-progress", "-no-xattrs", "-wildcards", "-e", "... *.pyc",
+                    "-e", "... __pycache__", NULL};
+    return image_tool(argv, 1800, "building the image", e);
+}
+
+int image_build(const char *venv, const char *image, struct staging_result *st, struct err *e)
+{
+    char manifest_path[4200], tmp[4200], parent[4200];
+    size_t len;
+    double t0 = now_seconds();
+    snprintf(manifest_path, sizeof manifest_path, "%s.manifest", image);
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", image, (long)getpid());
+    snprintf(parent, sizeof parent, "%s", image);
+    char *slash = strrchr(parent, '/');
+    if (slash && slash != parent)
+        *slash = '\0';
+    char *want = venv_manifest(venv, &len, e);
+    if (!want || make_dirs(parent, e) < 0) {
+        free(want);
+        return -1;
+    }
+    int rc = 0;
+    st->image_built = !up_to_date(image, manifest_path, want, len);
+    if (st->image_built) {
+        unlink(tmp);
+        rc = squash(venv, tmp, e);
+        if (rc == 0 && rename(tmp, image) < 0)
+            rc = err_sys(e, EXIT_RUNTIME, "cannot rename %s to %s", tmp, image);
+        /* The manifest last: an image without it is rebuilt next time. */
+        if (rc == 0)
+            rc = atomic_write(manifest_path, want, len, 0644, e);
+        if (rc < 0)
+            unlink(tmp);
+    }
+    free(want);
+    struct stat s;
+    if (rc == 0 && stat(image, &s) == 0)
+        st->image_bytes = (long long)s.st_size;
+    st->build_s = now_seconds() - t0;
+    return rc;
+}
