@@ -6,6 +6,7 @@
 set -euo pipefail
 
 build_pkgs=(make gcc pkg-config openmpi-bin libopenmpi-dev libconfig-dev librsync-dev libzstd-dev libpq-dev
+            squashfs-tools squashfuse fuse3
             libjson-c-dev libgsl-dev python3 python3-dev python3-venv strace rsync gnuplot-nox)
 # tcsh and fish: the tests source the staged activate.csh and activate.fish.
 test_pkgs=(postgresql postgresql-client slurm-wlm munge procps shellcheck chromium tcsh fish)

@@ -23,7 +23,7 @@ CRON_SUBMIT = ROOT / "jobs/cron-submit.sh"
 # Job names of this module's own (cronpick-mpi4py-import-...): the jobs of
 # tests/test_jobs.py, named local-..., never meet them in the queue.
 MACHINE = "cronpick"
-SMALL = {f"{MACHINE}-mpi4py-import-1-{fs}{suite}" for fs in ("common", "scratch", "tmpfs", "bcast")
+SMALL = {f"{MACHINE}-mpi4py-import-1-{fs}{suite}" for fs in ("common", "scratch", "tmpfs", "bcast", "image")
          for suite in ("", "-mpi4py")}
 USER = subprocess.run(["id", "-un"], capture_output=True, text=True, check=True).stdout.strip()
 LINE = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ cron-submit: "

@@ -31,9 +31,9 @@ def test_cori_scripts_carry_the_seeds_directives(tmp_path):
     proc = gen_jobs(CORI, out, env=bare_env())
     assert proc.returncode == 0, proc.stderr
     names = [f"cori-mpi4py-import-{n}-{fs}.sh" for n in (3, 150)
-             for fs in ("common", "datawarp", "project", "scratch", "tmpfs")]
+             for fs in ("common", "datawarp", "project", "scratch", "tmpfs", "shifter")]
     assert scripts(out) == sorted(names)
-    assert proc.stdout.count("wrote ") == 10
+    assert proc.stdout.count("wrote ") == 12
     for name in names:
         script = out / name
         assert stat.S_IMODE(script.stat().st_mode) == 0o755
@@ -85,7 +85,8 @@ def test_local_scripts_default_harness_and_launcher(tmp_path):
     proc = gen_jobs(cfg, out, "--size", "small")
     assert proc.returncode == 0, proc.stderr
     # One script per suite the machine carries: the first keeps the seed's name.
-    assert scripts(out) == sorted(f"local-mpi4py-import-1-{fs}{suite}.sh" for fs in ("common", "scratch", "tmpfs", "bcast")
+    assert scripts(out) == sorted(f"local-mpi4py-import-1-{fs}{suite}.sh" for fs in ("common", "scratch", "tmpfs", "bcast",
+                                                                                   "image")
                                   for suite in ("", "-mpi4py"))
     body = (out / "local-mpi4py-import-1-common.sh").read_text()
     assert f"harness='{RELEASE_HARNESS}'" in body and "ranks='4'" in body
@@ -108,7 +109,7 @@ def test_stale_scripts_are_removed(tmp_path):
     out = tmp_path / "jobs"
     cfg = local_config(tmp_path)
     assert gen_jobs(cfg, out).returncode == 0
-    assert len(scripts(out)) == 16   # 2 sizes x 4 filesystems x 2 suites
+    assert len(scripts(out)) == 20   # 2 sizes x 5 filesystems x 2 suites
     (out / "mine.sh").write_text("#!/bin/bash\necho not generated\n")
     text = cfg.read_text()
     assert text.count("name = \"tmpfs\"") == 1
@@ -124,7 +125,7 @@ def test_stale_scripts_are_removed(tmp_path):
     proc = gen_jobs(fewer, out)
     assert proc.returncode == 0, proc.stderr
     assert scripts(out) == sorted(["mine.sh"] + [f"local-mpi4py-import-{n}-{fs}{suite}.sh" for n in (1, 2)
-                                                 for fs in ("common", "scratch", "bcast")
+                                                 for fs in ("common", "scratch", "bcast", "image")
                                                  for suite in ("", "-mpi4py")])
 
 

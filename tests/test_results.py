@@ -54,10 +54,11 @@ def test_db_init_is_idempotent(pgdb):
     assert "schema version 2 (002_suite_profile_bcast): applied" in first
     assert "schema version 3 (003_launch_figures): applied" in first
     assert "schema version 4 (004_bcast_compression): applied" in first
+    assert "schema version 5 (005_image): applied" in first
     assert "already there" in db_init(pgdb).stdout
     assert pgdb.psql("SELECT version, name FROM schema_migrations ORDER BY 1") == [
         ["1", "schema"], ["2", "002_suite_profile_bcast"], ["3", "003_launch_figures"],
-        ["4", "004_bcast_compression"]]
+        ["4", "004_bcast_compression"], ["5", "005_image"]]
     assert pgdb.rows() == "0"
 
 

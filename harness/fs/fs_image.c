@@ -62,8 +62,9 @@ static int mount_here(const char *image, const char *dir, FILE *log, double *sec
     }
     if (make_dirs(dir, e) < 0)
         return -1;
-    char *argv[] = {"squashfuse", (char *)image, (char *)dir, NULL};
-    if (image_tool(argv, 60, "mounting the image", e) < 0)
+    char *argv[] = {"squashfuse", (char *)image, (char *)dir, NULL}, what[4200];
+    snprintf(what, sizeof what, "mounting the image %s at %s", image, dir);
+    if (image_tool(argv, 60, what, e) < 0)
         return -1;
     *seconds = now_seconds() - t0;
     return 0;
