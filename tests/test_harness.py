@@ -103,7 +103,7 @@ def test_bad_config_exits_2_on_every_rank(tmp_path, text, line, what):
 
 @pytest.mark.parametrize("machine,fs,message", [
     ("edison", "common", "unknown machine 'edison' (this file defines: local)"),
-    ("local", "lustre", "machine 'local' has no filesystem 'lustre' (it has: common, scratch, tmpfs, bcast)"),
+    ("local", "lustre", "machine 'local' has no filesystem 'lustre' (it has: common, scratch, tmpfs, bcast, image)"),
 ])
 def test_unknown_machine_or_filesystem(machine, fs, message):
     proc = mpirun(2, "--config", LOCAL_CFG, "--machine", machine, "--filesystem", fs, timeout=60)

@@ -553,11 +553,12 @@ def test_run_stages_first_and_reports_it(tmp_path, venv, fs, ranks):
             assert proc.returncode == 0, proc.stderr
             results.append(json.loads(out.read_text()))
         first, second = (r["staging"] for r in results)
-        assert set(first) == {"kind", "entries", "up_to_date", "copied", "delta_updated", "deleted", "literal_bytes",
+        assert set(first) >= {"kind", "entries", "up_to_date", "copied", "delta_updated", "deleted", "literal_bytes",
                               "matched_bytes", "bytes_sent", "signature_bytes", "leaders", "seconds",
                               "waited_for_lock", "lock_wait_s"}
         # One machine, one node: rank 0's copy serves every rank.
         assert first["leaders"] == second["leaders"] == 1
+        assert first["kind"] == "staged" and first["cleanup"] is None and "image" not in first
         assert first["copied"] == first["entries"] > 1000 and first["literal_bytes"] > 10 << 20
         assert second["up_to_date"] == second["entries"] and second["literal_bytes"] == 0
         assert results[1]["ok"] == ranks and results[1]["venv"] == str(targets[fs])

@@ -39,8 +39,10 @@ struct run_ctx {
  * after a failure: then the first error stays the one reported. */
 static int finish_fs(struct run_ctx *c, const char *venv, struct run_result *r, struct err *e)
 {
+    if (c->finished || !venv)
+        return 0;
     const struct fs_ops *ops = fs_ops_of(c->fs->kind);
-    if (c->finished || !venv || !ops->finish)
+    if (!ops->finish)
         return 0;
     c->finished = 1;
     if (!e->status)
