@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import HARNESS, mpirun, sanitizer_clean
+from conftest import HARNESS, harness, mpirun, sanitizer_clean
+from test_security import as_nobody, shm, victim_dir  # noqa: F401 (fixtures, used by name)
 
 pytestmark = pytest.mark.usefixtures("venv")
 
@@ -23,14 +24,14 @@ def mounted(path):
 
 
 class Image:
-    def __init__(self, tmp_path, source):
-        self.image = tmp_path / "img/venv.sqfs"
-        self.mount = tmp_path / "mnt"
+    def __init__(self, tmp_path, source, image=None, mount=None, extra=""):
+        self.image = image or tmp_path / "img/venv.sqfs"
+        self.mount = mount or tmp_path / "mnt"
         self.json = tmp_path / "r.json"
         self.config = tmp_path / "image.cfg"
         self.config.write_text(f'machines = ({{ name = "local"; venv = "{source}"; filesystems = (\n'
                                f'  {{ name = "img"; kind = "image"; path = "{self.image}"; '
-                               f'mount = "{self.mount}"; }}); }});\n')
+                               f'mount = "{self.mount}"; {extra} }}); }});\n')
 
     def args(self, *extra):
         return ["--config", self.config, "--machine", "local", "--filesystem", "img", "--ranks-per-node", 2,
@@ -78,8 +79,7 @@ def test_build_mount_import_unmount_reuse_rebuild(tmp_path, source):
     _, r = img.run("--import", "import numpy, image_test_marker")
     assert r["staging"]["image"]["built"] and r["ok"] == 4
     assert img.image.stat().st_ino != first.st_ino
-    assert [p.name for p in img.image.parent.iterdir()] == sorted(["venv.sqfs", "venv.sqfs.manifest"]) or \
-        sorted(p.name for p in img.image.parent.iterdir()) == ["venv.sqfs", "venv.sqfs.manifest"]
+    assert sorted(p.name for p in img.image.parent.iterdir()) == ["venv.sqfs", "venv.sqfs.manifest"]
 
 
 def test_a_killed_runs_mount_is_cleaned_by_the_next(tmp_path, source):
@@ -116,3 +116,72 @@ def test_a_corrupt_image_is_a_clear_error(tmp_path, source):
     assert "squashfuse failed (This doesn't look like a squashfs image.)" in proc.stderr
     assert proc.stderr.count("harness: ") == 1, proc.stderr
     assert not mounted(img.node(0)) and not mounted(img.node(1))
+
+
+def test_stage_only_builds_the_image_the_run_reuses(tmp_path, source):
+    """A job's stage step builds the image (no MPI, nothing mounted); the
+    run then finds it up to date."""
+    img = Image(tmp_path, source)
+    out = tmp_path / "stage.json"
+    proc = harness("--stage-only", "--config", img.config, "--machine", "local", "--filesystem", "img",
+                   "--json", out, timeout=600)
+    sanitizer_clean(proc)
+    assert proc.returncode == 0, proc.stderr
+    st = json.loads(out.read_text())
+    assert st["kind"] == "image" and st["image"]["built"] and st["image"]["mount_with"] is None
+    assert st["image"]["bytes"] == img.image.stat().st_size and not mounted(img.node(0))
+    _, r = img.run("--child", "/bin/true", "--skip-checks")
+    assert not r["staging"]["image"]["built"] and r["staging"]["image"]["mount_with"] == "squashfuse"
+
+
+def test_the_kernels_loop_mount_where_configured(tmp_path, source):
+    """mount_with = "loop" (root): the kernel's squashfs, seen by the
+    children in their mountinfo, unmounted at the end."""
+    if os.geteuid() != 0:
+        pytest.skip("loop mounts need root")
+    img = Image(tmp_path, source, extra='mount_with = "loop";')
+    seen = tmp_path / "mountinfo"
+    stmt = f"import numpy, shutil; shutil.copy('/proc/self/mountinfo', '{seen}')"
+    _, r = img.run("--import", stmt)
+    assert r["ok"] == 4 and r["staging"]["image"]["mount_with"] == "loop"
+    types = {line.split()[4]: line.split(" - ")[1].split()[0] for line in seen.read_text().splitlines()}
+    assert types[str(img.node(0))] == types[str(img.node(1))] == "squashfs", types
+    assert not mounted(img.node(0)) and not mounted(img.node(1))
+
+
+def test_mount_with_names_its_choices(tmp_path, source):
+    img = Image(tmp_path, source, extra='mount_with = "nfs";')
+    proc, _ = img.run("--child", "/bin/true", expect=2)
+    assert "mount_with 'nfs' is not squashfuse or loop" in proc.stderr and ":2:" in proc.stderr
+
+
+# --- a hostile neighbour in /dev/shm (sticky, writable by every user) ---
+
+
+def hostile(tmp_path, source, shm, plant):
+    """A run whose image and mount live in /dev/shm after nobody did PLANT."""
+    img = Image(tmp_path, source, image=Path(f"{shm}-img/venv.sqfs"), mount=Path(f"{shm}-mnt"))
+    plant(img)
+    proc, _ = img.run("--child", "/bin/true", "--skip-checks", expect=3)
+    assert proc.stderr.count("harness: filesystem 'img': ") == 1, proc.stderr
+    assert not mounted(img.node(0)) and not mounted(img.node(1))
+    return img, proc.stderr
+
+
+def test_bytecode_directory_another_user_made_is_refused(tmp_path, source, shm):
+    """Bytecode planted there would run as the benchmark's user."""
+    _, err = hostile(tmp_path, source, shm, lambda img: as_nobody("mkdir", f"{img.node(0)}-pycache"))
+    assert f"the image's bytecode directory: refusing the target {shm}-mnt-node0-pycache: it is owned by nobody" \
+        in err
+
+
+def test_mount_point_symlinked_by_another_user_is_refused(tmp_path, source, shm, victim_dir):
+    img, err = hostile(tmp_path, source, shm, lambda img: as_nobody("ln", "-s", victim_dir, img.node(1)))
+    assert f"the image's mount point: refusing the target {shm}-mnt-node1: it is a symlink owned by nobody" in err
+    assert os.listdir(victim_dir) == ["keep"]
+
+
+def test_image_directory_another_user_made_is_refused(tmp_path, source, shm):
+    img, err = hostile(tmp_path, source, shm, lambda img: as_nobody("mkdir", img.image.parent))
+    assert f"the image's directory: refusing the target {shm}-img: it is owned by nobody" in err
+    assert not img.image.exists()

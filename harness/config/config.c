@@ -13,7 +13,8 @@
 
 #define DEFAULT_TIMEOUT 600.0
 
-static const char *const fs_keys[] = {"name", "kind", "path", "directives", "lock_timeout", "cleanup", "compress_level", NULL};
+static const char *const fs_keys[] = {"name",    "kind",           "path",  "directives", "lock_timeout",
+                                      "cleanup", "compress_level", "mount", "mount_with", NULL};
 static const char *const machine_keys[] = {"name", "venv", "import", "suites", "timeout", "cores_per_node",
                                            "launcher", "harness", "env_setup", "debug", "slurm", "filesystems",
                                            "sizes", "lock_timeout", NULL};

@@ -20,6 +20,7 @@ struct fs_conf {
     enum fs_cleanup cleanup; /* kinds with node copies: what the run leaves */
     int compress_level;  /* bcast: zstd level of the whole files; 0: raw */
     char *mount;         /* image: the node-local mount point */
+    enum fs_mounter mount_with; /* image: squashfuse or the kernel's loop mount */
 };
 
 struct size_conf {

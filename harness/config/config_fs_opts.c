@@ -48,9 +48,28 @@ static int parse_mount(const struct config *conf, const config_setting_t *g, str
     return cfg_path(conf, g, "mount", 1, &fs->mount, e);
 }
 
+static int parse_mounter(const struct config *conf, const config_setting_t *g, struct fs_conf *fs, struct err *e)
+{
+    char *v = NULL;
+    const config_setting_t *s = config_setting_get_member(g, "mount_with");
+    fs->mount_with = FS_MOUNT_SQUASHFUSE;
+    if (!s)
+        return 0;
+    if (fs->kind != FS_IMAGE)
+        return cfg_bad(e, conf->path, s, "filesystem '%s': 'mount_with' applies only to kind image", fs->name);
+    if (cfg_string(conf, g, "mount_with", 0, &v, e) < 0)
+        return -1;
+    int bad = fs_mounter_parse(v, &fs->mount_with) < 0;
+    if (bad)
+        cfg_bad(e, conf->path, s, "filesystem '%s': mount_with '%s' is not squashfuse or loop", fs->name, v);
+    free(v);
+    return bad ? -1 : 0;
+}
+
 int cfg_parse_fs_opts(const struct config *conf, const config_setting_t *g, struct fs_conf *fs, struct err *e)
 {
-    return parse_cleanup(conf, g, fs, e) < 0 || parse_level(conf, g, fs, e) < 0 || parse_mount(conf, g, fs, e) < 0
+    return parse_cleanup(conf, g, fs, e) < 0 || parse_level(conf, g, fs, e) < 0 || parse_mount(conf, g, fs, e) < 0 ||
+                   parse_mounter(conf, g, fs, e) < 0
                ? -1
                : 0;
 }

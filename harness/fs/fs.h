@@ -61,6 +61,10 @@ int fs_bcast_finish(const struct fs_run *f, const char *venv, struct staging_res
 /* fs_image.c: the squashfs image mounted on each node. */
 int fs_image_prepare(const struct fs_run *f, char **venv, struct staging_result *st, struct err *e);
 int fs_image_finish(const struct fs_run *f, const char *venv, struct staging_result *st, struct err *e);
+/* Rank 0 of COMM (or the one process, COMM_NULL) builds the image of VENV
+ * unless it is up to date: --stage-only, and the run's first step. */
+int fs_image_stage(MPI_Comm comm, const struct fs_conf *fs, const char *venv, FILE *log, struct staging_result *st,
+                   struct err *e);
 /* Where the children of a read-only VENV keep bytecode (node-local memory
  * beside its mount), a new string; NULL: beside the sources, as usual. */
 char *fs_pycache_prefix(const struct fs_conf *fs, const char *venv);

@@ -38,6 +38,15 @@ enum fs_cleanup {
 /* NAME ("never", "after-run", "keep-last") into *C; -1 when it is none. */
 int fs_cleanup_parse(const char *name, enum fs_cleanup *c);
 
+/* How an image is mounted on each node (`mount_with`). */
+enum fs_mounter {
+    FS_MOUNT_SQUASHFUSE,     /* FUSE: no root needed (default) */
+    FS_MOUNT_LOOP,           /* the kernel's squashfs on a loop device: root only */
+};
+/* NAME ("squashfuse", "loop") into *M; -1 when it is none. */
+int fs_mounter_parse(const char *name, enum fs_mounter *m);
+const char *fs_mounter_name(enum fs_mounter m);
+
 const struct fs_kind_info *fs_kind_info(enum fs_kind kind);
 const char *fs_kind_name(enum fs_kind kind);
 /* NAME's kind into *KIND; -1 when NAME is none. */

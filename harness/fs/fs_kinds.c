@@ -10,7 +10,7 @@ static const struct fs_kind_info kinds[FS_NKINDS] = {
                    "stage it first with harness --stage-only (it stages to %s)"},
     [FS_BCAST] = {"bcast", "broadcast to each node at run time", 1, 0, 0,
                   "the broadcast did not leave it at %s: see the run's staging messages", 1},
-    [FS_IMAGE] = {"image", "a squashfs image mounted on each node", 1, 0, 0,
+    [FS_IMAGE] = {"image", "a squashfs image mounted on each node", 1, 1, 0,
                   "the image %s did not mount it: see the run's messages", 0},
 };
 
@@ -48,4 +48,21 @@ int fs_cleanup_parse(const char *name, enum fs_cleanup *c)
             return 0;
         }
     return -1;
+}
+
+static const char *const mounters[] = {"squashfuse", "loop"};
+
+int fs_mounter_parse(const char *name, enum fs_mounter *m)
+{
+    for (int i = 0; i < 2; i++)
+        if (strcmp(name, mounters[i]) == 0) {
+            *m = (enum fs_mounter)i;
+            return 0;
+        }
+    return -1;
+}
+
+const char *fs_mounter_name(enum fs_mounter m)
+{
+    return mounters[m == FS_MOUNT_LOOP];
 }

@@ -12,9 +12,10 @@
 #include "atomic_write.h"
 #include "bcast_tree.h"
 #include "clock.h"
-#include "dirs.h"
 #include "slurp.h"
+#include "reap.h"
 #include "spawn.h"
+#include "stage.h"
 
 extern char **environ;
 
@@ -24,7 +25,7 @@ static const char *package_of(const char *tool)
     return strcmp(tool, "mksquashfs") == 0 ? "squashfs-tools" : strcmp(tool, "squashfuse") == 0 ? "squashfuse" : "fuse3";
 }
 
-int image_tool(char *const *argv, double timeout, const char *what, struct err *e)
+int image_tool(char *const *argv, double timeout, const char *what, int daemon, struct err *e)
 {
     struct spawn_job job;
     struct child_result res;
@@ -43,9 +44,15 @@ int image_tool(char *const *argv, double timeout, const char *what, struct err *
         free(path);
         return -1;
     }
-    int rc = spawn_run(&job, timeout, &res, e);
+    /* A daemon (squashfuse) must outlive the tool's run: it is no orphan
+     * of ours, or the sweep of leftovers would kill it and the mount. */
+    if (daemon)
+        reap_set_subreaper(0);
+    int rc = daemon ? spawn_run_timed(&job, timeout, &res, e) : spawn_run(&job, timeout, &res, e);
+    if (daemon)
+        reap_set_subreaper(1);
     if (rc == 0 && res.status != CHILD_OK) {
-        char *text = spawn_captured(job.err_fd, 600);
+        char *text = spawn_stderr(&job, 600);
         size_t n = text ? strlen(text) : 0;
         while (n && (text[n - 1] == '\n' || text[n - 1] == ' '))
             text[--n] = '\0';
@@ -98,7 +105,7 @@ static int squash(const char *venv, const char *tmp, struct err *e)
     char *argv[] = {"mksquashfs", (char *)venv, (char *)tmp, "-comp", "zstd", "-Xcompression-level", "3",
                     "-noappend", "-quiet", "-no-progress", "-no-xattrs", "-wildcards", "-e", "... *.pyc",
                     "-e", "... __pycache__", NULL};
-    return image_tool(argv, 1800, "building the image", e);
+    return image_tool(argv, 1800, "building the image", 0, e);
 }
 
 int image_build(const char *venv, const char *image, struct staging_result *st, struct err *e)
@@ -112,11 +119,15 @@ int image_build(const char *venv, const char *image, struct staging_result *st, 
     char *slash = strrchr(parent, '/');
     if (slash && slash != parent)
         *slash = '\0';
+    /* The image runs as the venv: its directory must be ours alone, or a
+     * neighbour could swap the image or its manifest under the next run. */
     char *want = venv_manifest(venv, &len, e);
-    if (!want || make_dirs(parent, e) < 0) {
+    int dfd = want ? stage_trusted_dir(parent, e) : -1;
+    if (dfd < 0) {
         free(want);
-        return -1;
+        return err_wrap(e, "the image's directory: ");
     }
+    close(dfd);
     int rc = 0;
     st->image_built = !up_to_date(image, manifest_path, want, len);
     if (st->image_built) {

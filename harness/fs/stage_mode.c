@@ -31,6 +31,15 @@ static int find_target(const struct config *conf, const struct options *o, const
     return 0;
 }
 
+/* An image is built, not staged: its mounts belong to the run. */
+static int stage_kind(MPI_Comm comm, const struct machine_conf *m, const struct fs_conf *fs, const struct options *o,
+                      struct staging_result *st, struct err *e)
+{
+    if (fs->kind == FS_IMAGE)
+        return fs_image_stage(comm, fs, m->venv, o->quiet ? NULL : stderr, st, e);
+    return fs_stage(comm, m, fs, o, st, e);
+}
+
 /* Rank 0: the statistics like rsync --stats, and --json if asked. */
 static int output(const struct staging_result *st, const struct options *o, struct err *e)
 {
@@ -56,7 +65,7 @@ int stage_only_main(MPI_Comm comm, const struct options *o, struct err *e)
         MPI_Comm_rank(comm, &rank);
     if (load_config(comm, o->config, &conf, e) < 0)
         return e->status;
-    if (find_target(&conf, o, &m, &fs, e) == 0 && fs_stage(comm, m, fs, o, &st, e) == 0 && rank == 0)
+    if (find_target(&conf, o, &m, &fs, e) == 0 && stage_kind(comm, m, fs, o, &st, e) == 0 && rank == 0)
         output(&st, o, e);
     config_free(&conf);
     if (comm != MPI_COMM_NULL)

@@ -149,6 +149,7 @@ json_object *render_staging_json(const struct staging_result *st)
         json_object_object_add(img, "built", json_object_new_boolean(st->image_built));
         json_object_object_add(img, "build_s", json_object_new_double(st->build_s));
         json_object_object_add(img, "mount_s", json_object_new_double(st->mount_s));
+        json_object_object_add(img, "mount_with", str_or_null(st->mount_with));
         json_object_object_add(o, "image", img);
     }
     json_object_object_add(o, "cleanup", str_or_null(st->cleanup));

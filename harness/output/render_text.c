@@ -66,8 +66,9 @@ void render_staging_text(const struct staging_result *st, FILE *out)
                 st->bytes_compressed, st->compress_level);
     fprintf(out, "; %.3f s%s\n", st->seconds, st->waited_for_lock ? ", after waiting for another stage's lock" : "");
     if (st->image_bytes)
-        fprintf(out, "  image         %lld bytes, %s %.3f s; mounted in %.3f s (slowest node)\n", st->image_bytes,
-                st->image_built ? "built in" : "up to date, checked in", st->build_s, st->mount_s);
+        fprintf(out, "  image         %lld bytes, %s %.3f s; mounted in %.3f s (slowest node, %s)\n",
+                st->image_bytes, st->image_built ? "built in" : "up to date, checked in", st->build_s, st->mount_s,
+                st->mount_with ? st->mount_with : "not mounted");
     if (st->cleanup)
         fprintf(out, "  cleanup       %s: %d cop%s removed at the end\n", st->cleanup, st->copies_removed,
                 st->copies_removed == 1 ? "y" : "ies");

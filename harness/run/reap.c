@@ -22,6 +22,11 @@ int reap_become_subreaper(void)
     return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 }
 
+int reap_set_subreaper(int on)
+{
+    return prctl(PR_SET_CHILD_SUBREAPER, on ? 1 : 0, 0, 0, 0);
+}
+
 static void add_pid(struct reap_set *p, long pid)
 {
     if (pid <= 0)

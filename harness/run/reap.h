@@ -6,6 +6,9 @@
 /* Makes this process the reaper of its descendants' orphans (Linux
  * PR_SET_CHILD_SUBREAPER). Returns 0, or -1 with errno. */
 int reap_become_subreaper(void);
+/* ON 0: orphans go past this process again (to a daemon's rightful
+ * reaper), 1: back to it. Returns 0, or -1 with errno. */
+int reap_set_subreaper(int on);
 #include <sys/types.h>
 
 /* Children of this process. */

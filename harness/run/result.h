@@ -75,6 +75,7 @@ struct staging_result {
     long long image_bytes;
     int image_built;
     double build_s, mount_s;
+    const char *mount_with;  /* "squashfuse", "loop"; static */
 };
 
 /* --profile-imports: the costliest modules by median self time. */
