@@ -16,8 +16,8 @@ On /dev/shm, first into empty node directories each time:
   each    4 concurrent `build/harness --stage-only`, one per node directory,
           timed together, plus the same import time
 and the same again with every copy already up to date; and the first copy
-broadcast compressed (zstd, the default level) against raw (compress_level
-= 0): bytes and time to first import. Prints the medians and the ratios
+broadcast compressed (zstd level 1, compress_level = 1) against raw (the
+default, compress_level = 0): bytes and time to first import. Prints the medians and the ratios
 with their targets (see README, "The bcast kind"). --reps N: runs per
 measurement (default 5).
 USAGE
@@ -34,10 +34,7 @@ while [ $# -gt 0 ]; do
 done
 
 nodes=4
-harness=build/harness
-venv=$(readlink -f build/venv)
-[ -x "$harness" ] || { echo "bcast_bench: build $harness first (make all)" >&2; exit 2; }
-[ -x "$venv/bin/python" ] || { echo "bcast_bench: build the venv first (make venv)" >&2; exit 2; }
+need_build bcast_bench
 if [ ! -d /dev/shm ] || [ ! -w /dev/shm ]; then
     echo "bcast_bench: /dev/shm is not writable here" >&2
     exit 2
@@ -49,7 +46,7 @@ cfg=$dir/bench.cfg
 {
     printf 'machines = ({ name = "bench"; venv = "%s"; filesystems = (\n' "$venv"
     printf '  { name = "b"; kind = "bcast"; path = "%s/bcast"; }' "$dir"
-    printf ',\n  { name = "raw"; kind = "bcast"; path = "%s/bcast"; compress_level = 0; }' "$dir"
+    printf ',\n  { name = "z"; kind = "bcast"; path = "%s/bcast"; compress_level = 1; }' "$dir"
     for k in $(seq 0 $((nodes - 1))); do
         printf ',\n  { name = "s%d"; kind = "staged"; path = "%s/staged-node%d"; }' "$k" "$dir" "$k"
     done
@@ -83,14 +80,14 @@ sum() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.6f\n", a + b }'; }
 bcast_run >/dev/null
 empty
 
-first_b=() first_e=() noop_b=() noop_e=() stage_b=() stage_e=() imports=() first_raw=()
+first_b=() first_e=() noop_b=() noop_e=() stage_b=() stage_e=() imports=() first_z=()
 raw_bytes=0 zst_bytes=0
 for _ in $(seq "$reps"); do
     empty
-    read -r staging import _ _ < <(bcast_run raw)
-    first_raw+=("$(sum "$staging" "$import")")
+    read -r staging import raw_bytes zst_bytes < <(bcast_run z)
+    first_z+=("$(sum "$staging" "$import")")
     empty
-    read -r staging import raw_bytes zst_bytes < <(bcast_run)
+    read -r staging import _ _ < <(bcast_run)
     first_b+=("$(sum "$staging" "$import")") stage_b+=("$staging") imports+=("$import")
     each=$(stage_each)
     first_e+=("$(sum "$each" "$import")") stage_e+=("$each")
@@ -114,7 +111,7 @@ report "up to date, staging alone: bcast vs each node" "$(median "${noop_b[@]}")
 # Compression: the bytes are what a real interconnect would carry; the
 # time is reported only, one machine's shared memory is no network.
 report "first copy, bytes as sent: zstd vs raw (bytes)" "$zst_bytes" "$raw_bytes" 0.4
-awk -v z="$(median "${first_b[@]}")" -v r="$(median "${first_raw[@]}")" 'BEGIN {
+awk -v z="$(median "${first_z[@]}")" -v r="$(median "${first_b[@]}")" 'BEGIN {
     printf "  %-52s %10.6f s / %10.6f s = %6.3fx  (reported, no target)\n",
         "time to first import: zstd vs raw broadcast", z, r, z / r }'
 exit $(( BENCH_FAILED > 0 ))

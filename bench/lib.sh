@@ -9,6 +9,14 @@ median() {
     printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'
 }
 
+# need_build NAME: sets harness and venv, or exits 2 naming what to build.
+need_build() {
+    harness=build/harness
+    venv=$(readlink -f build/venv)
+    [ -x "$harness" ] || { echo "$1: build $harness first (make all)" >&2; exit 2; }
+    [ -x "$venv/bin/python" ] || { echo "$1: build the venv first (make venv)" >&2; exit 2; }
+}
+
 # json_field a.b < json: one number from a JSON document on stdin.
 json_field() {
     python3 -c 'import json,sys

@@ -3,6 +3,7 @@
 # on disk and on /dev/shm: medians of a few runs each, ratios with targets.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 
 usage() {
     cat <<'USAGE'
@@ -30,10 +31,7 @@ while [ $# -gt 0 ]; do
     shift
 done
 
-harness=build/harness
-venv=$(readlink -f build/venv)
-[ -x "$harness" ] || { echo "stage_bench: build $harness first (make all)" >&2; exit 2; }
-[ -x "$venv/bin/python" ] || { echo "stage_bench: build the venv first (make venv)" >&2; exit 2; }
+need_build stage_bench
 for tool in rsync cp; do
     command -v "$tool" >/dev/null || { echo "stage_bench: $tool is not installed" >&2; exit 2; }
 done
@@ -50,7 +48,6 @@ elapsed() {
     echo "${t1/./} ${t0/./}" | awk '{ printf "%.6f\n", ($1 - $2) / 1e6 }'
 }
 
-median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 # The tools take turns within each repetition, each after the previous
 # one's writes are on disk (syncfs), so that writeback throttling caused
@@ -62,7 +59,11 @@ round() { # KEY PREPARE COMMAND...
     sync -f "$dir"
     times[$key]+="$(elapsed "$@") "
 }
-median_key() { tr ' ' '\n' <<<"${times[$1]}" | grep . | median; }
+median_key() {
+    local v
+    read -ra v <<<"${times[$1]}"
+    median "${v[@]}"
+}
 
 fails=0 dir=
 verdict() { # NAME RATIO LIMIT

@@ -16,7 +16,9 @@ node, one run per figure:
   bcast time to first import with the node copies up to date (what a
   benchmark run from cron sees: the broadcast's check plus the import)
   against the in-place import from the shared mount (filesystem common),
-  target <= 0.6, and the same into empty node copies, reported; staged
+  target <= 0.6, and the same into empty node copies, reported; the
+  image kind (squashfs on the shared mount, squashfuse on each node) up
+  to date against common, target <= 0.5, and its first build, reported; staged
   scratch (on the shared mount)
   against common, reported; elapsed at 1, 2 and 4 nodes for common and
   bcast, as a table. Not root: says so and exits 0 (nothing measured).
@@ -58,12 +60,18 @@ field() { json_field "$2" <"$dir/$1.json"; }
 
 for n in 1 2 4; do run common "$n"; run bcast "$n"; done
 run bcast 4 bcast-4-again
+run image 4 image-4-build
+run image 4
 run scratch 4
 
 echo "vcluster_bench: 4 nodes x $per_node ranks, venv on /shared (sshfs), node copies in each node's /dev/shm"
-tests/vcluster/table.py "$dir/common-4.json" "$dir/scratch-4.json" "$dir/bcast-4.json" | sed 's/^/  /'
+tests/vcluster/table.py "$dir/common-4.json" "$dir/scratch-4.json" "$dir/bcast-4.json" "$dir/image-4.json" | sed 's/^/  /'
 report "time to first import: bcast (copies up to date) vs common" "$(field bcast-4-again time_to_first_import_s)" \
     "$(field common-4 time_to_first_import_s)" 0.6
+report "time to first import: image (up to date) vs common" "$(field image-4 time_to_first_import_s)" \
+    "$(field common-4 time_to_first_import_s)" 0.5
+awk -v b="$(field image-4-build time_to_first_import_s)" -v c="$(field common-4 time_to_first_import_s)" 'BEGIN {
+    printf "  %-52s %10.6f s / %10.6f s = %6.3fx  (report)\n", "time to first import: image (built now) vs common", b, c, b / c }'
 awk -v b="$(field bcast-4 time_to_first_import_s)" -v c="$(field common-4 time_to_first_import_s)" 'BEGIN {
     printf "  %-52s %10.6f s / %10.6f s = %6.3fx  (report)\n", "time to first import: bcast (empty copies) vs common", b, c, b / c }'
 awk -v s="$(field scratch-4 time_to_first_import_s)" -v c="$(field common-4 time_to_first_import_s)" \

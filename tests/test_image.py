@@ -152,7 +152,7 @@ def test_the_kernels_loop_mount_where_configured(tmp_path, source):
 def test_mount_with_names_its_choices(tmp_path, source):
     img = Image(tmp_path, source, extra='mount_with = "nfs";')
     proc, _ = img.run("--child", "/bin/true", expect=2)
-    assert "mount_with 'nfs' is not squashfuse or loop" in proc.stderr and ":2:" in proc.stderr
+    assert "mount_with 'nfs' is not one of squashfuse, loop" in proc.stderr and ":2:" in proc.stderr
 
 
 # --- a hostile neighbour in /dev/shm (sticky, writable by every user) ---

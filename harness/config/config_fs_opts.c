@@ -5,24 +5,35 @@
 
 #include "config_parse.h"
 
-static int parse_cleanup(const struct config *conf, const config_setting_t *g, struct fs_conf *fs, struct err *e)
+static int cleanup_word(const char *v, void *out) { return fs_cleanup_parse(v, out); }
+static int mounter_word(const char *v, void *out) { return fs_mounter_parse(v, out); }
+
+/* KEY, a word of CHOICES parsed into OUT by PARSE, if the group has it;
+ * refused by line where the kind does not take it (APPLIES 0: only KINDS do). */
+static int word(const struct config *conf, const config_setting_t *g, const struct fs_conf *fs, const char *key,
+                int applies, const char *kinds, int (*parse)(const char *, void *), void *out, const char *choices,
+                struct err *e)
 {
     char *v = NULL;
-    const config_setting_t *s = config_setting_get_member(g, "cleanup");
-    fs->cleanup = FS_CLEANUP_NEVER;
+    const config_setting_t *s = config_setting_get_member(g, key);
     if (!s)
         return 0;
-    if (!fs_kind_info(fs->kind)->node_copies)
-        return cfg_bad(e, conf->path, s, "filesystem '%s': 'cleanup' applies only to kinds with a copy per node (bcast)",
-                       fs->name);
-    if (cfg_string(conf, g, "cleanup", 0, &v, e) < 0)
+    if (!applies)
+        return cfg_bad(e, conf->path, s, "filesystem '%s': '%s' applies only to %s", fs->name, key, kinds);
+    if (cfg_string(conf, g, key, 0, &v, e) < 0)
         return -1;
-    int bad = fs_cleanup_parse(v, &fs->cleanup) < 0;
+    int bad = parse(v, out) < 0;
     if (bad)
-        cfg_bad(e, conf->path, s, "filesystem '%s': cleanup '%s' is not one of never, after-run, keep-last", fs->name,
-                v);
+        cfg_bad(e, conf->path, s, "filesystem '%s': %s '%s' is not one of %s", fs->name, key, v, choices);
     free(v);
     return bad ? -1 : 0;
+}
+
+static int parse_cleanup(const struct config *conf, const config_setting_t *g, struct fs_conf *fs, struct err *e)
+{
+    fs->cleanup = FS_CLEANUP_NEVER;
+    return word(conf, g, fs, "cleanup", fs_kind_info(fs->kind)->node_copies, "kinds with a copy per node (bcast)",
+                cleanup_word, &fs->cleanup, "never, after-run, keep-last", e);
 }
 
 static int parse_level(const struct config *conf, const config_setting_t *g, struct fs_conf *fs, struct err *e)
@@ -50,20 +61,9 @@ static int parse_mount(const struct config *conf, const config_setting_t *g, str
 
 static int parse_mounter(const struct config *conf, const config_setting_t *g, struct fs_conf *fs, struct err *e)
 {
-    char *v = NULL;
-    const config_setting_t *s = config_setting_get_member(g, "mount_with");
     fs->mount_with = FS_MOUNT_SQUASHFUSE;
-    if (!s)
-        return 0;
-    if (fs->kind != FS_IMAGE)
-        return cfg_bad(e, conf->path, s, "filesystem '%s': 'mount_with' applies only to kind image", fs->name);
-    if (cfg_string(conf, g, "mount_with", 0, &v, e) < 0)
-        return -1;
-    int bad = fs_mounter_parse(v, &fs->mount_with) < 0;
-    if (bad)
-        cfg_bad(e, conf->path, s, "filesystem '%s': mount_with '%s' is not squashfuse or loop", fs->name, v);
-    free(v);
-    return bad ? -1 : 0;
+    return word(conf, g, fs, "mount_with", fs->kind == FS_IMAGE, "kind image", mounter_word, &fs->mount_with,
+                "squashfuse, loop", e);
 }
 
 int cfg_parse_fs_opts(const struct config *conf, const config_setting_t *g, struct fs_conf *fs, struct err *e)
