@@ -196,7 +196,6 @@ class Mpi4pyImportCheck(rfm.RunOnlyRegressionTest):
     @run_after('setup')
     def set_job(self):
         e = SYSTEMS[self.current_partition.fullname]
-        self.entry = e
         self.num_tasks_per_node = e['tasks_per_node']
         self.num_tasks = self.nodes * e['tasks_per_node']
         self.time_limit = e['time_limit']
