@@ -104,10 +104,10 @@ venv: build/venv/bin/python
 build/venv/bin/python: | build/harness
 	jobs/build-virtualenv.sh --config conf/local.cfg --machine local build/venv
 
-# The report's tools (Apache Otava for change points), pinned, apart from
-# the measured venv.
-tools: build/tools-venv/bin/otava
-build/tools-venv/bin/otava: jobs/build-tools-venv.sh
+# The tools (Apache Otava for the report's change points, ReFrame for
+# jobs/reframe/), pinned, apart from the measured venv.
+tools: build/tools-venv/bin/otava build/tools-venv/bin/reframe
+build/tools-venv/bin/otava build/tools-venv/bin/reframe &: jobs/build-tools-venv.sh
 	jobs/build-tools-venv.sh build/tools-venv
 
 # The README's test command. As root it installs the test packages it
