@@ -65,7 +65,7 @@ UNIT_test_schema_list := $(call a,db/schema) $(call a,db/pg) $(call a,base/clock
 # The stager is one module: its files call each other.
 STAGER               := $(patsubst %.c,build/asan/obj/%.o,$(wildcard staging/stage_*.c)) $(call a,base/clock) $(BASE)
 UNIT_test_stage_fixup := $(STAGER)
-UNIT_test_bcast_manifest := $(call s,bcast_manifest) $(STAGER)
+UNIT_test_bcast_manifest := $(call s,bcast_manifest) $(call s,bcast_crawl) $(STAGER)
 UNIT_test_render     := $(call a,output/render_text) $(call a,output/render_json) $(call a,run/result) \
                         $(call a,base/named_output) $(call a,base/atomic_write) $(BASE)
 UNIT_test_fs_kinds   := $(call a,fs/fs_kinds)

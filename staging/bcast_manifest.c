@@ -22,49 +22,46 @@ static struct bcast_entry *append(struct bcast_manifest *m, const char *rel, cha
     return x;
 }
 
-static int walk_dir(struct bcast_manifest *m, int fd, const char *rel, struct err *e);
+static int walk_dir(struct bcast_manifest *m, const struct crawl_dir *d, const char *rel, struct err *e);
 
-/* One entry NAME of the directory FD (REL below the top). */
-static int walk_entry(struct bcast_manifest *m, int fd, const char *rel, const char *name, struct err *e)
+/* Entry I of the directory D (REL below the top), as the crawl read it. */
+static int walk_entry(struct bcast_manifest *m, const struct crawl_dir *d, size_t i, const char *rel,
+                      struct err *e)
 {
-    char path[PATH_MAX], target[PATH_MAX];
-    struct stat s;
-    if ((size_t)snprintf(path, sizeof path, "%s%s%s", rel, rel[0] ? "/" : "", name) >= sizeof path)
-        return err_set(e, EXIT_RUNTIME, "path too long: %s/%s/%s", m->source, rel, name);
-    if (fstatat(fd, name, &s, AT_SYMLINK_NOFOLLOW) < 0)
+    char path[PATH_MAX];
+    const struct stat *s = &d->st[i];
+    if ((size_t)snprintf(path, sizeof path, "%s%s%s", rel, rel[0] ? "/" : "", d->names[i]) >= sizeof path)
+        return err_set(e, EXIT_RUNTIME, "path too long: %s/%s/%s", m->source, rel, d->names[i]);
+    errno = d->err[i];
+    if (d->err[i])
         return err_sys(e, EXIT_RUNTIME, "cannot stat %s/%s", m->source, path);
-    if (S_ISREG(s.st_mode)) {
-        append(m, path, BCAST_FILE, &s);
-    } else if (S_ISLNK(s.st_mode)) {
-        ssize_t n = readlinkat(fd, name, target, sizeof target - 1);
-        if (n < 0)
+    if (S_ISREG(s->st_mode)) {
+        append(m, path, BCAST_FILE, s);
+    } else if (S_ISLNK(s->st_mode)) {
+        errno = d->link_err[i];
+        if (!d->link[i])
             return err_sys(e, EXIT_RUNTIME, "cannot read symlink %s/%s", m->source, path);
-        target[n] = '\0';
-        append(m, path, BCAST_LINK, &s)->link = strdup(target);
-    } else if (S_ISDIR(s.st_mode)) {
-        append(m, path, BCAST_DIR, &s);
-        int sub = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (sub < 0)
+        append(m, path, BCAST_LINK, s)->link = strdup(d->link[i]);
+    } else if (S_ISDIR(s->st_mode)) {
+        append(m, path, BCAST_DIR, s);
+        errno = d->sub_err[i];
+        if (!d->sub[i])
             return err_sys(e, EXIT_RUNTIME, "cannot open directory %s/%s", m->source, path);
-        int rc = walk_dir(m, sub, path, e);
-        close(sub);
-        return rc;
+        return walk_dir(m, d->sub[i], path, e);
     }
     /* Devices, fifos and sockets are not staged, as by the stager. */
     return 0;
 }
 
-static int walk_dir(struct bcast_manifest *m, int fd, const char *rel, struct err *e)
+static int walk_dir(struct bcast_manifest *m, const struct crawl_dir *d, const char *rel, struct err *e)
 {
-    char **names;
-    size_t n;
-    if (stage_list_dir(fd, &names, &n) < 0)
+    errno = d->list_err;
+    if (d->list_err)
         return err_sys(e, EXIT_RUNTIME, "cannot read directory %s/%s", m->source, rel);
     int rc = 0;
-    for (size_t i = 0; i < n && rc == 0; i++)
-        if (!stage_skip_name(names[i], rel[0] == '\0'))
-            rc = walk_entry(m, fd, rel, names[i], e);
-    stage_free_names(names, n);
+    for (size_t i = 0; i < d->n && rc == 0; i++)
+        if (d->err[i] >= 0)
+            rc = walk_entry(m, d, i, rel, e);
     return rc;
 }
 
@@ -80,8 +77,10 @@ int bcast_manifest_walk(const char *source, struct bcast_manifest *m, struct err
     m->root_mode = s.st_mode & 07777;
     m->root_mtime = s.st_mtim;
     m->nprefixes = stage_fixup_prefixes(source, root, m->prefixes);
-    int rc = walk_dir(m, root, "", e);
+    struct crawl_dir *tree = crawl_tree(root);
     close(root);
+    int rc = walk_dir(m, tree, "", e);
+    crawl_free(tree);
     if (rc < 0)
         bcast_manifest_free(m);
     return rc;

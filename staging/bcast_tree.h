@@ -57,6 +57,22 @@ int bcast_source_delta(struct bcast_source *s, size_t idx, const char *sig, size
                        size_t *delta_len, rs_stats_t *st, struct err *e);
 void bcast_source_close(struct bcast_source *s);
 
+/* bcast_crawl.c: a directory as read by the crawl; per name (sorted):
+ * ERR 0, an errno of its lstat, or -1 (not staged: skipped); a link's
+ * target (LINK_ERR: why not), a directory's own (SUB_ERR: why not). */
+struct crawl_dir {
+    char **names;
+    size_t n;
+    int list_err;            /* the listing failed: errno */
+    struct stat *st;
+    int *err, *link_err, *sub_err;
+    char **link;
+    struct crawl_dir **sub;
+};
+/* The tree below ROOT (not closed), read by several threads; never NULL. */
+struct crawl_dir *crawl_tree(int root);
+void crawl_free(struct crawl_dir *d);
+
 /* bcast_local.c: one node's copy, written by its leader rank. Each entry
  * is surveyed into one status byte (bits, OR-ed over the leaders). */
 enum { BCAST_HAVE = 0, BCAST_MISSING = 1, BCAST_CHANGED = 2 };

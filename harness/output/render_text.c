@@ -53,6 +53,15 @@ static void profile_lines(const struct import_profile *p, FILE *out)
  * many copies it reached. */
 void render_staging_text(const struct staging_result *st, FILE *out)
 {
+    /* An image copies no entries: its own line says what it did. */
+    if (st->image_bytes) {
+        fprintf(out, "  staging       %s, %d mount%s; %.3f s\n", st->kind, st->leaders, st->leaders == 1 ? "" : "s",
+                st->seconds);
+        fprintf(out, "  image         %lld bytes, %s %.3f s; mounted in %.3f s (slowest node, %s)\n",
+                st->image_bytes, st->image_built ? "built in" : "up to date, checked in", st->build_s, st->mount_s,
+                st->mount_with ? st->mount_with : "not mounted");
+        return;
+    }
     fprintf(out, "  staging       %s, %lld entries to %d cop%s: %lld up to date, %lld copied, %lld delta-updated, "
                  "%lld deleted\n",
             st->kind, st->entries, st->leaders, st->leaders == 1 ? "y" : "ies", st->up_to_date, st->copied,
@@ -65,10 +74,6 @@ void render_staging_text(const struct staging_result *st, FILE *out)
         fprintf(out, "; whole files %lld bytes, %lld as sent (zstd level %d)", st->bytes_uncompressed,
                 st->bytes_compressed, st->compress_level);
     fprintf(out, "; %.3f s%s\n", st->seconds, st->waited_for_lock ? ", after waiting for another stage's lock" : "");
-    if (st->image_bytes)
-        fprintf(out, "  image         %lld bytes, %s %.3f s; mounted in %.3f s (slowest node, %s)\n",
-                st->image_bytes, st->image_built ? "built in" : "up to date, checked in", st->build_s, st->mount_s,
-                st->mount_with ? st->mount_with : "not mounted");
     if (st->cleanup)
         fprintf(out, "  cleanup       %s: %d cop%s removed at the end\n", st->cleanup, st->copies_removed,
                 st->copies_removed == 1 ? "y" : "ies");
