@@ -12,4 +12,4 @@ fi
 
 # tests/conftest.py sets the environment for Open MPI and the sanitizers.
 # With arguments (a file, -k EXPR), only those; by default every test.
-exec build/testenv/bin/pytest -c tests/pytest.ini --rootdir . -q -rfE -p no:cacheprovider "$@"
+exec build/testenv/bin/pytest -c tests/pytest.ini --rootdir . -q -rfE --durations=12 -p no:cacheprovider "$@"

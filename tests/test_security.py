@@ -268,8 +268,8 @@ def race_tree(src):
         os.utime(p, ns=(1_600_000_000_000_000_000, 1_600_000_000_000_000_000))
 
 
-def race(tmp_path, shm, pubs, run_once, swappers_per_dir=SWAPPERS):
-    """Runs the stage TRIALS times while nobody swaps files in PUBS (made
+def race(tmp_path, shm, pubs, run_once, swappers_per_dir=SWAPPERS, trials=TRIALS):
+    """Runs the stage TRIALS times (default 8) while nobody swaps files in PUBS (made
     writable by all first, as a careless admin might) for symlinks to a
     root-owned 0600 file; the file must stay as it was."""
     victim = tmp_path / "victim"
@@ -279,7 +279,7 @@ def race(tmp_path, shm, pubs, run_once, swappers_per_dir=SWAPPERS):
     script.write_text(SWAPPER)
     script.chmod(0o644)
     outcomes = []
-    for _ in range(TRIALS):
+    for _ in range(trials):
         swappers = []
         for pub in pubs:
             pub.chmod(0o777)
@@ -332,8 +332,9 @@ def test_bcast_file_swapped_for_a_symlink_never_has_its_target_chmodded(tmp_path
         return proc.returncode
 
     # The survey's window is narrow: a swapper for every two files, which
-    # (beside busy MPI ranks on two cores) makes a trial take up to a minute.
-    race(tmp_path, shm, [b.node(1) / "bin"], once, swappers_per_dir=8)
+    # (beside busy MPI ranks on two cores) makes a trial take up to a
+    # minute; 4 trials, since the unfixed code was caught in every one.
+    race(tmp_path, shm, [b.node(1) / "bin"], once, swappers_per_dir=8, trials=4)
 
 
 # --- 4. the lock ---------------------------------------------------------
