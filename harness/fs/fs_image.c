@@ -11,7 +11,6 @@
 
 #include "clock.h"
 #include "collective.h"
-#include "dirs.h"
 #include "image.h"
 #include "nodes.h"
 #include "stage.h"

@@ -52,13 +52,7 @@ int image_tool(char *const *argv, double timeout, const char *what, int daemon, 
     if (daemon)
         reap_set_subreaper(1);
     if (rc == 0 && res.status != CHILD_OK) {
-        char *text = spawn_stderr(&job, 600);
-        size_t n = text ? strlen(text) : 0;
-        while (n && (text[n - 1] == '\n' || text[n - 1] == ' '))
-            text[--n] = '\0';
-        for (char *p = text; p && *p; p++)
-            if (*p == '\n')
-                *p = ' ';
+        char *text = spawn_stderr_line(&job, 600);
         err_set(e, EXIT_SETUP, "%s: %s %s (%s)", what, argv[0],
                 res.status == CHILD_TIMEOUT ? "did not finish in time" : "failed",
                 text && *text ? text : "nothing on stderr");

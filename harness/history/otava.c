@@ -179,13 +179,6 @@ static void free_argv(char **argv)
     free(argv);
 }
 
-static void one_line(char *s)
-{
-    for (char *p = s; *p; p++)
-        if (*p == '\n')
-            *p = ' ';
-}
-
 static int run_otava(const char *otava, const char *dir, struct history *h, struct err *e)
 {
     char config[4200];
@@ -198,8 +191,7 @@ static int run_otava(const char *otava, const char *dir, struct history *h, stru
         return -1;
     }
     if (spawn_run(&job, OTAVA_TIMEOUT, &res, e) == 0 && !e->status) {
-        char *out = spawn_captured(job.out_fd, OTAVA_OUTPUT_MAX), *why = spawn_stderr(&job, 600);
-        one_line(why);
+        char *out = spawn_captured(job.out_fd, OTAVA_OUTPUT_MAX), *why = spawn_stderr_line(&job, 600);
         if (res.status != CHILD_OK)
             err_set(e, EXIT_RUNTIME, "report: %s analyze failed (%s %d): %s", otava,
                     res.status == CHILD_TIMEOUT ? "timed out, exit" : "exit", res.exit_code, why);

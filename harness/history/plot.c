@@ -191,10 +191,7 @@ static int run_gnuplot(const char *script, struct err *e)
         return -1;
     }
     if (spawn_run(&job, GNUPLOT_TIMEOUT, &res, e) == 0 && !e->status && res.status != CHILD_OK) {
-        char *why = spawn_stderr(&job, 1000);
-        for (char *p = why; *p; p++)
-            if (*p == '\n')
-                *p = ' ';
+        char *why = spawn_stderr_line(&job, 1000);
         err_set(e, EXIT_RUNTIME, "report: gnuplot %s failed (%s %d): %s", script,
                 res.status == CHILD_TIMEOUT ? "timed out, exit" : "exit", res.exit_code, why);
         free(why);

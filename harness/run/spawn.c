@@ -270,6 +270,18 @@ char *spawn_stderr(struct spawn_job *job, size_t max)
     return text;
 }
 
+char *spawn_stderr_line(struct spawn_job *job, size_t max)
+{
+    char *text = spawn_stderr(job, max);
+    size_t n = text ? strlen(text) : 0;
+    while (n && (text[n - 1] == '\n' || text[n - 1] == ' '))
+        text[--n] = '\0';
+    for (char *p = text; p && *p; p++)
+        if (*p == '\n')
+            *p = ' ';
+    return text;
+}
+
 void spawn_reset(struct spawn_job *job)
 {
     empty_fd(job->out_fd);

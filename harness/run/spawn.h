@@ -65,6 +65,9 @@ int spawn_run_timed(struct spawn_job *job, double timeout, struct child_result *
 char *spawn_captured(int fd, size_t max);
 /* The last MAX bytes (at most the KEEP prepared) of the child's stderr. */
 char *spawn_stderr(struct spawn_job *job, size_t max);
+/* spawn_stderr as one line for a message: newlines made spaces, the
+ * trailing ones dropped. */
+char *spawn_stderr_line(struct spawn_job *job, size_t max);
 /* Empties the captures so the job can run again. */
 void spawn_reset(struct spawn_job *job);
 void spawn_release(struct spawn_job *job);
