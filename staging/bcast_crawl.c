@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "bcast_tree.h"
@@ -38,11 +39,28 @@ static void push(struct crawl *c, struct item it)
     pthread_mutex_unlock(&c->mu);
 }
 
+/* NAME's type, mode, size and mtime, as lstat would give them, in one
+ * round trip: with the client's attribute cache off (sshfs cache=no, NFS
+ * noac), lstat costs two, the lookup that revalidates the name and brings
+ * the attributes, then a getattr asking for them again. DONT_SYNC takes
+ * the lookup's; local filesystems ignore it, and NFS with its attribute
+ * cache on may answer from that cache (seconds old at most). */
+static int lstat_once(int fd, const char *name, struct stat *st)
+{
+    struct statx x;
+    if (statx(fd, name, AT_SYMLINK_NOFOLLOW | AT_STATX_DONT_SYNC, STATX_TYPE | STATX_MODE | STATX_SIZE | STATX_MTIME,
+              &x) < 0)
+        return -1;
+    *st = (struct stat){.st_mode = x.stx_mode, .st_size = (off_t)x.stx_size,
+                        .st_mtim = {.tv_sec = x.stx_mtime.tv_sec, .tv_nsec = x.stx_mtime.tv_nsec}};
+    return 0;
+}
+
 /* One entry of D: its lstat, a link's target, a directory queued. */
 static void read_entry(struct crawl *c, struct crawl_dir *d, int fd, size_t i)
 {
     char target[PATH_MAX];
-    if (fstatat(fd, d->names[i], &d->st[i], AT_SYMLINK_NOFOLLOW) < 0) {
+    if (lstat_once(fd, d->names[i], &d->st[i]) < 0) {
         d->err[i] = errno;
         return;
     }

@@ -79,7 +79,7 @@ def test_build_mount_import_unmount_reuse_rebuild(tmp_path, source):
     _, r = img.run("--import", "import numpy, image_test_marker")
     assert r["staging"]["image"]["built"] and r["ok"] == 4
     assert img.image.stat().st_ino != first.st_ino
-    assert sorted(p.name for p in img.image.parent.iterdir()) == ["venv.sqfs", "venv.sqfs.manifest"]
+    assert sorted(p.name for p in img.image.parent.iterdir()) == ["venv.sqfs", "venv.sqfs.lock", "venv.sqfs.manifest"]
 
 
 def test_a_killed_runs_mount_is_cleaned_by_the_next(tmp_path, source):
@@ -116,6 +116,54 @@ def test_a_corrupt_image_is_a_clear_error(tmp_path, source):
     assert "squashfuse failed (This doesn't look like a squashfs image.)" in proc.stderr
     assert proc.stderr.count("harness: ") == 1, proc.stderr
     assert not mounted(img.node(0)) and not mounted(img.node(1))
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A tmpfs of 60 MB: room for two images of the venv (26 MB each), as a
+    rebuild needs, not for a venv grown by 40 MB."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small tmpfs needs root")
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=60m,mode=0700", "tmpfs", disk], check=True)
+    yield disk
+    subprocess.run(["umount", "-l", disk], check=True)
+
+
+def test_a_full_disk_fails_the_build_in_one_line_and_keeps_the_old_image(tmp_path, source, small_disk):
+    """mksquashfs runs out of space: one line naming it, exit 3, no
+    temporary file left (nor a killed build's), and the image already
+    there stays whole."""
+    venv = tmp_path / "venv"
+    shutil.copytree(source, venv, symlinks=True)
+    img = Image(tmp_path, venv, image=small_disk / "img/venv.sqfs")
+
+    def stage():
+        proc = harness("--stage-only", "--config", img.config, "--machine", "local", "--filesystem", "img",
+                       "--quiet", timeout=600)
+        sanitizer_clean(proc)
+        return proc
+
+    assert stage().returncode == 0
+    before = img.image.stat()
+    manifest = Path(f"{img.image}.manifest").read_bytes()
+    Path(f"{img.image}.tmp.1").write_bytes(b"a build killed half-way")
+    # 40 MB that do not compress: the new image cannot fit beside the old.
+    (venv / "lib/python3.11/site-packages/incompressible.bin").write_bytes(os.urandom(40 << 20))
+    proc = stage()
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("harness: ") and "building the image: mksquashfs failed" \
+        in lines[0], proc.stderr
+    assert sorted(os.listdir(img.image.parent)) == ["venv.sqfs", "venv.sqfs.lock", "venv.sqfs.manifest"]
+    after = img.image.stat()
+    assert (after.st_ino, after.st_size, after.st_mtime_ns) == (before.st_ino, before.st_size, before.st_mtime_ns)
+    assert Path(f"{img.image}.manifest").read_bytes() == manifest
+    # With the venv back to its size, the next stage builds it.
+    (venv / "lib/python3.11/site-packages/incompressible.bin").unlink()
+    (venv / "lib/python3.11/site-packages/image_test_marker.py").write_text("X = 1\n")
+    assert stage().returncode == 0 and img.image.stat().st_ino != before.st_ino
 
 
 def test_stage_only_builds_the_image_the_run_reuses(tmp_path, source):
