@@ -14,6 +14,10 @@ def staging(r):
     if st.get("kind") == "bcast":
         return (f"bcast {st['seconds']:.2f} s to {st['leaders']} nodes, {st['copied']} copied, "
                 f"{st['delta_updated']} deltas")
+    if st.get("kind") == "image":
+        im = st["image"]
+        return (f"image {'built' if im['built'] else 'checked'}, {st['leaders']} mounts "
+                f"({im['mount_with']}), {st['seconds']:.2f} s")
     return (f"{st['seconds']:.2f} s, {st.get('leaders', 1)} cop{'y' if st.get('leaders', 1) == 1 else 'ies'}, "
             f"{st['copied']} copied, {st['up_to_date']} up to date")
 
