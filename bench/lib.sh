@@ -28,9 +28,18 @@ print(v)' "$1"
 # report LABEL MEASURED REFERENCE MAX [MIN]: prints the ratio against its target.
 report() {
     local label=$1 got=$2 ref=$3 max=$4 min=${5:-0}
-    awk -v l="$label" -v g="$got" -v r="$ref" -v max="$max" -v min="$min" 'BEGIN {
+    # UNIT=bytes for a count of bytes; seconds otherwise.
+    awk -v l="$label" -v g="$got" -v r="$ref" -v max="$max" -v min="$min" -v unit="${UNIT:-s}" 'BEGIN {
         ratio = g / r; ok = (ratio <= max && ratio >= min)
         target = (min > 0) ? sprintf("%.2f..%.2f", min, max) : sprintf("<= %.2f", max)
-        printf "  %-52s %10.6f s / %10.6f s = %6.3fx  (target %s)  %s\n", l, g, r, ratio, target, ok ? "PASS" : "FAIL"
+        f = unit == "s" ? "%10.6f" : "%10d"
+        printf "  %-52s " f " %s / " f " %s = %6.3fx  (target %s)  %s\n", l, g, unit, r, unit, ratio, target,
+            ok ? "PASS" : "FAIL"
         exit ok ? 0 : 1 }' || BENCH_FAILED=$((BENCH_FAILED + 1))
+}
+
+# reported LABEL GOT REF [NOTE]: a ratio without a target.
+reported() {
+    awk -v l="$1" -v g="$2" -v r="$3" -v note="${4:-reported, no target}" 'BEGIN {
+        printf "  %-52s %10.6f s / %10.6f s = %6.3fx  (%s)\n", l, g, r, g / r, note }'
 }

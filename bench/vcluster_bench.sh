@@ -20,7 +20,8 @@ node, one run per figure (the targets: medians of 3):
   image kind (squashfs on the shared mount, squashfuse on each node) up
   to date against common, target <= 0.5, and its first build, reported; staged
   scratch (on the shared mount)
-  against common, reported; elapsed at 1, 2 and 4 nodes for common and
+  against common, reported; bcast compressed (level 1, as conf/vcluster.cfg
+  has it) against raw into empty copies, medians of 3, reported; elapsed at 1, 2 and 4 nodes for common and
   bcast, as a table. Not root: says so and exits 0 (nothing measured).
 USAGE
 }
@@ -44,19 +45,29 @@ dir=$(mktemp -d /tmp/mpi4py-vcluster-bench.XXXXXX)
 "$vc" up --nodes 4 --dir "$dir/cluster" >/dev/null
 trap '"$vc" down --dir "$dir/cluster" >/dev/null; rm -rf "$dir"' EXIT
 eval "$("$vc" env --dir "$dir/cluster")"
+# conf/vcluster.cfg (its bcast compressed at level 1) and one more
+# filesystem: bcastraw, the same uncompressed.
+cfg=$dir/vcluster.cfg
+sed 's|^\( *\)\({ name = "bcast"; .*\)$|\1\2\n\1{ name = "bcastraw"; kind = "bcast"; path = "/dev/shm/mpi4py-import/bcastraw"; },|' \
+    conf/vcluster.cfg >"$cfg"
+grep -q bcastraw "$cfg" || { echo "vcluster_bench: conf/vcluster.cfg no longer has the bcast line" >&2; exit 2; }
 rsync -a "$(readlink -f build/venv)/" "$VCLUSTER_EXPORT/venv/"
+
+# empty FS: the node copies of the bcast filesystem FS removed on every node.
+empty() {
+    local k
+    for k in 1 2 3 4; do "$vc" exec --dir "$dir/cluster" "node$k" rm -rf "/dev/shm/mpi4py-import/$1"; done
+}
 
 # run FS NODES [NAME]: one run, its JSON in $dir/NAME.json (FS-NODES);
 # bcast into empty node copies unless NAME is given (then as they are).
 run() {
     local fs=$1 n=$2 name=${3:-$1-$2}
-    if [ "$fs" = bcast ] && [ -z "${3:-}" ]; then
-        for k in 1 2 3 4; do "$vc" exec --dir "$dir/cluster" "node$k" rm -rf /dev/shm/mpi4py-import/bcast; done
-    fi
-    local cmd=(srun -N "$n" --ntasks-per-node "$per_node" build/harness --config conf/vcluster.cfg
+    [ "$fs" = bcast ] && [ -z "${3:-}" ] && empty bcast
+    local cmd=(srun -N "$n" --ntasks-per-node "$per_node" build/harness --config "$cfg"
         --machine vcluster --filesystem "$fs" --no-startup --quiet --json "$dir/$name.json")
     "${cmd[@]}" >/dev/null 2>"$dir/$name.err" && return 0
-    # Open MPI 4.1's TCP crash (README, "The virtual cluster"): once more.
+    # Open MPI 4.1's TCP crash (README, "A virtual cluster on one machine"): once more.
     if grep -q 'Failing at address: (nil)' "$dir/$name.err"; then
         echo "vcluster_bench: $name: a rank died in Open MPI's TCP transport; running it again" >&2
         "${cmd[@]}" >/dev/null && return 0
@@ -74,6 +85,12 @@ for k in 1 2 3; do
     run common 4 "common-4-$k"; run bcast 4 "bcast-4-again-$k"; run image 4 "image-4-$k"
 done
 run scratch 4
+# Compression on the cluster's links (TCP over veth on a 2-core machine):
+# into empty copies, level 1 against raw, interleaved.
+for k in 1 2 3; do
+    empty bcast; run bcast 4 "bcast-4-z-$k"
+    empty bcastraw; run bcastraw 4 "bcastraw-4-$k"
+done
 med() { median "$(field "$1-1" "$2")" "$(field "$1-2" "$2")" "$(field "$1-3" "$2")"; }
 cp "$dir/image-4-2.json" "$dir/image-4.json"
 
@@ -88,14 +105,14 @@ printf '  image up to date, medians: check %.3f s (rebuilt in %s of 3 runs), slo
     "$(med image-4 staging.image.build_s)" "$(python3 -c 'import json, sys
 print(sum(json.load(open(f))["staging"]["image"]["built"] for f in sys.argv[1:]))' "$dir"/image-4-[123].json)" \
     "$(med image-4 staging.image.mount_s)" "$(med image-4 elapsed_s)"
-awk -v b="$(field image-4-build time_to_first_import_s)" -v c="$(field common-4 time_to_first_import_s)" 'BEGIN {
-    printf "  %-52s %10.6f s / %10.6f s = %6.3fx  (report)\n", "time to first import: image (built now) vs common", b, c, b / c }'
-awk -v b="$(field bcast-4 time_to_first_import_s)" -v c="$(field common-4 time_to_first_import_s)" 'BEGIN {
-    printf "  %-52s %10.6f s / %10.6f s = %6.3fx  (report)\n", "time to first import: bcast (empty copies) vs common", b, c, b / c }'
-awk -v s="$(field scratch-4 time_to_first_import_s)" -v c="$(field common-4 time_to_first_import_s)" \
-    -v i="$(field scratch-4 elapsed_s)" 'BEGIN {
-    printf "  %-52s %10.6f s / %10.6f s = %6.3fx  (report; the seed saw ~2x on Cori)\n", "time to first import: staged scratch vs common", s, c, s / c
-    printf "  %-52s %10.6f s / %10.6f s = %6.3fx  (report)\n", "import elapsed: staged scratch vs common", i, c, i / c }'
+first() { field "$1" time_to_first_import_s; }
+reported "time to first import: image (built now) vs common" "$(first image-4-build)" "$(first common-4)" report
+reported "time to first import: bcast (empty copies) vs common" "$(first bcast-4)" "$(first common-4)" report
+reported "time to first import: staged scratch vs common" "$(first scratch-4)" "$(first common-4)" \
+    "report; the seed saw ~2x on Cori"
+reported "import elapsed: staged scratch vs common" "$(field scratch-4 elapsed_s)" "$(first common-4)" report
+reported "time to first import: bcast level 1 vs raw (empty copies)" "$(med bcast-4-z time_to_first_import_s)" \
+    "$(med bcastraw-4 time_to_first_import_s)" "report: vcluster.cfg's level"
 echo "  elapsed (s), $per_node ranks a node:"
 printf '    %-6s %10s %10s\n' nodes common bcast
 for n in 1 2 4; do

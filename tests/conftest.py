@@ -42,9 +42,10 @@ def harness(*args, harness_bin=HARNESS, timeout=600, env=None, input=None):
 
 def open_mpi_tcp_crash(stderr):
     """Open MPI 4.1.4's TCP transport calling a null handler for a message
-    (tag 0x41, ob1's match) on the virtual cluster, about one multi-node
-    run in 45 (README, "The virtual cluster"): a rank dies at address 0,
-    reported by the handler MPI_Init installs over ASan's."""
+    (tag 0x41, ob1's match) inside MPI_Init on the virtual cluster, one
+    multi-node run in 10 to 45 (README, "A virtual cluster on one
+    machine"): a rank dies at address 0, reported by the handler MPI_Init
+    installs over ASan's."""
     return "Signal: Segmentation fault" in stderr and "Failing at address: (nil)" in stderr
 
 

@@ -74,7 +74,7 @@ class VCluster:
                "--machine", "vcluster", "--filesystem", fs, "--quiet", "--json", json_out, *extra)
         proc = self.run(*cmd, timeout=timeout)
         if open_mpi_tcp_crash(proc.stderr):
-            warnings.warn("Open MPI 4.1's TCP crash (README, \"The virtual cluster\"); the run is repeated")
+            warnings.warn("Open MPI 4.1's TCP crash (README, \"A virtual cluster on one machine\"); the run is repeated")
             proc = self.run(*cmd, timeout=timeout)
         sanitizer_clean(proc)
         assert proc.returncode == expect, proc.stdout + proc.stderr + self.log("slurmctld")
