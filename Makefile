@@ -8,10 +8,12 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS   ?= -O2 -g
 # Messages are cut to their fixed buffers on purpose: snprintf truncation is not a bug here.
 WARN     := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-format-truncation
-# The harness's folders by concern (README: "Where things are").
-HDIRS    := harness harness/base harness/config harness/run harness/fs harness/output harness/db \
-            harness/history harness/jobgen staging
-CPPFLAGS := $(HDIRS:%=-iquote %) -iquote build/gen $(PKG_CFLAGS)
+# The harness's folders by concern (README: "Where things are"), lowest first.
+HDIRS    := harness/base harness/proc staging harness/fs harness/config harness/run harness/output harness/db \
+            harness/history harness/jobgen harness
+# Includes name their folder from the source root ("base/err.h", "../staging/stage.h");
+# build/gen holds the job body embedded at build time.
+CPPFLAGS := -iquote harness -iquote build/gen $(PKG_CFLAGS)
 DEPFLAGS  = -MMD -MP
 # Debian's librsync-dev ships no pkg-config file; -lzstd: the compressed broadcast.
 LDLIBS   := $(PKG_LIBS) -lrsync -lzstd -lgsl -lgslcblas -lm
@@ -20,8 +22,10 @@ SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 SRCS     := $(foreach d,$(HDIRS),$(wildcard $(d)/*.c))
 OBJS      = $(SRCS:%.c=build/obj/%.o)
 ASAN_OBJS = $(SRCS:%.c=build/asan/obj/%.o)
-UNIT_SRCS := $(wildcard tests/unit/test_*.c)
-UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/asan/%)
+# tests/unit/ mirrors the source folders; each test's binary is
+# build/asan/tests/unit/<folder>/test_<x>.
+UNIT_SRCS := $(wildcard tests/unit/test_*.c tests/unit/*/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:%.c=build/asan/%)
 GEN      := build/gen/job_body.h
 
 .PHONY: all asan unit test bench demo cluster-demo clean deps venv report tools
@@ -51,13 +55,14 @@ build/asan/harness: $(ASAN_OBJS)
 a = build/asan/obj/harness/$(1).o
 s = build/asan/obj/staging/$(1).o
 BASE                 := $(call a,base/err)
+PROC                 := $(foreach f,proc/spawn proc/reap proc/errtail proc/tool base/clock base/utf8,$(call a,$(f))) $(BASE)
 CONFIG               := $(foreach f,config/config config/config_get config/config_sections config/config_check config/config_fs_opts fs/fs_kinds base/slurp,$(call a,$(f))) $(BASE)
-UNIT_test_stats      := $(call a,run/stats)
-UNIT_test_metaops    := $(call a,run/metaops) $(call a,run/spawn) $(call a,run/reap) $(call a,run/errtail) $(call a,base/clock) $(call a,base/utf8) $(BASE)
+UNIT_test_stats      := $(call a,base/stats)
+UNIT_test_metaops    := $(call a,run/metaops) $(PROC)
 UNIT_test_importprof := $(call a,run/importprof) $(BASE)
 UNIT_test_config     := $(CONFIG)
 UNIT_test_config_db  := $(CONFIG)
-UNIT_test_plot       := $(call a,history/plot) $(call a,run/stats) $(call a,run/spawn) $(call a,run/reap) $(call a,run/errtail) $(call a,base/clock) $(call a,base/utf8) $(call a,base/dirs) $(BASE)
+UNIT_test_plot       := $(call a,history/plot) $(call a,base/stats) $(call a,base/dirs) $(PROC)
 UNIT_test_rows       := $(call a,db/rows) $(call a,db/pg) $(call a,base/clock) $(call a,base/utf8) $(BASE)
 UNIT_test_spool      := $(call a,db/spool) $(call a,db/rows) $(call a,db/pg) $(call a,base/dirs) \
                         $(call a,base/atomic_write) $(call a,base/clock) $(call a,base/utf8) $(CONFIG)
@@ -65,7 +70,7 @@ UNIT_test_schema_list := $(call a,db/schema) $(call a,db/pg) $(call a,base/clock
 # The stager is one module: its files call each other.
 STAGER               := $(patsubst %.c,build/asan/obj/%.o,$(wildcard staging/stage_*.c)) $(call a,base/clock) $(BASE)
 UNIT_test_stage_fixup := $(STAGER)
-UNIT_test_bcast_manifest := $(call s,bcast_manifest) $(call s,bcast_crawl) $(STAGER)
+UNIT_test_tree_manifest := $(call s,tree_manifest) $(call s,tree_crawl) $(STAGER)
 UNIT_test_render     := $(call a,output/render_text) $(call a,output/render_json) $(call a,run/result) \
                         $(call a,base/named_output) $(call a,base/atomic_write) $(BASE)
 UNIT_test_fs_kinds   := $(call a,fs/fs_kinds)
@@ -78,15 +83,16 @@ ULIBS_test_rows      := -ljson-c -lpq
 ULIBS_test_spool     := -ljson-c -lpq -lconfig
 ULIBS_test_schema_list := -lpq
 ULIBS_test_stage_fixup := -lrsync
-ULIBS_test_bcast_manifest := -lrsync
+ULIBS_test_tree_manifest := -lrsync
 ULIBS_test_render    := -ljson-c
 ULIBS_test_metaops   :=
 ULIBS_test_scaling_fit := -lgsl -lgslcblas
 
 .SECONDEXPANSION:
-build/asan/test_%: tests/unit/test_%.c tests/unit/check.h $$(UNIT_test_$$*) | $(GEN)
-	$(CC) $(WARN) -O1 -g $(SANITIZE) $(CPPFLAGS) -iquote tests/unit -c -o $@.o $<
-	cc $(SANITIZE) -o $@ $@.o $(UNIT_test_$*) $(ULIBS_test_$*) -lm
+build/asan/tests/unit/%: tests/unit/%.c tests/unit/check.h $$(UNIT_$$(notdir $$*)) | $(GEN)
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) -O1 -g $(SANITIZE) $(CPPFLAGS) -c -o $@.o $<
+	cc $(SANITIZE) -o $@ $@.o $(UNIT_$(notdir $*)) $(ULIBS_$(notdir $*)) -lm
 
 # The reference of `make bench`: a bare posix_spawn + waitpid loop.
 build/spawn-loop: bench/spawn_loop.c

@@ -1,7 +1,7 @@
 /* cli.c: getopt_long parsing and the usage text. Checks here are only
  * about the command line itself; the config is checked in config.c. */
 #include "cli.h"
-#include "config.h"
+#include "config/config.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fs_kind.h"
+#include "fs/fs_kind.h"
 
 void cli_usage(FILE *out)
 {

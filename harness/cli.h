@@ -5,7 +5,7 @@
 
 #include <stdio.h>
 
-#include "err.h"
+#include "base/err.h"
 
 enum mode {
     MODE_RUN,            /* the benchmark (default) */

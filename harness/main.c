@@ -5,7 +5,7 @@
 #include <stdlib.h>
 
 #include "cli.h"
-#include "err.h"
+#include "base/err.h"
 #include "modes.h"
 
 /* Before MPI_Init the rank is only known from the launcher's environment;

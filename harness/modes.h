@@ -6,7 +6,7 @@
 #include <mpi.h>
 
 #include "cli.h"
-#include "err.h"
+#include "base/err.h"
 
 /* run/run.c: the benchmark (the default mode). Collective over COMM. */
 int run_benchmark(MPI_Comm comm, const struct options *o, struct err *e);

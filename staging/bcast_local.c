@@ -7,15 +7,15 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "atomic_write.h"
-#include "bcast_tree.h"
-#include "stage_ctx.h"
+#include "base/atomic_write.h"
+#include "../staging/bcast_tree.h"
+#include "../staging/stage_ctx.h"
 
 struct bcast_local {
     struct stage_ctx c;      /* c.rel: the directory of the entry at hand */
     struct stage_opts o;
     struct stage_stats st;   /* the stager's counts: not reported */
-    const struct bcast_manifest *m;
+    const struct tree_manifest *m;
     int root;
     int dirfd;               /* the directory DIRREL, open (cached) */
     char dirrel[PATH_MAX];
@@ -25,10 +25,10 @@ struct bcast_local {
     int finished;
 };
 
-static struct stat entry_stat(const struct bcast_entry *x)
+static struct stat entry_stat(const struct tree_entry *x)
 {
     struct stat s = {0};
-    s.st_mode = x->mode | (x->type == BCAST_DIR ? S_IFDIR : x->type == BCAST_LINK ? S_IFLNK : S_IFREG);
+    s.st_mode = x->mode | (x->type == TREE_DIR ? S_IFDIR : x->type == TREE_LINK ? S_IFLNK : S_IFREG);
     s.st_size = (off_t)x->size;
     s.st_mtim = x->mtime;
     return s;
@@ -73,7 +73,7 @@ static int at(struct bcast_local *l, size_t idx, const char **name)
     return open_dir(l, rel, slash ? (size_t)(slash - rel) : 0);
 }
 
-struct bcast_local *bcast_local_open(const struct bcast_manifest *m, const char *dir, FILE *log, double lock_timeout,
+struct bcast_local *bcast_local_open(const struct tree_manifest *m, const char *dir, FILE *log, double lock_timeout,
                                      struct err *e)
 {
     struct bcast_local *l = calloc(1, sizeof *l);
@@ -131,7 +131,7 @@ static int survey_dir(struct bcast_local *l, int dfd, const char *name, const st
     return BCAST_MISSING;
 }
 
-static int survey_link(struct bcast_local *l, int dfd, const char *name, const struct bcast_entry *x,
+static int survey_link(struct bcast_local *l, int dfd, const char *name, const struct tree_entry *x,
                        const struct stat *s, const struct stat *t)
 {
     char have[PATH_MAX];
@@ -144,7 +144,7 @@ static int survey_link(struct bcast_local *l, int dfd, const char *name, const s
     return stage_tmp_symlink(&l->c, dfd, x->link, name, s) < 0 ? -1 : BCAST_MISSING;
 }
 
-static int survey_file(struct bcast_local *l, int dfd, const char *name, const struct bcast_entry *x,
+static int survey_file(struct bcast_local *l, int dfd, const char *name, const struct tree_entry *x,
                        const struct stat *s, const struct stat *t)
 {
     if (t && S_ISREG(t->st_mode)) {
@@ -163,7 +163,7 @@ static int survey_file(struct bcast_local *l, int dfd, const char *name, const s
 static int survey_entry(struct bcast_local *l, size_t idx)
 {
     char p[PATH_MAX];
-    const struct bcast_entry *x = &l->m->v[idx];
+    const struct tree_entry *x = &l->m->v[idx];
     const char *name;
     struct stat t, s = entry_stat(x);
     int dfd = at(l, idx, &name);
@@ -179,9 +179,9 @@ static int survey_entry(struct bcast_local *l, size_t idx)
             return -1;
         tp = NULL;
     }
-    if (x->type == BCAST_DIR)
+    if (x->type == TREE_DIR)
         return survey_dir(l, dfd, name, tp);
-    if (x->type == BCAST_LINK)
+    if (x->type == TREE_LINK)
         return survey_link(l, dfd, name, x, &s, tp);
     return survey_file(l, dfd, name, x, &s, tp);
 }
@@ -193,8 +193,8 @@ static int sweep(struct bcast_local *l)
     if (fd < 0 || stage_extras(&l->c, fd, NULL, 0) < 0)
         return -1;
     for (size_t i = 0; i < l->m->n; i++) {
-        const struct bcast_entry *x = &l->m->v[i];
-        if (x->type == BCAST_DIR && ((fd = open_dir(l, x->rel, strlen(x->rel))) < 0 ||
+        const struct tree_entry *x = &l->m->v[i];
+        if (x->type == TREE_DIR && ((fd = open_dir(l, x->rel, strlen(x->rel))) < 0 ||
                                      stage_extras(&l->c, fd, NULL, 0) < 0))
             return -1;
     }
@@ -215,7 +215,7 @@ int bcast_local_survey(struct bcast_local *l, unsigned char *status)
 int bcast_local_put(struct bcast_local *l, size_t idx, const char *data, long long off, size_t n)
 {
     char p[PATH_MAX];
-    const struct bcast_entry *x = &l->m->v[idx];
+    const struct tree_entry *x = &l->m->v[idx];
     const char *name;
     if (off == 0)
         drop(l);
@@ -283,7 +283,7 @@ int bcast_local_sig(struct bcast_local *l, size_t idx, char **sig, size_t *len)
 
 int bcast_local_patch(struct bcast_local *l, size_t idx, const char *delta, size_t len)
 {
-    const struct bcast_entry *x = &l->m->v[idx];
+    const struct tree_entry *x = &l->m->v[idx];
     const char *name;
     long long size;
     struct stage_tmp tmp = {.fd = -1};
@@ -322,9 +322,9 @@ static int fixups(struct bcast_local *l)
 {
     char p[PATH_MAX];
     for (size_t i = 0; i < l->m->n; i++) {
-        const struct bcast_entry *x = &l->m->v[i];
+        const struct tree_entry *x = &l->m->v[i];
         const char *name;
-        if (x->type != BCAST_FILE || !fixup_place(x->rel))
+        if (x->type != TREE_FILE || !fixup_place(x->rel))
             continue;
         int dfd = at(l, i, &name);
         struct stat s = entry_stat(x), t;
@@ -341,10 +341,10 @@ static int fixups(struct bcast_local *l)
 static int dir_attrs(struct bcast_local *l)
 {
     for (size_t i = l->m->n; i-- > 0;) {
-        const struct bcast_entry *x = &l->m->v[i];
+        const struct tree_entry *x = &l->m->v[i];
         struct stat s = entry_stat(x);
-        int fd = x->type == BCAST_DIR ? open_dir(l, x->rel, strlen(x->rel)) : 0;
-        if (fd < 0 || (x->type == BCAST_DIR && stage_dir_attrs(&l->c, fd, &s) < 0))
+        int fd = x->type == TREE_DIR ? open_dir(l, x->rel, strlen(x->rel)) : 0;
+        if (fd < 0 || (x->type == TREE_DIR && stage_dir_attrs(&l->c, fd, &s) < 0))
             return -1;
     }
     struct stat top = {.st_mode = S_IFDIR | l->m->root_mode, .st_mtim = l->m->root_mtime};

@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "bcast_tree.h"
-#include "stage_ctx.h"
+#include "../staging/bcast_tree.h"
+#include "../staging/stage_ctx.h"
 
-int bcast_source_open(struct bcast_source *s, const struct bcast_manifest *m, struct err *e)
+int bcast_source_open(struct bcast_source *s, const struct tree_manifest *m, struct err *e)
 {
     struct stat st;
     *s = (struct bcast_source){.m = m, .fd = -1};

@@ -5,7 +5,7 @@
 
 #include <stdio.h>
 
-#include "err.h"
+#include "base/err.h"
 
 /* Files the stager keeps in the target's top directory: never staged from
  * the source, never deleted by --delete. */

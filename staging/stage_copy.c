@@ -5,7 +5,7 @@
 #include <sys/sendfile.h>
 #include <unistd.h>
 
-#include "stage_ctx.h"
+#include "../staging/stage_ctx.h"
 
 static ssize_t read_write(int in, int out, size_t len)
 {

@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "stage.h"
+#include "../staging/stage.h"
 
 /* A file whose staged copy was rewritten for its new place: the source's
  * and the target's size and mtime when it was, so that a restage knows it

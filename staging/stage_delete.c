@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "stage_ctx.h"
+#include "../staging/stage_ctx.h"
 
 static int cmp_key(const void *key, const void *item)
 {

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#include "stage_ctx.h"
+#include "../staging/stage_ctx.h"
 
 struct delta_io {
     FILE *basis, *src, *sig, *delta;

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "stage_ctx.h"
+#include "../staging/stage_ctx.h"
 
 /* Larger files in bin/ are programs, not scripts that name the venv. */
 #define FIXUP_MAX (1 << 20)

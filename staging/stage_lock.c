@@ -9,8 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "clock.h"
-#include "stage_ctx.h"
+#include "base/clock.h"
+#include "../staging/stage_ctx.h"
 
 static const char dirty_text[] = "a stage is modifying this tree\n";
 

@@ -2,7 +2,7 @@
  * while a stage runs long enough for someone to wonder. */
 #include <time.h>
 
-#include "stage_ctx.h"
+#include "../staging/stage_ctx.h"
 
 #define FIRST_NS 200000000L  /* a stage shorter than this shows nothing */
 #define EVERY_NS 100000000L

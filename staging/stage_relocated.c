@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "stage_ctx.h"
+#include "../staging/stage_ctx.h"
 
 #define MANIFEST_MAGIC "mpi4py-import stage manifest 1"
 

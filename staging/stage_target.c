@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "stage_ctx.h"
+#include "../staging/stage_ctx.h"
 
 /* As the kernel's own limit on symlinks in one lookup. */
 #define MAX_LINKS 40

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "stage_ctx.h"
+#include "../staging/stage_ctx.h"
 
 int stage_is_tmp_name(const char *name)
 {

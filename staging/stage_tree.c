@@ -6,8 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "clock.h"
-#include "stage_ctx.h"
+#include "base/clock.h"
+#include "../staging/stage_ctx.h"
 
 int stage_open_source(const char *path, struct stat *s, struct err *e)
 {

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "stage_ctx.h"
+#include "../staging/stage_ctx.h"
 
 static const char *join(const char *root, const struct stage_ctx *c, const char *name, char *buf)
 {

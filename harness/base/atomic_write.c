@@ -1,6 +1,6 @@
 /* atomic_write.c: temporary file, fsync, rename, fsync of the directory:
  * no reader sees half a file, and a crash after return loses nothing. */
-#include "atomic_write.h"
+#include "base/atomic_write.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "err.h"
+#include "base/err.h"
 
 /* Writes LEN bytes of DATA to PATH through a temporary file in the same
  * directory: fsync of the file, rename over PATH, fsync of the directory.

@@ -1,6 +1,6 @@
 /* beside_exe.c: build/harness and build/asan/harness both find the
  * checkout's sql/ and build/tools-venv/ this way, as an installed one does. */
-#include "beside_exe.h"
+#include "base/beside_exe.h"
 
 #include <libgen.h>
 #include <limits.h>

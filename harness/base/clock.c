@@ -1,6 +1,6 @@
 /* clock.c: the monotonic clock of every timed span and the UTC stamp of
  * results; one of each, so that no two figures are taken differently. */
-#include "clock.h"
+#include "base/clock.h"
 
 #include <time.h>
 

@@ -1,6 +1,6 @@
 /* collective.c: agreement on errors, a quiet barrier and the broadcast of
  * a blob; the MPI utilities shared by the run, staging and the broadcast. */
-#include "collective.h"
+#include "base/collective.h"
 
 #include <stdlib.h>
 #include <time.h>

@@ -6,7 +6,7 @@
 #include <mpi.h>
 #include <stddef.h>
 
-#include "err.h"
+#include "base/err.h"
 
 /* Makes every rank of COMM agree on the first error any rank met: after
  * it, all ranks hold the same status and message. Returns 0 when no rank

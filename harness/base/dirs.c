@@ -1,6 +1,6 @@
 /* dirs.c: mkdir -p for the harness's own output directories; shared by
  * the spool, the report and the job scripts so all fail the same way. */
-#include "dirs.h"
+#include "base/dirs.h"
 
 #include <errno.h>
 #include <stdlib.h>

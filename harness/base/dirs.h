@@ -3,7 +3,7 @@
 #ifndef DIRS_H
 #define DIRS_H
 
-#include "err.h"
+#include "base/err.h"
 
 /* mkdir -p DIR. An error names the component that could not be made, or
  * DIR when it exists as something other than a directory. */

@@ -1,6 +1,6 @@
 /* err.c: formatting of the error context carried up to main.
  * Only main.c prints; everything below it fills a struct err. */
-#include "err.h"
+#include "base/err.h"
 
 #include <errno.h>
 #include <stdarg.h>

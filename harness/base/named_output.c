@@ -1,13 +1,13 @@
 /* named_output.c: an output file named by the user: a regular file is
  * replaced atomically, a device or FIFO written in place, a link refused. */
-#include "named_output.h"
+#include "base/named_output.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "atomic_write.h"
+#include "base/atomic_write.h"
 
 static const char *kind_of(mode_t m)
 {

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "err.h"
+#include "base/err.h"
 
 /* Writes LEN bytes of DATA to PATH according to what PATH is now:
  * - nothing, or a regular file: atomic_write (replaced whole, MODE);

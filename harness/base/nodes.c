@@ -1,6 +1,6 @@
 /* nodes.c: which ranks share a node, real or pretend (--ranks-per-node):
  * the node count of a result, and the broadcast's node leaders. */
-#include "nodes.h"
+#include "base/nodes.h"
 
 #include <stdio.h>
 #include <stdlib.h>

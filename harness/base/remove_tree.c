@@ -1,6 +1,6 @@
 /* remove_tree.c: a directory tree removed entry by entry through
  * descriptors (openat O_NOFOLLOW, unlinkat): a symlink is never followed. */
-#include "remove_tree.h"
+#include "base/remove_tree.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -3,7 +3,7 @@
 #ifndef REMOVE_TREE_H
 #define REMOVE_TREE_H
 
-#include "err.h"
+#include "base/err.h"
 
 /* Removes NAME under the directory DFD and everything below it; a symlink
  * is removed itself, never followed. SHOWN names it in errors. */

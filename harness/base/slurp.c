@@ -1,6 +1,6 @@
 /* slurp.c: reading a small file whole, with a hard size limit checked as
  * it is read (the size stat reports means nothing for devices and pipes). */
-#include "slurp.h"
+#include "base/slurp.h"
 
 #include <stdio.h>
 #include <stdlib.h>

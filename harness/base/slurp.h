@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-#include "err.h"
+#include "base/err.h"
 
 /* PATH's contents, NUL-terminated, in a new buffer; *LEN (may be NULL)
  * gets their length. More than MAX bytes, or a read error, is an error

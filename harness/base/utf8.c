@@ -1,6 +1,6 @@
 /* utf8.c: making text valid UTF-8 before it goes into a result: one bad
  * byte in a child's stderr would otherwise make the database refuse it. */
-#include "utf8.h"
+#include "base/utf8.h"
 
 #include <stdlib.h>
 #include <string.h>

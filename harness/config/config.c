@@ -1,8 +1,8 @@
 /* config.c: libconfig parsing of conf/ files into struct config, with
  * every missing or ill-typed key reported as "file:line: what". */
-#include "config.h"
-#include "config_parse.h"
-#include "slurp.h"
+#include "config/config.h"
+#include "config/config_parse.h"
+#include "base/slurp.h"
 
 #include <errno.h>
 #include <libconfig.h>

@@ -3,8 +3,8 @@
 #ifndef CONFIG_H
 #define CONFIG_H
 
-#include "err.h"
-#include "fs_kind.h"
+#include "base/err.h"
+#include "fs/fs_kind.h"
 
 struct fs_conf {
     char *name;

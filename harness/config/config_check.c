@@ -1,6 +1,6 @@
 /* config_check.c: what the parser refuses beyond types: keys it does not
  * know (a typo would silently keep a default) and names unfit for jobs. */
-#include "config_parse.h"
+#include "config/config_parse.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,11 +1,11 @@
 /* config_collective.c: rank 0 reads the config file, every rank parses
  * the broadcast text; kept apart so that serial modes link no MPI. */
-#include "config_collective.h"
+#include "config/config_collective.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "collective.h"
+#include "base/collective.h"
 
 int config_load_collective(MPI_Comm comm, const char *path, struct config *conf, struct err *e)
 {

@@ -5,7 +5,7 @@
 
 #include <mpi.h>
 
-#include "config.h"
+#include "config/config.h"
 
 /* Rank 0 reads PATH and broadcasts its text; every rank parses the same
  * text. On a failure every rank holds the same E. Collective. */

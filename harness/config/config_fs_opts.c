@@ -3,7 +3,7 @@
  * means nothing. */
 #include <stdlib.h>
 
-#include "config_parse.h"
+#include "config/config_parse.h"
 
 static int cleanup_word(const char *v, void *out) { return fs_cleanup_parse(v, out); }
 static int mounter_word(const char *v, void *out) { return fs_mounter_parse(v, out); }

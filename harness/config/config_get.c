@@ -1,6 +1,6 @@
 /* config_get.c: typed reads of one libconfig setting: strings, paths (with
  * $VARS, relative to the file), numbers, lists; errors name file and line. */
-#include "config_parse.h"
+#include "config/config_parse.h"
 
 #include <math.h>
 #include <stdarg.h>

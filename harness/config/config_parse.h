@@ -5,7 +5,7 @@
 
 #include <libconfig.h>
 
-#include "config.h"
+#include "config/config.h"
 
 /* Without a `suites` list, the benchmark's own: numpy, as in the seed. */
 #define DEFAULT_SUITE "numpy"

@@ -1,6 +1,6 @@
 /* config_sections.c: the config's sections beside machines and their
  * filesystems: job sizes and Slurm settings, import suites, the database. */
-#include "config_parse.h"
+#include "config/config_parse.h"
 
 #include <libpq-fe.h>
 #include <limits.h>

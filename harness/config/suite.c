@@ -1,6 +1,6 @@
 /* suite.c: choosing the statement a run times, and listing what the
  * machine's suites need installed. Suites are defined in the config. */
-#include "suite.h"
+#include "config/suite.h"
 
 #include <stdio.h>
 #include <string.h>

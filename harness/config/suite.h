@@ -4,8 +4,8 @@
 #define SUITE_H
 
 #include "cli.h"
-#include "config.h"
-#include "err.h"
+#include "config/config.h"
+#include "base/err.h"
 
 /* The suite label of a statement given by --import or a machine's `import`. */
 #define SUITE_CUSTOM "custom"

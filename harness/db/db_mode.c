@@ -5,13 +5,13 @@
 #include <string.h>
 
 #include "modes.h"
-#include "suite.h"
-#include "deliver.h"
-#include "pg.h"
-#include "history_report.h"
-#include "rows.h"
-#include "schema.h"
-#include "utf8.h"
+#include "config/suite.h"
+#include "db/deliver.h"
+#include "db/pg.h"
+#include "history/history_report.h"
+#include "db/rows.h"
+#include "db/schema.h"
+#include "base/utf8.h"
 
 static int db_init(PGconn *c, struct err *e)
 {

@@ -2,15 +2,15 @@
  * of a run on rank 0) and flushing the spool. No result is dropped: it is
  * on disk before the database is tried, and stays there unless the
  * database took it; what the database refuses for good goes to rejected/. */
-#include "deliver.h"
+#include "db/deliver.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "pg.h"
-#include "rejected.h"
-#include "rows.h"
-#include "spool.h"
+#include "db/pg.h"
+#include "db/rejected.h"
+#include "db/rows.h"
+#include "db/spool.h"
 
 /* What a spool file written before the send says if nothing replaces it. */
 #define INTERRUPTED "the run ended (killed, or out of time) while it was recording the result"

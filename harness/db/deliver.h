@@ -7,8 +7,8 @@
 #include <stdio.h>
 
 #include "cli.h"
-#include "config.h"
-#include "err.h"
+#include "config/config.h"
+#include "base/err.h"
 
 /* After a run, on rank 0: records RESULT into the row --result-id (or a
  * new row) when a database is configured. The spool file is written

@@ -1,7 +1,7 @@
 /* pg.c: connecting to PostgreSQL with a bounded wait and sending
  * parameterized queries, each with a deadline; the messages say which
  * settings were used. */
-#include "pg.h"
+#include "db/pg.h"
 
 #include <errno.h>
 #include <math.h>
@@ -14,7 +14,7 @@
 
 #include <libpq-events.h>
 
-#include "clock.h"
+#include "base/clock.h"
 
 /* libpq's messages end in newlines and may span lines: one line here. */
 static void one_line(const char *in, char *out, size_t n)

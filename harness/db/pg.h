@@ -5,8 +5,8 @@
 
 #include <libpq-fe.h>
 
-#include "config.h"
-#include "err.h"
+#include "config/config.h"
+#include "base/err.h"
 
 /* Seconds an unreachable server may take before a job gives up on it,
  * unless the conninfo or PGCONNECT_TIMEOUT says otherwise. */

@@ -1,15 +1,15 @@
 /* rejected.c: the rejected/ directory of the spool: what a person has to
  * look at, each with the reason it was set aside. */
-#include "rejected.h"
+#include "db/rejected.h"
 
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "atomic_write.h"
-#include "dirs.h"
-#include "spool.h"
+#include "base/atomic_write.h"
+#include "base/dirs.h"
+#include "db/spool.h"
 
 char *rejected_dir_of(const char *spool_dir)
 {

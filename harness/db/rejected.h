@@ -5,8 +5,8 @@
 
 #include <stddef.h>
 
-#include "err.h"
-#include "rows.h"
+#include "base/err.h"
+#include "db/rows.h"
 
 /* SPOOL_DIR/rejected: beside the spool's files, never listed as one of them. */
 char *rejected_dir_of(const char *spool_dir);

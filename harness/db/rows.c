@@ -1,7 +1,7 @@
 /* rows.c: the queries on the results table. The typed columns are
  * read out of the run's JSON by the database itself (sql/schema.sql's
  * json_number and friends), so one JSON parameter carries the whole result. */
-#include "rows.h"
+#include "db/rows.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -9,9 +9,9 @@
 #include <string.h>
 #include <sys/random.h>
 
-#include "clock.h"
-#include "pg.h"
-#include "utf8.h"
+#include "base/clock.h"
+#include "db/pg.h"
+#include "base/utf8.h"
 
 int pending_init(struct pending_result *p, long long result_id, json_object *result, struct err *e)
 {

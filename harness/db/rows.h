@@ -6,7 +6,7 @@
 #include <json-c/json.h>
 #include <libpq-fe.h>
 
-#include "err.h"
+#include "base/err.h"
 
 /* A run's result on its way to the database, directly or by the spool. */
 struct pending_result {

@@ -1,6 +1,6 @@
 /* schema.c: finding, ordering and applying the schema files, so
  * that every database of the benchmark is at the same, known version. */
-#include "schema.h"
+#include "db/schema.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -9,8 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "beside_exe.h"
-#include "pg.h"
+#include "base/beside_exe.h"
+#include "db/pg.h"
 
 /* Any constant will do: two --db-init at once take turns on it. */
 #define SCHEMA_LOCK_KEY "2024061501"

@@ -6,7 +6,7 @@
 #include <libpq-fe.h>
 #include <stdio.h>
 
-#include "err.h"
+#include "base/err.h"
 
 struct migration {
     int version;         /* 1: schema.sql; NNN of the migration's name */

@@ -1,6 +1,6 @@
 /* spool.c: spool files. A reader never sees half a file (rename),
  * and a file survives a crash once written (fsync of file and directory). */
-#include "spool.h"
+#include "db/spool.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -11,8 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "atomic_write.h"
-#include "dirs.h"
+#include "base/atomic_write.h"
+#include "base/dirs.h"
 
 #define SPOOL_FORMAT 1
 

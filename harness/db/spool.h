@@ -5,9 +5,9 @@
 
 #include <stddef.h>
 
-#include "config.h"
-#include "err.h"
-#include "rows.h"
+#include "config/config.h"
+#include "base/err.h"
+#include "db/rows.h"
 
 /* database.spool_dir, else spool/ in the config file's directory: the one
  * place that both the job and a later --flush-spool (from cron, from any

@@ -6,9 +6,9 @@
 #include <mpi.h>
 
 #include "cli.h"
-#include "config.h"
-#include "err.h"
-#include "result.h"
+#include "config/config.h"
+#include "base/err.h"
+#include "run/result.h"
 
 /* What a kind's operations get: the run's setting, read-only. */
 struct fs_run {
@@ -43,7 +43,7 @@ const struct fs_ops *fs_ops_of(enum fs_kind kind);
  * how to make it, in the kind's words. */
 int fs_check_venv(const struct fs_conf *fs, const char *venv, struct err *e);
 
-/* fs_inplace.c, fs_staged.c, bcast.c: the kinds' operations. */
+/* fs_inplace.c, fs_staged.c, fs_bcast.c: the kinds' operations. */
 int fs_inplace_prepare(const struct fs_run *f, char **venv, struct staging_result *st, struct err *e);
 int fs_staged_prepare(const struct fs_run *f, char **venv, struct staging_result *st, struct err *e);
 int fs_bcast_prepare(const struct fs_run *f, char **venv, struct staging_result *st, struct err *e);
@@ -55,7 +55,7 @@ int fs_staged_warm(const struct fs_run *f, const struct staging_result *st, char
  * (RANKS_PER_NODE: pretend nodes, 0: real ones). Collective. */
 int fs_warm_other_nodes(MPI_Comm comm, int ranks_per_node, FILE *log, char *const *argv, char *const *envp,
                         double timeout, struct err *e);
-/* bcast_cleanup.c: the `cleanup` setting applied to the node copies. */
+/* fs_bcast_cleanup.c: the `cleanup` setting applied to the node copies. */
 int fs_bcast_finish(const struct fs_run *f, const char *venv, struct staging_result *st, struct err *e);
 
 /* fs_image.c: the squashfs image mounted on each node. */
@@ -71,7 +71,7 @@ char *fs_pycache_prefix(const struct fs_conf *fs, const char *venv);
 
 /* fs_staged.c: stages M's venv into FS on rank 0 of COMM (MPI_COMM_NULL:
  * this one process) while the others wait, then on every other node that
- * cannot see rank 0's copy (a node-local path: stage_nodes.c); ST on rank
+ * cannot see rank 0's copy (a node-local path: fs_staged_nodes.c); ST on rank
  * 0, ST->leaders (the copies) on every rank. --stage-only and a staged
  * run both go this way. Collective. */
 int fs_stage(MPI_Comm comm, const struct machine_conf *m, const struct fs_conf *fs, const struct options *o,

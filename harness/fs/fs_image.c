@@ -2,18 +2,18 @@
  * venv changed, one leader per node mounts it with squashfuse (after
  * undoing a mount a killed run left), every rank imports from the mount,
  * and the leaders unmount it at the end, also of a failed run. */
-#include "fs.h"
+#include "fs/fs.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "clock.h"
-#include "collective.h"
-#include "image.h"
-#include "nodes.h"
-#include "stage.h"
+#include "base/clock.h"
+#include "base/collective.h"
+#include "fs/fs_image.h"
+#include "base/nodes.h"
+#include "../staging/stage.h"
 
 /* The children's bytecode directory (PYTHONPYCACHEPREFIX): ours alone,
  * or a neighbour's bytecode planted there would run as us. */

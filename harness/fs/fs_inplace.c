@@ -2,7 +2,7 @@
  * built (the seed's "common"); nothing moves, every rank uses one path. */
 #include <string.h>
 
-#include "fs.h"
+#include "fs/fs.h"
 
 int fs_inplace_prepare(const struct fs_run *f, char **venv, struct staging_result *st, struct err *e)
 {

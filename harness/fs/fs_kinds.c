@@ -1,6 +1,6 @@
 /* fs_kinds.c: the table of static facts per filesystem kind; the one place
  * generic code asks what a kind is, instead of testing its enum value. */
-#include "fs_kind.h"
+#include "fs/fs_kind.h"
 
 #include <string.h>
 

@@ -1,13 +1,13 @@
 /* fs_ops.c: the table of run-time operations per filesystem kind, and what
  * kinds share: the venv is there before any rank uses it; other nodes' warm-up. */
-#include "fs.h"
+#include "fs/fs.h"
 
 #include <stdio.h>
 #include <unistd.h>
 
-#include "collective.h"
-#include "nodes.h"
-#include "spawn.h"
+#include "base/collective.h"
+#include "base/nodes.h"
+#include "proc/spawn.h"
 
 static const struct fs_ops ops[FS_NKINDS] = {
     [FS_INPLACE] = {fs_inplace_prepare, NULL, NULL},

@@ -5,11 +5,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "clock.h"
-#include "collective.h"
-#include "fs.h"
-#include "stage.h"
-#include "stage_nodes.h"
+#include "base/clock.h"
+#include "base/collective.h"
+#include "fs/fs.h"
+#include "../staging/stage.h"
+#include "fs/fs_staged.h"
 
 static void from_stage(const struct stage_stats *s, struct staging_result *st)
 {

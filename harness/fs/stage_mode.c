@@ -4,11 +4,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "collective.h"
-#include "config_collective.h"
-#include "fs.h"
+#include "base/collective.h"
+#include "config/config_collective.h"
+#include "fs/fs.h"
 #include "modes.h"
-#include "render.h"
+#include "output/render.h"
 
 static int load_config(MPI_Comm comm, const char *path, struct config *conf, struct err *e)
 {

@@ -1,13 +1,13 @@
 /* changepoints.c: what a change point means to a reader: the median of
  * the ok runs from the previous change to it, and from it to the next. */
-#include "changepoints.h"
+#include "history/changepoints.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "otava.h"
+#include "history/otava.h"
 
 void format_utc(double t, char *buf, size_t len)
 {

@@ -6,8 +6,8 @@
 
 #include <stdio.h>
 
-#include "err.h"
-#include "report_data.h"
+#include "base/err.h"
+#include "history/report_data.h"
 
 /* Whether the change points were looked for, and if not, why. */
 struct change_scan {

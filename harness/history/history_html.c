@@ -1,18 +1,18 @@
 /* history_html.c: the report page's layout: what to act on first (change
  * points), then the table, then each machine's small multiples, one row
  * of panels per size, one column per filesystem. */
-#include "history_html.h"
+#include "history/history_html.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "atomic_write.h"
-#include "html_panels.h"
-#include "plot.h"
-#include "scaling_panel.h"
-#include "svg.h"
+#include "base/atomic_write.h"
+#include "history/html_panels.h"
+#include "history/plot.h"
+#include "history/scaling_panel.h"
+#include "history/svg.h"
 
 static const char css[] =
     "body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222;background:#fff}"

@@ -6,10 +6,10 @@
 
 #include <libpq-fe.h>
 
-#include "changepoints.h"
-#include "config.h"
-#include "err.h"
-#include "report_data.h"
+#include "history/changepoints.h"
+#include "config/config.h"
+#include "base/err.h"
+#include "history/report_data.h"
 
 struct html_input {
     const PGresult *summary;          /* the summary table, drawn column by column */

@@ -1,18 +1,18 @@
 /* history_report.c: the report's queries and tables. The statistics are of
  * the ok runs only: a failed run's elapsed time measures its failure; the
  * counts show every run, lost and failed ones included. */
-#include "history_report.h"
+#include "history/history_report.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "changepoints.h"
-#include "dirs.h"
-#include "history_html.h"
-#include "pg.h"
-#include "plot.h"
-#include "report_data.h"
-#include "report_jsonl.h"
+#include "history/changepoints.h"
+#include "base/dirs.h"
+#include "history/history_html.h"
+#include "db/pg.h"
+#include "history/plot.h"
+#include "history/report_data.h"
+#include "history/report_jsonl.h"
 
 /* A named suite by its name; a statement of its own ("custom") by itself. */
 #define SUITE "CASE WHEN suite IS NULL OR suite = 'custom' THEN coalesce(import_statement, '') ELSE suite END"

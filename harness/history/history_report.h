@@ -7,8 +7,8 @@
 #include <libpq-fe.h>
 #include <stdio.h>
 
-#include "config.h"
-#include "err.h"
+#include "config/config.h"
+#include "base/err.h"
 
 struct report_opts {
     int days;                 /* the window */

@@ -1,15 +1,15 @@
 /* html_panels.c: the per-setup panels. A panel's y axis is its own (log
  * when its times span more than 10x): a 0.2 s setup beside a 70 s one is
  * read on its own scale, not as a flat line at zero. */
-#include "html_panels.h"
+#include "history/html_panels.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <time.h>
 
-#include "changepoints.h"
-#include "plot.h"
-#include "svg.h"
+#include "history/changepoints.h"
+#include "history/plot.h"
+#include "history/svg.h"
 
 #define PANEL_W 340
 #define PANEL_H 210

@@ -6,7 +6,7 @@
 
 #include <stdio.h>
 
-#include "report_data.h"
+#include "history/report_data.h"
 
 /* Failed, timed-out and lost runs are marked on the time axis in these. */
 #define MARK_FAILED "#C00000"

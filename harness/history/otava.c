@@ -1,7 +1,7 @@
 /* otava.c: the setups' series as CSV files and an otava YAML config in a
  * private temporary directory, one `otava analyze --output json` run,
  * and its output (one JSON object per test and line) read back. */
-#include "otava.h"
+#include "history/otava.h"
 
 #include <fcntl.h>
 #include <json-c/json.h>
@@ -12,8 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "beside_exe.h"
-#include "spawn.h"
+#include "base/beside_exe.h"
+#include "proc/spawn.h"
 
 /* otava's default significance; shifts under 5% of the mean are within
  * the run-to-run scatter of a shared filesystem, not worth a mail. (In

@@ -5,8 +5,8 @@
 
 #include <stddef.h>
 
-#include "err.h"
-#include "report_data.h"
+#include "base/err.h"
+#include "history/report_data.h"
 
 /* Fewer ok runs than this and a setup is not analysed: no test has power there. */
 #define OTAVA_MIN_RUNS 10

@@ -1,13 +1,14 @@
 /* plot.c: data files, the gnuplot script and the gnuplot run.
  * Setup names are the config's, verbatim: quoted for gnuplot, and drawn
  * with enhanced text off so that no name is read as markup. */
-#include "plot.h"
+#include "history/plot.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "spawn.h"
-#include "stats.h"
+#include "proc/spawn.h"
+#include "proc/tool.h"
+#include "base/stats.h"
 
 extern char **environ;
 

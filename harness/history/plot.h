@@ -6,7 +6,7 @@
 
 #include <stdio.h>
 
-#include "err.h"
+#include "base/err.h"
 
 /* Runs are sparse (a few a day), so the median of the last few runs shows
  * the trend without hiding a bad week. */

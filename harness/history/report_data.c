@@ -1,14 +1,14 @@
 /* report_data.c: the one query of every run in the window, read by
  * column name, and the per-setup arrays the report's parts draw from. */
-#include "report_data.h"
+#include "history/report_data.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "pg.h"
-#include "stats.h"
+#include "db/pg.h"
+#include "base/stats.h"
 
 /* A named suite by its name; a statement of its own by itself (as the tables group). */
 static const char runs_sql[] =

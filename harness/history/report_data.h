@@ -6,7 +6,7 @@
 
 #include <libpq-fe.h>
 
-#include "err.h"
+#include "base/err.h"
 
 enum run_state { RUN_OK, RUN_FAILED, RUN_TIMEOUT, RUN_LOST };
 

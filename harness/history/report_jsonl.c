@@ -2,14 +2,14 @@
  * ReFrame names them (check_system, check_partition, check_perf_var...):
  * the machine is the system, the filesystem the partition, and the
  * reference the setup's median over the window's ok runs. */
-#include "report_jsonl.h"
+#include "history/report_jsonl.h"
 
 #include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "atomic_write.h"
-#include "pg.h"
+#include "base/atomic_write.h"
+#include "db/pg.h"
 
 #define SUITE "CASE WHEN suite IS NULL OR suite = 'custom' THEN coalesce(import_statement, '') ELSE suite END"
 

@@ -6,7 +6,7 @@
 #include <libpq-fe.h>
 #include <stdio.h>
 
-#include "err.h"
+#include "base/err.h"
 
 /* Writes the lines to DIR/results.jsonl (atomically) when DIR is given,
  * else to OUT. Reserved rows (runs still going) are left out. */

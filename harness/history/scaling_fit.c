@@ -1,6 +1,6 @@
 /* scaling_fit.c: T(N) = a + b N^c by gsl_multifit_nlinear (trust region,
  * Levenberg-Marquardt), started from a log-log line through the points. */
-#include "scaling_fit.h"
+#include "history/scaling_fit.h"
 
 #include <gsl/gsl_blas.h>
 #include <gsl/gsl_errno.h>

@@ -3,7 +3,7 @@
 #ifndef SCALING_FIT_H
 #define SCALING_FIT_H
 
-#include "err.h"
+#include "base/err.h"
 
 struct scaling_fit {
     double a, b, c;          /* T(N) = a + b N^c, seconds */

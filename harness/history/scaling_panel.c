@@ -1,14 +1,14 @@
 /* scaling_panel.c: every ok run of the setups sharing machine, filesystem
  * and suite feeds the fit (the run-to-run scatter is its error); the
  * medians per rank count are what the reader sees. */
-#include "scaling_panel.h"
+#include "history/scaling_panel.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "scaling_fit.h"
-#include "svg.h"
+#include "history/scaling_fit.h"
+#include "history/svg.h"
 
 struct sizes {
     double *n, *t;       /* every ok run: ranks, seconds */

@@ -6,7 +6,7 @@
 
 #include <stdio.h>
 
-#include "report_data.h"
+#include "history/report_data.h"
 
 /* Needs ok runs at this many distinct rank counts or more. */
 #define SCALING_MIN_SIZES 3

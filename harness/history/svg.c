@@ -1,6 +1,6 @@
 /* svg.c: the drawing primitives of the report's panels. Tick positions
  * are round numbers (1, 2, 5 x 10^k, whole days, every 3 hours). */
-#include "svg.h"
+#include "history/svg.h"
 
 #include <math.h>
 #include <time.h>

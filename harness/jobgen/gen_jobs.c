@@ -9,9 +9,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "atomic_write.h"
-#include "dirs.h"
-#include "jobscript.h"
+#include "base/atomic_write.h"
+#include "base/dirs.h"
+#include "jobgen/jobscript.h"
 #include "modes.h"
 
 struct gen {

@@ -1,6 +1,6 @@
 /* jobscript.c: the text of a generated sbatch script: the directives and
  * settings from the config, then the job sequence, the same in every job. */
-#include "jobscript.h"
+#include "jobgen/jobscript.h"
 
 #include <math.h>
 #include <string.h>

@@ -5,8 +5,8 @@
 
 #include <stdio.h>
 
-#include "config.h"
-#include "err.h"
+#include "config/config.h"
+#include "base/err.h"
 
 /* The first line after the directives that names a generated script;
  * jobs/cron-submit.sh selects scripts by its size= field. */

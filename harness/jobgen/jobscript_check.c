@@ -1,7 +1,7 @@
 /* jobscript_check.c: what may go into a generated job script: values fit
  * for one #SBATCH line, set-up lines that are one line each (names are
  * checked when the config is read). A bad value is named with file and line. */
-#include "jobscript.h"
+#include "jobgen/jobscript.h"
 
 #include <string.h>
 #include <sys/stat.h>

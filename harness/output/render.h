@@ -7,8 +7,8 @@
 #include <json-c/json.h>
 #include <stdio.h>
 
-#include "err.h"
-#include "result.h"
+#include "base/err.h"
+#include "run/result.h"
 
 void render_text(const struct run_result *r, FILE *out);
 /* The staging figures in a few lines (a run's table, --stage-only). */

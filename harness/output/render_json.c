@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "named_output.h"
-#include "render.h"
+#include "base/named_output.h"
+#include "output/render.h"
 
 static json_object *str_or_null(const char *s)
 {

@@ -2,7 +2,7 @@
  * mdtest's summary: one row per phase, per-rank statistics in columns. */
 #include <string.h>
 
-#include "render.h"
+#include "output/render.h"
 
 static void phase_row(const struct phase_summary *p, const char *name, FILE *out)
 {

@@ -1,12 +1,12 @@
 /* checks.c: the single-process set-up checks. The probe reports as JSON
  * what python saw; json-c reads it, so no output format is improvised. */
-#include "checks.h"
+#include "run/checks.h"
 
 #include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "spawn.h"
+#include "proc/spawn.h"
 
 /* Runs the statement, then reports where each top-level module it names
  * was found. Names come from the statement's syntax tree, not from text.

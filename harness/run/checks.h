@@ -5,9 +5,9 @@
 
 #include <stdio.h>
 
-#include "childenv.h"
-#include "err.h"
-#include "result.h"
+#include "run/childenv.h"
+#include "base/err.h"
+#include "run/result.h"
 
 /* Fills S. Returns -1 with E set (EXIT_SETUP) where the measurement would
  * be meaningless: python missing, or a module resolving outside VENV.

@@ -1,8 +1,8 @@
 /* checks_mode.c: --checks-only, the job step that runs the set-up checks
  * in one process before the scale run, without MPI, and fails loudly. */
-#include "checks.h"
+#include "run/checks.h"
 #include "modes.h"
-#include "suite.h"
+#include "config/suite.h"
 
 static int check_target(const struct options *o, const struct config *conf, const struct machine_conf *m,
                         const struct fs_conf *fs, struct err *e)

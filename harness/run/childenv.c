@@ -1,6 +1,6 @@
 /* childenv.c: builds, once and before any clock starts, the argv and
  * environment every rank passes to posix_spawn. */
-#include "childenv.h"
+#include "run/childenv.h"
 
 #include <stdio.h>
 #include <stdlib.h>

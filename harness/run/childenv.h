@@ -3,7 +3,7 @@
 #ifndef CHILDENV_H
 #define CHILDENV_H
 
-#include "err.h"
+#include "base/err.h"
 
 struct child_cmd {
     char *python;        /* VENV/bin/python */

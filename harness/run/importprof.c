@@ -1,6 +1,6 @@
 /* importprof.c: parsing one child's -X importtime output into per-module
  * self and cumulative times (the gather is importprof_gather.c's). */
-#include "importprof.h"
+#include "run/importprof.h"
 
 #include <stdio.h>
 #include <stdlib.h>

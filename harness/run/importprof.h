@@ -5,8 +5,8 @@
 
 #include <mpi.h>
 
-#include "err.h"
-#include "result.h"
+#include "base/err.h"
+#include "run/result.h"
 
 #define IMPORTPROF_TOP PROFILE_TOP
 

@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "collective.h"
-#include "importprof.h"
-#include "stats.h"
+#include "base/collective.h"
+#include "run/importprof.h"
+#include "base/stats.h"
 
 /* Rank 0's module names, NUL-separated, to every rank; *COUNT of them. */
 static char *bcast_names(MPI_Comm comm, const struct prof *mine, int *count)

@@ -1,6 +1,6 @@
 /* launch.c: the figures that continue the original series, from the job
  * script's stamp before the launcher (--launch-start) to the import phase. */
-#include "launch.h"
+#include "run/launch.h"
 
 void launch_figures(MPI_Comm comm, double launch_start, const struct child_result *import_phase,
                     struct run_result *r)

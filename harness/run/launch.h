@@ -5,8 +5,8 @@
 
 #include <mpi.h>
 
-#include "result.h"
-#include "spawn.h"
+#include "run/result.h"
+#include "proc/spawn.h"
 
 /* Collective. With LAUNCH_START > 0 sets R's launch figures on rank 0
  * from every rank's first import phase; otherwise leaves them absent. */

@@ -1,12 +1,13 @@
 /* metaops.c: strace -f of one import, parsed line by line. strace -c
  * gives no errno breakdown, and ENOENT probes are the cost we look for. */
-#include "metaops.h"
+#include "run/metaops.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "spawn.h"
+#include "proc/spawn.h"
+#include "proc/tool.h"
 
 const char *const metaops_traced[] = {
     "open", "openat", "openat2", "creat", "stat", "lstat", "fstat", "newfstatat", "statx", "statfs", "fstatfs",

@@ -5,7 +5,7 @@
 
 #include <stdio.h>
 
-#include "err.h"
+#include "base/err.h"
 
 #define METAOPS_MAX 24
 

@@ -1,14 +1,14 @@
 /* phase.c: the timed region and its collectives. Everything that can be
  * prepared (argv, environment, capture files, the timer) is done by the
  * caller once, before the first barrier. */
-#include "phase.h"
+#include "run/phase.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "clock.h"
-#include "reap.h"
+#include "base/clock.h"
+#include "proc/reap.h"
 
 int phase_run(MPI_Comm comm, struct spawn_job *job, double timeout, struct child_result *mine, char **errtext,
               double *elapsed, struct err *e)

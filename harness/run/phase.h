@@ -5,9 +5,9 @@
 
 #include <mpi.h>
 
-#include "err.h"
-#include "result.h"
-#include "spawn.h"
+#include "base/err.h"
+#include "run/result.h"
+#include "proc/spawn.h"
 
 /* Runs JOB (prepared by the caller, reusable) once on every rank of COMM
  * between two barriers. MINE gets this rank's outcome; *ELAPSED, on rank

@@ -6,8 +6,8 @@
 #include <limits.h>
 #include <stdint.h>
 
-#include "metaops.h"
-#include "stats.h"
+#include "run/metaops.h"
+#include "base/stats.h"
 
 #define HOST_MAX 64
 #define ERRTEXT_MAX 4096

@@ -5,20 +5,20 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "checks.h"
-#include "childenv.h"
-#include "clock.h"
-#include "collective.h"
-#include "config_collective.h"
-#include "deliver.h"
-#include "fs.h"
-#include "importprof.h"
-#include "launch.h"
+#include "run/checks.h"
+#include "run/childenv.h"
+#include "base/clock.h"
+#include "base/collective.h"
+#include "config/config_collective.h"
+#include "db/deliver.h"
+#include "fs/fs.h"
+#include "run/importprof.h"
+#include "run/launch.h"
 #include "modes.h"
-#include "nodes.h"
-#include "phase.h"
-#include "render.h"
-#include "suite.h"
+#include "base/nodes.h"
+#include "run/phase.h"
+#include "output/render.h"
+#include "config/suite.h"
 
 struct run_ctx {
     MPI_Comm comm;

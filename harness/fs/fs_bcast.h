@@ -1,0 +1,70 @@
+/* fs_bcast.h: one broadcast's state shared by its steps (fs_bcast.c, the
+ * whole files of fs_bcast_full.c, the deltas of fs_bcast_delta.c). */
+#ifndef FS_BCAST_H
+#define FS_BCAST_H
+
+#include <mpi.h>
+
+#include "../staging/bcast_tree.h"
+#include "base/err.h"
+
+/* What rank 0 tells every leader to expect for each entry. */
+enum bcast_decision { BCAST_NONE = 0, BCAST_FULL = 1, BCAST_DELTA = 2 };
+
+/* Rank 0's figures, turned into a staging_result at the end. */
+struct bcast_stats {
+    long long entries, up_to_date, full_files, delta_files;
+    long long remade;          /* directories and symlinks some node made or put right */
+    long long bytes_sent;      /* manifest, decisions, whole files (once), deltas */
+    long long signature_bytes; /* from the leaders to rank 0 */
+    long long literal_bytes, matched_bytes; /* of the deltas */
+    long long bytes_uncompressed, bytes_compressed; /* of the whole files, once */
+    int leaders;
+    int level;                 /* zstd level; 0: raw */
+};
+
+/* Only on leader ranks: everything below is collective over LEADERS. */
+struct bcast_run {
+    MPI_Comm leaders;          /* one rank per node; rank 0 of the job is leader 0 */
+    int rank;                  /* in LEADERS: the node's number */
+    struct tree_manifest man;
+    unsigned char *status;     /* this node's BCAST_HAVE/MISSING/CHANGED per entry */
+    unsigned char *decision;   /* enum bcast_decision per entry */
+    struct bcast_local *local; /* this node's copy */
+    struct bcast_source src;   /* rank 0: the source */
+    int read_failed;           /* rank 0: the source failed mid-broadcast */
+    int level;                 /* zstd level of the whole files; 0: sent raw */
+    struct bcast_stats st;     /* rank 0 */
+    struct err *e;
+};
+
+/* Every leader ends up with the first error any leader met. */
+int bcast_agree(struct bcast_run *b);
+/* After a failure of this node's copy: the error names its host. -1. */
+int bcast_node_failed(struct bcast_run *b);
+
+/* fs_bcast_full.c: the files some node lacks, read once, broadcast in chunks. */
+int bcast_full_files(struct bcast_run *b);
+#define BCAST_CHUNK ((size_t)16 << 20)
+/* Where the next chunk starts: an entry and the offset in it. */
+struct bcast_cursor {
+    size_t idx;
+    long long off;
+};
+typedef int bcast_piece_fn(struct bcast_run *b, size_t idx, long long off, char *data, size_t n);
+void bcast_next_file(const struct bcast_run *b, struct bcast_cursor *c);
+/* The next chunk's pieces from C on, each handed to FN (if any); returns
+ * its length, which every leader computes alike from the manifest. */
+size_t bcast_chunk(struct bcast_run *b, struct bcast_cursor *c, char *data, bcast_piece_fn *fn);
+/* Rank 0: a piece read from the source (and written to its own copy). */
+int bcast_read_piece(struct bcast_run *b, size_t idx, long long off, char *data, size_t n);
+/* A leader: a piece into its copy; after its copy failed, nothing. */
+int bcast_write_piece(struct bcast_run *b, size_t idx, long long off, char *data, size_t n);
+/* fs_bcast_zstd.c: the same chunks compressed with zstd, the compression of
+ * the next overlapping the broadcast of the current one. */
+int bcast_full_zstd(struct bcast_run *b);
+/* fs_bcast_delta.c: the files nodes hold another version of: signatures in,
+ * deltas out, patched in place. */
+int bcast_delta_files(struct bcast_run *b);
+
+#endif
