@@ -144,7 +144,7 @@ demo: deps
 # Slurm, Open MPI over a bridge and /shared over sshfs; one run per
 # filesystem of conf/vcluster.cfg, one table; JSON in build/cluster-demo/.
 cluster-demo:
-	tests/vcluster/demo.sh
+	tools/vcluster/demo.sh
 
 # Tables on stdout; plots and report.html in build/report, from the
 # configured database.

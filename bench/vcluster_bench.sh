@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make bench, the virtual cluster's part (as root): the filesystems of
-# conf/vcluster.cfg on 4 nodes x 4 ranks of tests/vcluster/vcluster, and
+# conf/vcluster.cfg on 4 nodes x 4 ranks of tools/vcluster/vcluster, and
 # elapsed times at 1, 2 and 4 nodes: ratios from one run each.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,7 +10,7 @@ usage() {
     cat <<'USAGE'
 Usage: bench/vcluster_bench.sh
 
-Brings up a virtual cluster of 4 nodes (tests/vcluster/vcluster), copies
+Brings up a virtual cluster of 4 nodes (tools/vcluster/vcluster), copies
 build/venv to its shared mount and runs build/harness under srun, 4 ranks a
 node, one run per figure (the targets: medians of 3):
   bcast time to first import with the node copies up to date (what a
@@ -40,7 +40,7 @@ if [ ! -x build/harness ] || [ ! -x build/venv/bin/python ]; then
 fi
 
 per_node=4
-vc=tests/vcluster/vcluster
+vc=tools/vcluster/vcluster
 dir=$(mktemp -d /tmp/mpi4py-vcluster-bench.XXXXXX)
 "$vc" up --nodes 4 --dir "$dir/cluster" >/dev/null
 trap '"$vc" down --dir "$dir/cluster" >/dev/null; rm -rf "$dir"' EXIT
@@ -95,7 +95,7 @@ med() { median "$(field "$1-1" "$2")" "$(field "$1-2" "$2")" "$(field "$1-3" "$2
 cp "$dir/image-4-2.json" "$dir/image-4.json"
 
 echo "vcluster_bench: 4 nodes x $per_node ranks, venv on /shared (sshfs), node copies in each node's /dev/shm"
-tests/vcluster/table.py "$dir/common-4.json" "$dir/scratch-4.json" "$dir/bcast-4.json" "$dir/image-4.json" | sed 's/^/  /'
+tools/vcluster/table.py "$dir/common-4.json" "$dir/scratch-4.json" "$dir/bcast-4.json" "$dir/image-4.json" | sed 's/^/  /'
 common_first=$(med common-4 time_to_first_import_s)
 report "time to first import: bcast (copies up to date) vs common" "$(med bcast-4-again time_to_first_import_s)" \
     "$common_first" 0.6

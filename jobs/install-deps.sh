@@ -10,7 +10,7 @@ build_pkgs=(make gcc pkg-config openmpi-bin libopenmpi-dev libconfig-dev librsyn
             libjson-c-dev libgsl-dev python3 python3-dev python3-venv strace rsync gnuplot-nox)
 # tcsh and fish: the tests source the staged activate.csh and activate.fish.
 test_pkgs=(postgresql postgresql-client slurm-wlm munge procps shellcheck chromium tcsh fish)
-# tests/vcluster/vcluster: namespaces and a bridge, its own sshd, sshfs.
+# tools/vcluster/vcluster: namespaces and a bridge, its own sshd, sshfs.
 cluster_pkgs=(slurm-wlm munge iproute2 util-linux openssh-server openssh-client sshfs fuse3)
 
 usage() {
@@ -20,7 +20,7 @@ Usage: jobs/install-deps.sh [--test] [--cluster] [--check]
 Installs the Debian packages that build and run the benchmark; with --test
 also those its tests start (PostgreSQL, Slurm and munge, gnuplot, and the
 virtual cluster's); with --cluster those of the virtual cluster
-(tests/vcluster/vcluster: iproute2, openssh-server, sshfs, Slurm, munge).
+(tools/vcluster/vcluster: iproute2, openssh-server, sshfs, Slurm, munge).
 Run as root it calls apt-get install for what is missing and names it;
 as another user it prints the apt-get command to run and exits 1.
   --check   only report what is missing (exit 1 if anything is)

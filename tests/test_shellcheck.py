@@ -9,8 +9,8 @@ import pytest
 from conftest import ROOT
 from jobtools import gen_jobs
 
-SHELL_FILES = sorted([*ROOT.glob("jobs/*.sh"), *ROOT.glob("bench/*.sh"), ROOT / "tests/run.sh", ROOT / ".ci/run",
-                      ROOT / "harness/jobgen/embed_body.sh"])
+SHELL_FILES = sorted([*ROOT.glob("jobs/*.sh"), *ROOT.glob("bench/*.sh"), *ROOT.glob("tools/*/*.sh"),
+                      ROOT / "tests/run.sh", ROOT / ".ci/run", ROOT / "harness/jobgen/embed_body.sh"])
 
 
 def shellcheck(*paths):

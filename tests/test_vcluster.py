@@ -1,5 +1,5 @@
 """The benchmark on a virtual cluster of 4 nodes on this machine
-(tests/vcluster/vcluster: namespaces on a bridge, a real Slurm with one
+(tools/vcluster/vcluster: namespaces on a bridge, a real Slurm with one
 slurmd per node, Open MPI over TCP between the nodes, /shared served by an
 sshd of its own over sshfs): a cron-submitted 4-node job, bcast to 4 real
 nodes, a staged node-local path staged on every node, the slowest host,
@@ -24,7 +24,7 @@ from test_stager import expected, snapshot
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the virtual cluster needs root")
 
-VCLUSTER = ROOT / "tests/vcluster/vcluster"
+VCLUSTER = ROOT / "tools/vcluster/vcluster"
 VC_CFG = ROOT / "conf/vcluster.cfg"
 NODES = 4
 PER_NODE = 2          # ranks per node of the direct srun runs: 8 ranks on 2 cores

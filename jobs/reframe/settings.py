@@ -5,8 +5,8 @@
 # Systems:
 #   local:slurm   this machine's Slurm: the tests' throwaway slurmctld and
 #                 slurmd (tests/slurmcluster.py; SLURM_CONF says which)
-#   vcluster:vc   the virtual cluster of tests/vcluster (4 nodes, partition
-#                 vc; eval "$(tests/vcluster/vcluster env --dir DIR)" first)
+#   vcluster:vc   the virtual cluster of tools/vcluster (4 nodes, partition
+#                 vc; eval "$(tools/vcluster/vcluster env --dir DIR)" first)
 #   cori:haswell  an example for a Cori-like Cray XC (conf/cori.cfg)
 #
 # Both test clusters keep no accounting (AccountingStorageType=none), so
@@ -61,7 +61,7 @@ site_configuration = {
         },
         {
             'name': 'vcluster',
-            'descr': 'The virtual cluster of tests/vcluster (conf/vcluster.cfg)',
+            'descr': 'The virtual cluster of tools/vcluster (conf/vcluster.cfg)',
             'hostnames': [],
             'partitions': [
                 {

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""tests/vcluster/table.py RESULT.json...: one comparison table of harness
+"""tools/vcluster/table.py RESULT.json...: one comparison table of harness
 results (make cluster-demo, bench/vcluster_bench.sh): per filesystem the
 elapsed time, the per-rank median and max, the slowest host, the time to
 first import and the staging."""
