@@ -9,7 +9,7 @@ CFLAGS   ?= -O2 -g
 # Messages are cut to their fixed buffers on purpose: snprintf truncation is not a bug here.
 WARN     := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-format-truncation
 # The harness's folders by concern (README: "Where things are"), lowest first.
-HDIRS    := harness/base harness/proc staging harness/fs harness/config harness/run harness/output harness/db \
+HDIRS    := harness/base harness/proc staging harness/fs harness/config harness/result harness/run harness/output harness/db \
             harness/history harness/jobgen harness
 # Includes name their folder from the source root ("base/err.h", "../staging/stage.h");
 # build/gen holds the job body embedded at build time.
@@ -49,50 +49,19 @@ build/harness: $(OBJS)
 build/asan/harness: $(ASAN_OBJS)
 	$(CC) $(SANITIZE) -o $@ $^ $(LDLIBS)
 
-# Each unit test links the objects it exercises and the libraries they
-# call, nothing more: UNIT_<test> lists the sources, ULIBS_<test> the
-# libraries; a test that names no MPI code links with cc, not mpicc.
-a = build/asan/obj/harness/$(1).o
-s = build/asan/obj/staging/$(1).o
-BASE                 := $(call a,base/err)
-PROC                 := $(foreach f,proc/spawn proc/reap proc/errtail proc/tool base/clock base/utf8,$(call a,$(f))) $(BASE)
-CONFIG               := $(foreach f,config/config config/config_get config/config_sections config/config_check config/config_fs_opts fs/fs_kinds base/slurp,$(call a,$(f))) $(BASE)
-UNIT_test_stats      := $(call a,base/stats)
-UNIT_test_metaops    := $(call a,run/metaops) $(PROC)
-UNIT_test_importprof := $(call a,run/importprof) $(BASE)
-UNIT_test_config     := $(CONFIG)
-UNIT_test_config_db  := $(CONFIG)
-UNIT_test_plot       := $(call a,history/plot) $(call a,base/stats) $(call a,base/dirs) $(PROC)
-UNIT_test_rows       := $(call a,db/rows) $(call a,db/pg) $(call a,base/clock) $(call a,base/utf8) $(BASE)
-UNIT_test_spool      := $(call a,db/spool) $(call a,db/rows) $(call a,db/pg) $(call a,base/dirs) \
-                        $(call a,base/atomic_write) $(call a,base/clock) $(call a,base/utf8) $(CONFIG)
-UNIT_test_schema_list := $(call a,db/schema) $(call a,db/pg) $(call a,base/clock) $(call a,base/beside_exe) $(BASE)
-# The stager is one module: its files call each other.
-STAGER               := $(patsubst %.c,build/asan/obj/%.o,$(wildcard staging/stage_*.c)) $(call a,base/clock) $(BASE)
-UNIT_test_stage_fixup := $(STAGER)
-UNIT_test_tree_manifest := $(call s,tree_manifest) $(call s,tree_crawl) $(STAGER)
-UNIT_test_render     := $(call a,output/render_text) $(call a,output/render_json) $(call a,run/result) \
-                        $(call a,base/named_output) $(call a,base/atomic_write) $(BASE)
-UNIT_test_fs_kinds   := $(call a,fs/fs_kinds)
-UNIT_test_scaling_fit := $(call a,history/scaling_fit) $(BASE)
-UNIT_test_utf8       := $(call a,base/utf8)
-UNIT_test_named_output := $(call a,base/named_output) $(call a,base/atomic_write) $(BASE)
-ULIBS_test_config    := -lconfig -lpq
-ULIBS_test_config_db := -lconfig -lpq
-ULIBS_test_rows      := -ljson-c -lpq
-ULIBS_test_spool     := -ljson-c -lpq -lconfig
-ULIBS_test_schema_list := -lpq
-ULIBS_test_stage_fixup := -lrsync
-ULIBS_test_tree_manifest := -lrsync
-ULIBS_test_render    := -ljson-c
-ULIBS_test_metaops   :=
-ULIBS_test_scaling_fit := -lgsl -lgslcblas
+# Each unit test links against an archive of the harness's objects, so
+# the linker takes only the objects it uses (and what they call). A test
+# that defines a symbol itself is not given the archive's: the dummy kind's
+# test brings its own table of kinds (fs_kinds) instead of fs/fs_kinds.c.
+ASAN_LIB := build/asan/libharness.a
+$(ASAN_LIB): $(filter-out build/asan/obj/harness/main.o,$(ASAN_OBJS))
+	@rm -f $@
+	ar rcs $@ $^
 
-.SECONDEXPANSION:
-build/asan/tests/unit/%: tests/unit/%.c tests/unit/check.h $$(UNIT_$$(notdir $$*)) | $(GEN)
+build/asan/tests/unit/%: tests/unit/%.c tests/unit/check.h $(ASAN_LIB) | $(GEN)
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) -O1 -g $(SANITIZE) $(CPPFLAGS) -c -o $@.o $<
-	cc $(SANITIZE) -o $@ $@.o $(UNIT_$(notdir $*)) $(ULIBS_$(notdir $*)) -lm
+	$(CC) $(SANITIZE) -o $@ $@.o $(ASAN_LIB) $(LDLIBS)
 
 # The reference of `make bench`: a bare posix_spawn + waitpid loop.
 build/spawn-loop: bench/spawn_loop.c

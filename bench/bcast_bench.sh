@@ -59,7 +59,7 @@ bcast_run() {
     mpirun -n "$nodes" "$harness" --config "$cfg" --machine bench --filesystem "${1:-b}" --ranks-per-node 1 \
         --skip-checks --no-startup --quiet --json - 2>/dev/null |
         python3 -c 'import json, sys; r = json.load(sys.stdin); s = r["staging"]
-print(s["seconds"], r["elapsed_s"], s["bytes_uncompressed"], s["bytes_compressed"])'
+print(s["seconds"], r["elapsed_s"], s["bcast"]["bytes_uncompressed"], s["bcast"]["bytes_compressed"])'
 }
 
 # Every node stages from the source itself, all at once: seconds to the last.

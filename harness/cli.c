@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/config.h"
 #include "fs/fs_kind.h"
+#include "modes.h"
 
 void cli_usage(FILE *out)
 {
@@ -160,11 +162,10 @@ void cli_usage(FILE *out)
 }
 
 enum {
-    OPT_CHILD = 256, OPT_SKIP_CHECKS, OPT_STAGE_ONLY, OPT_DB_INIT, OPT_RESERVE, OPT_MARK_FAILED,
-    OPT_FLUSH_SPOOL, OPT_SWEEP, OPT_REPORT, OPT_GEN_JOBS, OPT_DELETE, OPT_RESULT_ID, OPT_RANKS,
-    OPT_DAYS, OPT_OUT, OPT_STEP, OPT_MESSAGE, OPT_SIZE, OPT_REPEAT, OPT_NO_STARTUP, OPT_PROFILE,
-    OPT_RANKS_PER_NODE, OPT_CHECKS_ONLY, OPT_SUITE_PACKAGES, OPT_HTML, OPT_FORMAT, OPT_FAIL_ON_REGRESSION,
-    OPT_LAUNCH_START, OPT_CLEANUP,
+    OPT_CHILD = 256, OPT_SKIP_CHECKS, OPT_DELETE, OPT_RESULT_ID, OPT_RANKS, OPT_DAYS, OPT_OUT, OPT_STEP,
+    OPT_MESSAGE, OPT_SIZE, OPT_REPEAT, OPT_NO_STARTUP, OPT_PROFILE, OPT_RANKS_PER_NODE, OPT_HTML, OPT_FORMAT,
+    OPT_FAIL_ON_REGRESSION, OPT_LAUNCH_START, OPT_CLEANUP,
+    OPT_MODE = 512,          /* + the mode's row in mode_rows[] */
 };
 
 /* Each repeat keeps a record per rank on rank 0. */
@@ -193,8 +194,8 @@ static int parse_int_option(int opt, const char *arg, struct options *o, struct 
     } v[] = {
         {OPT_RANKS, "--ranks", &o->ranks, INT_MAX},
         {OPT_DAYS, "--days", &o->days, DAYS_MAX},
-        {OPT_REPEAT, "--repeat", &o->repeat, REPEAT_MAX},
-        {OPT_RANKS_PER_NODE, "--ranks-per-node", &o->ranks_per_node, INT_MAX},
+        {OPT_REPEAT, "--repeat", &o->run.repeat, REPEAT_MAX},
+        {OPT_RANKS_PER_NODE, "--ranks-per-node", &o->run.ranks_per_node, INT_MAX},
     };
     long long n;
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
@@ -209,12 +210,36 @@ static int parse_int_option(int opt, const char *arg, struct options *o, struct 
     return 0;
 }
 
-static int set_mode(struct options *o, enum mode m, const char *name, struct err *e)
+static int set_mode(struct options *o, const struct mode_row *m, struct err *e)
 {
-    if (o->mode != MODE_RUN && o->mode != m)
-        return err_set(e, EXIT_USAGE, "%s cannot be combined with another mode (see --help)", name);
-    o->mode = m;
+    if (o->mode != MODE_RUN && o->mode != m->mode)
+        return err_set(e, EXIT_USAGE, "--%s cannot be combined with another mode (see --help)", m->flag);
+    o->mode = m->mode;
     return 0;
+}
+
+/* A word of the kinds' `cleanup` setting, checked before MPI starts. */
+static int parse_cleanup(const char *arg, struct options *o, struct err *e)
+{
+    const char *const *words = fs_option_words("cleanup");
+    char list[256];
+    if (!words || opt_word_index(words, arg) < 0)
+        return err_set(e, EXIT_USAGE, "--cleanup '%s' is not one of %s", arg,
+                       words ? opt_words_list(words, list, sizeof list) : "(no kind has a cleanup)");
+    o->run.cleanup = arg;
+    return 0;
+}
+
+/* The options' table with every mode's flag appended from mode_rows[]. */
+static void add_mode_flags(const struct option *base, struct option *all, size_t cap)
+{
+    size_t n = 0;
+    for (; base[n].name && n + 1 < cap; n++)
+        all[n] = base[n];
+    for (int i = 0; mode_rows[i].main && n + 1 < cap; i++)
+        if (mode_rows[i].flag)
+            all[n++] = (struct option){mode_rows[i].flag, no_argument, 0, OPT_MODE + i};
+    all[n] = (struct option){0, 0, 0, 0};
 }
 
 /* Which options each mode needs; the modes' own code checks the rest. */
@@ -225,15 +250,15 @@ static int check_required(const struct options *o, struct err *e)
                        o->mode == MODE_RESERVE;
     if (needs_config && !o->config)
         return err_set(e, EXIT_USAGE, "--config FILE is required (see --help)");
-    if (needs_target && !o->machine)
+    if (needs_target && !o->run.machine)
         return err_set(e, EXIT_USAGE, "--machine NAME is required (see --help)");
-    if (needs_target && !o->filesystem)
+    if (needs_target && !o->run.filesystem)
         return err_set(e, EXIT_USAGE, "--filesystem NAME is required (see --help)");
     if (o->mode == MODE_MARK_FAILED && (!o->result_id || !o->step))
         return err_set(e, EXIT_USAGE, "--mark-failed needs --result-id ID and --step NAME");
-    if (o->mode == MODE_SUITE_PACKAGES && !o->machine)
+    if (o->mode == MODE_SUITE_PACKAGES && !o->run.machine)
         return err_set(e, EXIT_USAGE, "--suite-packages needs --machine NAME");
-    if (o->import_stmt && o->suite)
+    if (o->run.import_stmt && o->run.suite)
         return err_set(e, EXIT_USAGE, "--import and --suite exclude each other: a statement or a suite");
     if (o->mode != MODE_REPORT && (o->html || o->jsonl || o->fail_ratio > 0))
         return err_set(e, EXIT_USAGE, "--html, --format and --fail-on-regression go with --report");
@@ -280,77 +305,58 @@ static int parse_ratio(const char *arg, double *out, struct err *e)
 
 int cli_parse(int argc, char **argv, struct options *o, struct err *e)
 {
-    static const struct {
-        int opt;
-        enum mode mode;
-        const char *name;
-    } modes[] = {
-        {OPT_STAGE_ONLY, MODE_STAGE_ONLY, "--stage-only"}, {OPT_DB_INIT, MODE_DB_INIT, "--db-init"},
-        {OPT_RESERVE, MODE_RESERVE, "--reserve"},          {OPT_MARK_FAILED, MODE_MARK_FAILED, "--mark-failed"},
-        {OPT_FLUSH_SPOOL, MODE_FLUSH_SPOOL, "--flush-spool"}, {OPT_SWEEP, MODE_SWEEP, "--sweep"},
-        {OPT_REPORT, MODE_REPORT, "--report"},             {OPT_GEN_JOBS, MODE_GEN_JOBS, "--gen-jobs"},
-        {OPT_CHECKS_ONLY, MODE_CHECKS_ONLY, "--checks-only"},
-        {OPT_SUITE_PACKAGES, MODE_SUITE_PACKAGES, "--suite-packages"},
-    };
     static const struct option longs[] = {
-        {"config", required_argument, 0, 'c'},   {"machine", required_argument, 0, 'm'},
-        {"filesystem", required_argument, 0, 'f'}, {"json", required_argument, 0, 'j'},
-        {"import", required_argument, 0, 'i'},   {"timeout", required_argument, 0, 't'},
-        {"child", required_argument, 0, OPT_CHILD}, {"skip-checks", no_argument, 0, OPT_SKIP_CHECKS},
-        {"quiet", no_argument, 0, 'q'},          {"help", no_argument, 0, 'h'},
-        {"version", no_argument, 0, 'V'},        {"stage-only", no_argument, 0, OPT_STAGE_ONLY},
-        {"db-init", no_argument, 0, OPT_DB_INIT}, {"reserve", no_argument, 0, OPT_RESERVE},
-        {"mark-failed", no_argument, 0, OPT_MARK_FAILED}, {"flush-spool", no_argument, 0, OPT_FLUSH_SPOOL},
-        {"sweep", no_argument, 0, OPT_SWEEP},    {"report", no_argument, 0, OPT_REPORT},
-        {"gen-jobs", no_argument, 0, OPT_GEN_JOBS}, {"delete", no_argument, 0, OPT_DELETE},
+        {"config", required_argument, 0, 'c'},       {"machine", required_argument, 0, 'm'},
+        {"filesystem", required_argument, 0, 'f'},   {"json", required_argument, 0, 'j'},
+        {"import", required_argument, 0, 'i'},       {"timeout", required_argument, 0, 't'},
+        {"child", required_argument, 0, OPT_CHILD},  {"skip-checks", no_argument, 0, OPT_SKIP_CHECKS},
+        {"quiet", no_argument, 0, 'q'},              {"help", no_argument, 0, 'h'},
+        {"version", no_argument, 0, 'V'},            {"delete", no_argument, 0, OPT_DELETE},
         {"result-id", required_argument, 0, OPT_RESULT_ID}, {"ranks", required_argument, 0, OPT_RANKS},
-        {"days", required_argument, 0, OPT_DAYS}, {"out", required_argument, 0, OPT_OUT},
-        {"step", required_argument, 0, OPT_STEP}, {"message", required_argument, 0, OPT_MESSAGE},
-        {"size", required_argument, 0, OPT_SIZE}, {"repeat", required_argument, 0, OPT_REPEAT},
+        {"days", required_argument, 0, OPT_DAYS},    {"out", required_argument, 0, OPT_OUT},
+        {"step", required_argument, 0, OPT_STEP},    {"message", required_argument, 0, OPT_MESSAGE},
+        {"size", required_argument, 0, OPT_SIZE},    {"repeat", required_argument, 0, OPT_REPEAT},
         {"no-startup", no_argument, 0, OPT_NO_STARTUP}, {"profile-imports", no_argument, 0, OPT_PROFILE},
-        {"checks-only", no_argument, 0, OPT_CHECKS_ONLY}, {"suite", required_argument, 0, 's'},
-        {"suite-packages", no_argument, 0, OPT_SUITE_PACKAGES},
-        {"ranks-per-node", required_argument, 0, OPT_RANKS_PER_NODE}, {"html", no_argument, 0, OPT_HTML},
-        {"format", required_argument, 0, OPT_FORMAT},
+        {"suite", required_argument, 0, 's'},        {"ranks-per-node", required_argument, 0, OPT_RANKS_PER_NODE},
+        {"html", no_argument, 0, OPT_HTML},          {"format", required_argument, 0, OPT_FORMAT},
         {"fail-on-regression", required_argument, 0, OPT_FAIL_ON_REGRESSION},
         {"launch-start", required_argument, 0, OPT_LAUNCH_START}, {"cleanup", required_argument, 0, OPT_CLEANUP},
         {0, 0, 0, 0},
     };
+    struct option all[64];
+    add_mode_flags(longs, all, sizeof all / sizeof all[0]);
     memset(o, 0, sizeof *o);
     o->mode = MODE_RUN;
     o->days = 60;
     opterr = 0;
     optind = 1;
     int c;
-    while ((c = getopt_long(argc, argv, ":c:m:f:j:i:s:t:qhV", longs, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":c:m:f:j:i:s:t:qhV", all, NULL)) != -1) {
         switch (c) {
         case 'c': o->config = optarg; break;
-        case 'm': o->machine = optarg; break;
-        case 'f': o->filesystem = optarg; break;
+        case 'm': o->run.machine = optarg; break;
+        case 'f': o->run.filesystem = optarg; break;
         case 'j': o->json = optarg; break;
-        case 'i': o->import_stmt = optarg; break;
-        case 's': o->suite = optarg; break;
+        case 'i': o->run.import_stmt = optarg; break;
+        case 's': o->run.suite = optarg; break;
         case 't':
-            if (parse_seconds("--timeout", optarg, 0, TIMEOUT_MAX_S, &o->timeout, e) < 0)
+            if (parse_seconds("--timeout", optarg, 0, TIMEOUT_MAX_S, &o->run.timeout, e) < 0)
                 return -1;
             break;
-        case OPT_CLEANUP: {
-            enum fs_cleanup w;
-            if (fs_cleanup_parse(optarg, &w) < 0)
-                return err_set(e, EXIT_USAGE, "--cleanup '%s' is not one of never, after-run, keep-last", optarg);
-            o->cleanup = 1 + (int)w;
+        case OPT_CLEANUP:
+            if (parse_cleanup(optarg, o, e) < 0)
+                return -1;
             break;
-        }
         case OPT_LAUNCH_START:
-            if (parse_seconds("--launch-start", optarg, 1e9, 1e11, &o->launch_start, e) < 0)
+            if (parse_seconds("--launch-start", optarg, 1e9, 1e11, &o->run.launch_start, e) < 0)
                 return -1;
             break;
-        case OPT_CHILD: o->child = optarg; break;
-        case OPT_SKIP_CHECKS: o->skip_checks = 1; break;
-        case 'q': o->quiet = 1; break;
-        case OPT_DELETE: o->delete_extra = 1; break;
-        case OPT_NO_STARTUP: o->no_startup = 1; break;
-        case OPT_PROFILE: o->profile_imports = 1; break;
+        case OPT_CHILD: o->run.child = optarg; break;
+        case OPT_SKIP_CHECKS: o->run.skip_checks = 1; break;
+        case 'q': o->run.quiet = 1; break;
+        case OPT_DELETE: o->run.delete_extra = 1; break;
+        case OPT_NO_STARTUP: o->run.no_startup = 1; break;
+        case OPT_PROFILE: o->run.profile_imports = 1; break;
         case OPT_RESULT_ID:
             if (parse_count("--result-id", optarg, 1, &o->result_id, e) < 0)
                 return -1;
@@ -379,21 +385,19 @@ int cli_parse(int argc, char **argv, struct options *o, struct err *e)
         case 'V': o->mode = MODE_VERSION; return 0;
         case ':': return err_set(e, EXIT_USAGE, "option '%s' needs a value (see --help)", argv[optind - 1]);
         default:
-            for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++)
-                if (c == modes[i].opt) {
-                    if (set_mode(o, modes[i].mode, modes[i].name, e) < 0)
-                        return -1;
-                    goto next;
-                }
+            if (c >= OPT_MODE && c < OPT_MODE + 64) {
+                if (set_mode(o, &mode_rows[c - OPT_MODE], e) < 0)
+                    return -1;
+                break;
+            }
             return err_set(e, EXIT_USAGE, "unknown option '%s' (see --help)", argv[optind - 1]);
         }
-    next:;
     }
     if (optind < argc)
         return err_set(e, EXIT_USAGE, "unexpected argument '%s' (see --help)", argv[optind]);
     if (check_required(o, e) < 0)
         return -1;
-    if (o->import_stmt && !o->import_stmt[0])
+    if (o->run.import_stmt && !o->run.import_stmt[0])
         return err_set(e, EXIT_USAGE, "--import needs a python statement, got ''");
     return 0;
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "base/err.h"
+#include "run/run.h"
 
 enum mode {
     MODE_RUN,            /* the benchmark (default) */
@@ -26,22 +27,10 @@ enum mode {
 struct options {
     enum mode mode;
     const char *config;
-    const char *machine;
-    const char *filesystem;
+    struct run_opts run;     /* the run's and --stage-only's, --checks-only's */
     const char *json;        /* path, or "-" for stdout */
-    const char *import_stmt; /* overrides the config's */
-    const char *suite;       /* --suite: one of the machine's import suites */
-    double timeout;          /* overrides the config's when > 0 */
-    const char *child;       /* replaces the python child (make bench) */
-    int skip_checks;         /* no setup checks (make bench) */
-    int profile_imports;     /* --profile-imports: a -X importtime phase */
-    int no_startup;          /* --no-startup: skip the python -c pass phase */
-    int repeat;              /* --repeat: timed phases run this many times */
-    int quiet;
-    int delete_extra;        /* --delete: staging removes what the source lost */
     long long result_id;     /* --result-id: the reserved row to record into */
     int ranks;               /* --ranks: expected ranks of a reserved row */
-    int ranks_per_node;      /* --ranks-per-node: pretend nodes; 0: the real ones */
     int days;                /* --days: report window */
     const char *out;         /* --out: report or job script directory */
     const char *step;        /* --step: the job step that failed */
@@ -50,8 +39,6 @@ struct options {
     int html;                /* --html: the report also as one HTML page */
     int jsonl;               /* --format jsonl: one JSON object per result instead of tables */
     double fail_ratio;       /* --fail-on-regression: exit 1 past this slowdown; 0: off */
-    int cleanup;             /* --cleanup: 1 + enum fs_cleanup; 0: the config's */
-    double launch_start;     /* --launch-start: Unix time before the launcher; 0: not given */
 };
 
 /* Fills O from ARGV. Returns 0, or -1 with E set (EXIT_USAGE). */

@@ -27,26 +27,6 @@ static int under_mpi_launcher(void)
     return getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMIX_RANK") || getenv("PMI_RANK") || getenv("PMI_SIZE");
 }
 
-typedef int serial_main(const struct options *o, struct err *e);
-
-/* The database and job modes run on a login or batch node, outside any
- * MPI launch: they do not start MPI at all. NULL: the mode needs MPI. */
-static serial_main *serial_mode(enum mode m)
-{
-    switch (m) {
-    case MODE_GEN_JOBS: return gen_jobs_main;
-    case MODE_CHECKS_ONLY: return checks_only_main;
-    case MODE_SUITE_PACKAGES: return suite_packages_main;
-    case MODE_DB_INIT:
-    case MODE_RESERVE:
-    case MODE_MARK_FAILED:
-    case MODE_FLUSH_SPOOL:
-    case MODE_SWEEP:
-    case MODE_REPORT: return results_main;
-    default: return NULL;
-    }
-}
-
 static int fail(int rank, const struct err *e)
 {
     if (rank == 0 && e->msg[0])
@@ -69,24 +49,16 @@ int main(int argc, char **argv)
         return 0;
     }
 
-    serial_main *serial = serial_mode(o.mode);
-    if (serial) {
-        int status = serial(&o, &e);
-        return e.status ? fail(0, &e) : status;
-    }
-
-    /* A singleton MPI_Init costs about 0.4 s here, ten times a restage
-     * that finds everything up to date: one process staging needs no MPI. */
-    if (o.mode == MODE_STAGE_ONLY && !under_mpi_launcher()) {
-        int status = stage_only_main(MPI_COMM_NULL, &o, &e);
+    const struct mode_row *mode = mode_row_of(o.mode);
+    if (mode->mpi == MODE_SERIAL || (mode->mpi == MODE_MPI_IF_LAUNCHED && !under_mpi_launcher())) {
+        int status = mode->main(MPI_COMM_NULL, &o, &e);
         return e.status ? fail(0, &e) : status;
     }
 
     int rank = 0;
     MPI_Init(&argc, &argv);
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    int status = o.mode == MODE_STAGE_ONLY ? stage_only_main(MPI_COMM_WORLD, &o, &e)
-                                           : run_benchmark(MPI_COMM_WORLD, &o, &e);
+    int status = mode->main(MPI_COMM_WORLD, &o, &e);
     if (e.status)
         status = fail(rank, &e);
     /* mpirun kills the job when the first rank exits non-zero: nobody

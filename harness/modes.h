@@ -1,26 +1,30 @@
-/* modes.h: the entry points of the harness's modes, one per concern's
- * folder; main.c maps each command-line mode to one of them. */
+/* modes.h: the harness's modes, one row each: the flag that selects it,
+ * whether it runs under MPI, and its entry point. cli.c and main.c read it. */
 #ifndef MODES_H
 #define MODES_H
 
 #include <mpi.h>
 
-#include "cli.h"
 #include "base/err.h"
+#include "cli.h"
 
-/* run/run.c: the benchmark (the default mode). Collective over COMM. */
-int run_benchmark(MPI_Comm comm, const struct options *o, struct err *e);
-/* fs/stage_mode.c: --stage-only. COMM is MPI_COMM_NULL for one process
- * without MPI; else rank 0 stages while the others wait. */
-int stage_only_main(MPI_Comm comm, const struct options *o, struct err *e);
-/* run/checks_mode.c: --checks-only: the set-up checks in this one process. */
-int checks_only_main(const struct options *o, struct err *e);
-/* db/db_mode.c: --db-init, --reserve, --mark-failed, --flush-spool,
- * --sweep, --report. */
-int results_main(const struct options *o, struct err *e);
-/* jobgen/gen_jobs.c: --gen-jobs. */
-int gen_jobs_main(const struct options *o, struct err *e);
-/* config/suite.c: --suite-packages. */
-int suite_packages_main(const struct options *o, struct err *e);
+enum mode_mpi {
+    MODE_SERIAL,             /* on a login or batch node: never starts MPI */
+    MODE_MPI,                /* under a launcher: MPI_Init, collective over the world */
+    MODE_MPI_IF_LAUNCHED,    /* MPI only when started by a launcher, else one process */
+};
+
+struct mode_row {
+    enum mode mode;
+    const char *flag;        /* its long option without "--"; NULL: the default (the run) */
+    enum mode_mpi mpi;
+    /* COMM: MPI_COMM_WORLD, or MPI_COMM_NULL without MPI. Returns the
+     * exit status; E set when it failed. */
+    int (*main)(MPI_Comm comm, const struct options *o, struct err *e);
+};
+
+/* Every mode, ended by a row with no main. */
+extern const struct mode_row mode_rows[];
+const struct mode_row *mode_row_of(enum mode m);
 
 #endif

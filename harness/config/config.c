@@ -13,8 +13,8 @@
 
 #define DEFAULT_TIMEOUT 600.0
 
-static const char *const fs_keys[] = {"name",    "kind",           "path",  "directives", "lock_timeout",
-                                      "cleanup", "compress_level", "mount", "mount_with", NULL};
+/* A filesystem's keys every kind shares; its kind's own are in its table. */
+static const char *const fs_keys[] = {"name", "kind", "path", "directives", "lock_timeout", NULL};
 static const char *const machine_keys[] = {"name", "venv", "import", "suites", "timeout", "cores_per_node",
                                            "launcher", "harness", "env_setup", "debug", "slurm", "filesystems",
                                            "sizes", "lock_timeout", NULL};
@@ -23,23 +23,24 @@ static const char *const root_keys[] = {"database", "suites", "machines", NULL};
 static int parse_fs(const struct config *conf, const struct machine_conf *m, const config_setting_t *mg,
                     const config_setting_t *g, struct fs_conf *fs, struct err *e)
 {
-    char *kind = NULL;
+    char *kind = NULL, names[256];
     fs->line = (int)config_setting_source_line(g);
-    if (cfg_name(conf, g, "filesystem", &fs->name, e) < 0 || cfg_known_keys(conf, g, "a filesystem", fs_keys, e) < 0 ||
+    if (cfg_name(conf, g, "filesystem", &fs->name, e) < 0 || cfg_fs_known_keys(conf, g, fs_keys, e) < 0 ||
         cfg_string(conf, g, "kind", 0, &kind, e) < 0)
         return -1;
-    fs->kind = FS_STAGED;
-    if (kind && fs_kind_parse(kind, &fs->kind) < 0) {
-        cfg_bad(e, conf->path, config_setting_get_member(g, "kind"), "filesystem kind '%s' is not one of %s", kind,
-                fs_kind_names());
+    /* Without `kind`, the table's default (the seed's way: staged before the run). */
+    fs->kind = fs_kind_find(kind);
+    if (!fs->kind) {
+        cfg_bad(e, conf->path, config_setting_get_member(g, "kind"), "filesystem kind '%s' is not one of %s", kind ? kind : "",
+                fs_kind_names(names, sizeof names));
         free(kind);
         return -1;
     }
     free(kind);
-    if (cfg_path(conf, g, "path", fs_kind_info(fs->kind)->path_required, &fs->path, e) < 0 ||
+    if (cfg_path(conf, g, "path", fs->kind->path_required, &fs->path, e) < 0 ||
         cfg_strings(conf, g, "directives", &fs->directives, &fs->ndirectives, e) < 0 ||
         cfg_parse_staging(conf, mg, g, fs, e) < 0 ||
-        cfg_parse_fs_opts(conf, g, fs, e) < 0)
+        cfg_parse_kind_opts(conf, g, fs, e) < 0)
         return -1;
     if (!fs->path)
         fs->path = strdup(m->venv);   /* in place: the source venv itself */
@@ -196,7 +197,7 @@ static void free_machine(struct machine_conf *m)
     for (int i = 0; i < m->nfs; i++) {
         free(m->fs[i].name);
         free(m->fs[i].path);
-        free(m->fs[i].mount);
+        cfg_free_kind_opts(&m->fs[i]);
         cfg_free_strings(m->fs[i].directives, m->fs[i].ndirectives);
     }
     free(m->fs);

@@ -4,24 +4,7 @@
 #define CONFIG_H
 
 #include "base/err.h"
-#include "fs/fs_kind.h"
-
-struct fs_conf {
-    char *name;
-    char *path;          /* where the measured venv lives: absolute, expanded */
-    enum fs_kind kind;
-    char **directives;   /* verbatim job-script lines for this filesystem
-                          * only, e.g. DataWarp's "#DW jobdw ..." */
-    int ndirectives;
-    double lock_timeout; /* staged, bcast: seconds to wait for another
-                          * stage's lock (lock_timeout, the filesystem's
-                          * or the machine's; default 300) */
-    int line;            /* line of this block in the file, for messages */
-    enum fs_cleanup cleanup; /* kinds with node copies: what the run leaves */
-    int compress_level;  /* bcast: zstd level of the whole files; 0: raw */
-    char *mount;         /* image: the node-local mount point */
-    enum fs_mounter mount_with; /* image: squashfuse or the kernel's loop mount */
-};
+#include "fs/fs_kind.h"   /* struct fs_conf: a filesystem as its kind reads it */
 
 struct size_conf {
     char *name;          /* "small", "large" */

@@ -44,8 +44,12 @@ int cfg_known_keys(const struct config *conf, const config_setting_t *grp, const
                    const char *const *keys, struct err *e);
 /* The group's required `name`, fit for job and file names (config_plain_name). */
 int cfg_name(const struct config *conf, const config_setting_t *grp, const char *what, char **out, struct err *e);
-/* config_fs_opts.c: a filesystem's settings beyond name, kind and path. */
-int cfg_parse_fs_opts(const struct config *conf, const config_setting_t *g, struct fs_conf *fs, struct err *e);
+/* config_kind_opts.c: the keys a filesystem block may hold (SHARED and
+ * every kind's); its kind's own settings into FS->opts, checked by the
+ * kind; freed by cfg_free_kind_opts. */
+int cfg_fs_known_keys(const struct config *conf, const config_setting_t *g, const char *const *shared, struct err *e);
+int cfg_parse_kind_opts(const struct config *conf, const config_setting_t *g, struct fs_conf *fs, struct err *e);
+void cfg_free_kind_opts(struct fs_conf *fs);
 
 /* config_sections.c: the sections beside machines and filesystems. */
 int cfg_parse_size(const struct config *conf, const config_setting_t *g, int cores_per_node, struct size_conf *sz,

@@ -203,7 +203,7 @@ static int check_target_path(const struct config *conf, const config_setting_t *
     const char *raw = s ? config_setting_get_string(s) : NULL;
     if (raw && raw[strspn(raw, " \t")] == '\0')
         return cfg_bad(e, conf->path, s, "filesystem '%s': 'path' is empty: a %s filesystem needs a directory of its own",
-                       fs->name, fs_kind_name(fs->kind));
+                       fs->name, fs->kind->name);
     for (const unsigned char *p = (const unsigned char *)fs->path; *p; p++)
         if (*p < 0x20 || *p == 0x7f) {
             char byte[8];
@@ -247,7 +247,8 @@ int cfg_parse_staging(const struct config *conf, const config_setting_t *mg, con
     if (lock_timeout(conf, mg, DEFAULT_LOCK_TIMEOUT, &dflt, e) < 0 ||
         lock_timeout(conf, g, dflt, &fs->lock_timeout, e) < 0)
         return -1;
-    if (fs->kind == FS_INPLACE)
+    /* A kind without a place of its own (in place) uses the venv's. */
+    if (!fs->kind->path_required)
         return 0;
     return unresolved_path(conf, g, fs, e) < 0 ? -1 : check_target_path(conf, g, fs, e);
 }

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "modes.h"
+#include "base/err.h"
 
 static int carries(const struct machine_conf *m, const char *name)
 {
@@ -15,22 +15,22 @@ static int carries(const struct machine_conf *m, const char *name)
     return 0;
 }
 
-int suite_choose(const struct config *conf, const struct machine_conf *m, const struct options *o,
+int suite_choose(const struct config *conf, const struct machine_conf *m, const char *import_stmt, const char *suite,
                  struct suite_choice *out, struct err *e)
 {
-    if (o->import_stmt) {
-        *out = (struct suite_choice){SUITE_CUSTOM, o->import_stmt};
+    if (import_stmt) {
+        *out = (struct suite_choice){SUITE_CUSTOM, import_stmt};
         return 0;
     }
-    if (o->suite) {
-        if (!carries(m, o->suite)) {
+    if (suite) {
+        if (!carries(m, suite)) {
             char list[512] = "";
             for (int i = 0; i < m->nsuites; i++)
                 snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "", m->suites[i]);
             return err_set(e, EXIT_USAGE, "%s:%d: machine '%s' does not carry suite '%s' (it has: %s)", conf->path,
-                           m->line, m->name, o->suite, list);
+                           m->line, m->name, suite, list);
         }
-        const struct suite_conf *su = config_suite(conf, o->suite);
+        const struct suite_conf *su = config_suite(conf, suite);
         *out = (struct suite_choice){su->name, su->import_stmt};
         return 0;
     }
@@ -55,12 +55,12 @@ static int listed(const struct config *conf, const struct machine_conf *m, int u
     return 0;
 }
 
-int suite_packages_main(const struct options *o, struct err *e)
+int suite_packages_print(const char *config, const char *machine, struct err *e)
 {
     struct config conf;
-    if (config_load_flags(o->config, CONFIG_DEFER_UNSET_VARS, &conf, e) < 0)
+    if (config_load_flags(config, CONFIG_DEFER_UNSET_VARS, &conf, e) < 0)
         return e->status;
-    const struct machine_conf *m = config_machine(&conf, o->machine, e);
+    const struct machine_conf *m = config_machine(&conf, machine, e);
     for (int i = 0; m && i < m->nsuites; i++) {
         const struct suite_conf *su = config_suite(&conf, m->suites[i]);
         for (int j = 0; j < su->npackages; j++)

@@ -3,7 +3,6 @@
 #ifndef SUITE_H
 #define SUITE_H
 
-#include "cli.h"
 #include "config/config.h"
 #include "base/err.h"
 
@@ -15,9 +14,11 @@ struct suite_choice {
     const char *stmt;
 };
 
-/* In order: O's --import, O's --suite (one the machine carries), the
- * machine's `import`, the machine's first suite. */
-int suite_choose(const struct config *conf, const struct machine_conf *m, const struct options *o,
+/* In order: IMPORT_STMT (--import), SUITE (--suite: one the machine
+ * carries), the machine's `import`, the machine's first suite. */
+int suite_choose(const struct config *conf, const struct machine_conf *m, const char *import_stmt, const char *suite,
                  struct suite_choice *out, struct err *e);
+/* --suite-packages: the pip packages MACHINE's suites need, once each, on stdout. */
+int suite_packages_print(const char *config, const char *machine, struct err *e);
 
 #endif

@@ -71,13 +71,13 @@ static int reject(const char *dir, const struct pending_result *p, const struct 
                    path);
 }
 
-int results_record(const struct config *conf, const struct options *o, json_object *result, struct err *e)
+int deliver_result(const struct config *conf, long long result_id, int quiet, json_object *result, struct err *e)
 {
     /* No database and no reserved row: the table and JSON are the output. */
-    if (!conf->db.conninfo && !o->result_id)
+    if (!conf->db.conninfo && !result_id)
         return 0;
     struct pending_result p;
-    if (pending_init(&p, o->result_id, result, e) < 0)
+    if (pending_init(&p, result_id, result, e) < 0)
         return -1;
     char *dir = spool_dir_of(conf), path[4300];
     /* On disk first: a job killed while the database keeps it waiting
@@ -93,7 +93,7 @@ int results_record(const struct config *conf, const struct options *o, json_obje
     long long id = 0;
     int already = 0, rc = send_one(conf, &p, &id, &already, &why);
     if (rc == 0) {
-        if (!o->quiet)
+        if (!quiet)
             fprintf(stderr, "harness: result recorded in row %lld (%s)\n", id, result_status(result));
         if (kept && spool_remove(path, &pre) < 0)
             fprintf(stderr, "harness: warning: %s (the next --flush-spool removes it)\n", pre.msg);

@@ -6,16 +6,15 @@
 #include <json-c/json.h>
 #include <stdio.h>
 
-#include "cli.h"
 #include "config/config.h"
 #include "base/err.h"
 
-/* After a run, on rank 0: records RESULT into the row --result-id (or a
- * new row) when a database is configured. The spool file is written
+/* After a run, on rank 0: records RESULT into the row RESULT_ID (0: a
+ * new row) when a database is configured (QUIET: no line saying so). The spool file is written
  * first and removed once the database has the result; it stays, with the
  * reason, when the database cannot take it now. A refusal for good is an
  * error (EXIT_DATABASE), the result then kept in the spool's rejected/. */
-int results_record(const struct config *conf, const struct options *o, json_object *result, struct err *e);
+int deliver_result(const struct config *conf, long long result_id, int quiet, json_object *result, struct err *e);
 
 /* --flush-spool's status when every result was sent or set aside, and
  * some were set aside: the flush completed, a person has to look. */

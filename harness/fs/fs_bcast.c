@@ -1,9 +1,8 @@
 /* fs_bcast.c: the kind `bcast`: node and leader communicators, the manifest
  * from rank 0, each node's survey merged into one decision per file, the
  * transfers, the finish, and the agreement of every rank. */
-#include "fs/fs.h"
-
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,7 +101,7 @@ static void to_result(const struct bcast_stats *bs, double seconds, struct stagi
 {
     *st = (struct staging_result){
         .done = 1,
-        .kind = fs_kind_name(FS_BCAST),
+        .kind = &fs_kind_bcast,
         .seconds = seconds,
         .entries = bs->entries,
         .up_to_date = bs->up_to_date,
@@ -112,11 +111,13 @@ static void to_result(const struct bcast_stats *bs, double seconds, struct stagi
         .matched_bytes = bs->matched_bytes,
         /* What crossed between nodes: each other leader received it. */
         .bytes_sent = bs->bytes_sent * (bs->leaders - 1),
+        .leaders = bs->leaders,
+    };
+    *bcast_figures(st) = (struct bcast_figures){
+        .signature_bytes = bs->signature_bytes,
         .bytes_uncompressed = bs->bytes_uncompressed,
         .bytes_compressed = bs->bytes_compressed,
         .compress_level = bs->level,
-        .signature_bytes = bs->signature_bytes,
-        .leaders = bs->leaders,
     };
 }
 
@@ -131,22 +132,15 @@ static void release(struct bcast_run *b)
     MPI_Comm_free(&b->leaders);
 }
 
-int fs_bcast_warm(const struct fs_run *f, const struct staging_result *st, char *const *argv, char *const *envp,
-                  double timeout, struct err *e)
-{
-    (void)st;
-    return fs_warm_other_nodes(f->comm, f->o->ranks_per_node, f->log, argv, envp, timeout, e);
-}
-
-int fs_bcast_prepare(const struct fs_run *f, char **venv, struct staging_result *st, struct err *e)
+static int prepare(const struct fs_run *f, char **venv, struct staging_result *st, struct err *e)
 {
     int rank, local_rank;
     MPI_Comm node;
     struct bcast_run b = {.e = e, .src = {.root = -1, .fd = -1}};
     MPI_Comm_rank(f->comm, &rank);
     memset(st, 0, sizeof *st);
-    *venv = nodes_dir(f->fs->path, f->o->ranks_per_node, rank);
-    nodes_split(f->comm, f->o->ranks_per_node, &node);
+    *venv = nodes_dir(f->fs->path, f->ranks_per_node, rank);
+    nodes_split(f->comm, f->ranks_per_node, &node);
     MPI_Comm_rank(node, &local_rank);
     MPI_Comm_free(&node);
     MPI_Comm_split(f->comm, local_rank == 0 ? 0 : MPI_UNDEFINED, rank, &b.leaders);
@@ -156,8 +150,8 @@ int fs_bcast_prepare(const struct fs_run *f, char **venv, struct staging_result 
     if (b.leaders != MPI_COMM_NULL) {
         MPI_Comm_rank(b.leaders, &b.rank);
         MPI_Comm_size(b.leaders, &b.st.leaders);
-        b.level = b.st.level = f->fs->compress_level;
-        lead(&b, f->m->venv, *venv, f->fs->lock_timeout, f->o->quiet ? NULL : stderr);
+        b.level = b.st.level = ((const struct bcast_opts *)f->fs->opts)->compress_level;
+        lead(&b, f->source, *venv, f->fs->lock_timeout, f->log);
         release(&b);
     }
     /* The other ranks of a node sleep meanwhile: they would take the
@@ -170,3 +164,52 @@ int fs_bcast_prepare(const struct fs_run *f, char **venv, struct staging_result 
     memset(st, 0, sizeof *st);
     return err_wrap(e, "filesystem '%s': ", f->fs->name);
 }
+
+static void render_text(const struct staging_result *st, FILE *out)
+{
+    const struct bcast_figures *b = bcast_figures((struct staging_result *)st);
+    fs_result_text_copies(st, out);
+    fprintf(out, "  bcast         %lld signature bytes back; whole files %lld bytes, %lld as sent (zstd level %d)\n",
+            b->signature_bytes, b->bytes_uncompressed, b->bytes_compressed, b->compress_level);
+    if (b->cleanup)
+        fprintf(out, "  cleanup       %s: %d cop%s removed at the end\n", b->cleanup, b->copies_removed,
+                b->copies_removed == 1 ? "y" : "ies");
+}
+
+static json_object *render_json(const struct staging_result *st)
+{
+    const struct bcast_figures *b = bcast_figures((struct staging_result *)st);
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "signature_bytes", json_object_new_int64(b->signature_bytes));
+    json_object_object_add(o, "bytes_uncompressed", json_object_new_int64(b->bytes_uncompressed));
+    json_object_object_add(o, "bytes_compressed", json_object_new_int64(b->bytes_compressed));
+    json_object_object_add(o, "compress_level", json_object_new_int(b->compress_level));
+    json_object_object_add(o, "cleanup", b->cleanup ? json_object_new_string(b->cleanup) : NULL);
+    json_object_object_add(o, "copies_removed", b->cleanup ? json_object_new_int(b->copies_removed) : NULL);
+    return o;
+}
+
+/* compress_level's default: off, as measured (README, "Compression"):
+ * level 1 sends 0.31 of the bytes but compresses at about 135 MB/s on
+ * one core, slower than any HPC interconnect carries them; it pays on
+ * links below about 100 MB/s. 19: zstd's highest level without its
+ * --ultra memory cost. */
+static const struct opt_spec options[] = {
+    {.key = "cleanup", .type = OPT_WORD, .offset = offsetof(struct bcast_opts, cleanup),
+     .dflt = BCAST_CLEANUP_NEVER, .words = bcast_cleanup_words},
+    {.key = "compress_level", .type = OPT_INT, .offset = offsetof(struct bcast_opts, compress_level),
+     .dflt = 0, .min = 0, .max = 19},
+    {0},
+};
+
+const struct fs_kind fs_kind_bcast = {
+    .name = "bcast",
+    .how = "broadcast to each node at run time",
+    .path_required = 1,
+    .missing_hint = "the broadcast did not leave it at %s: see the run's staging messages",
+    .options = options,
+    .opts_size = sizeof(struct bcast_opts),
+    .render_text = render_text,
+    .render_json = render_json,
+    .ops = {.prepare = prepare, .warm = fs_warm_each_node, .finish = fs_bcast_finish},
+};

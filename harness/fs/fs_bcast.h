@@ -7,6 +7,39 @@
 
 #include "../staging/bcast_tree.h"
 #include "base/err.h"
+#include "fs/fs.h"
+
+/* The kind's settings (fs_conf.opts). */
+enum bcast_cleanup {
+    BCAST_CLEANUP_NEVER,       /* kept for the next run's deltas (default) */
+    BCAST_CLEANUP_AFTER_RUN,   /* every node's copy removed at the end */
+    BCAST_CLEANUP_KEEP_LAST,   /* at most one copy per machine: this run's first node's */
+};
+struct bcast_opts {
+    int cleanup;               /* enum bcast_cleanup */
+    int compress_level;        /* zstd level of the whole files; 0: raw */
+};
+
+/* The kind's own figures (staging_result.figures). */
+struct bcast_figures {
+    long long signature_bytes; /* from the leaders back to rank 0 */
+    long long bytes_uncompressed, bytes_compressed; /* whole files before and after zstd */
+    int compress_level;        /* 0: sent raw */
+    const char *cleanup;       /* the policy applied; NULL: the run made no copies */
+    int copies_removed;        /* by the cleanup at the end of the run */
+};
+_Static_assert(sizeof(struct bcast_figures) <= FS_FIGURES_MAX, "bcast's figures fit the result");
+
+static inline struct bcast_figures *bcast_figures(struct staging_result *st)
+{
+    return (struct bcast_figures *)(void *)st->figures.bytes;
+}
+
+extern const struct fs_kind fs_kind_bcast;
+
+/* fs_bcast_cleanup.c: the `cleanup` setting applied to the node copies. */
+extern const char *const bcast_cleanup_words[];
+int fs_bcast_finish(const struct fs_run *f, const char *venv, struct staging_result *st, struct err *e);
 
 /* What rank 0 tells every leader to expect for each entry. */
 enum bcast_decision { BCAST_NONE = 0, BCAST_FULL = 1, BCAST_DELTA = 2 };

@@ -1,7 +1,5 @@
 /* fs_bcast_cleanup.c: what a bcast run leaves on its nodes (`cleanup`,
  * --cleanup): every copy, none (after-run), or one per machine (keep-last). */
-#include "fs/fs.h"
-
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -15,8 +13,9 @@
 #include "base/collective.h"
 #include "base/nodes.h"
 #include "base/remove_tree.h"
+#include "fs/fs_bcast.h"
 
-static const char *const cleanup_names[] = {"never", "after-run", "keep-last"};
+const char *const bcast_cleanup_words[] = {"never", "after-run", "keep-last", NULL};
 
 /* NAME is a copy of the filesystem whose path ends in BASE: BASE itself
  * or a pretend node's BASE-node<k>. */
@@ -65,10 +64,10 @@ static int sweep_machine(const char *path, const char *keep, int *removed, struc
 
 int fs_bcast_finish(const struct fs_run *f, const char *venv, struct staging_result *st, struct err *e)
 {
-    enum fs_cleanup w = f->o->cleanup ? (enum fs_cleanup)(f->o->cleanup - 1) : f->fs->cleanup;
+    int w = ((const struct bcast_opts *)f->fs->opts)->cleanup;
     if (st->done)
-        st->cleanup = cleanup_names[w];
-    if (w == FS_CLEANUP_NEVER)
+        bcast_figures(st)->cleanup = bcast_cleanup_words[w];
+    if (w == BCAST_CLEANUP_NEVER)
         return 0;
     /* One rank per machine acts for all its (pretend) nodes, once every
      * rank is done with its copy: it also sees what a killed run left. */
@@ -79,10 +78,10 @@ int fs_bcast_finish(const struct fs_run *f, const char *venv, struct staging_res
     MPI_Comm_free(&machine);
     coll_quiet_barrier(f->comm);
     if (machine_rank == 0)
-        sweep_machine(f->fs->path, w == FS_CLEANUP_KEEP_LAST ? venv : NULL, &removed, e);
+        sweep_machine(f->fs->path, w == BCAST_CLEANUP_KEEP_LAST ? venv : NULL, &removed, e);
     MPI_Reduce(&removed, &total, 1, MPI_INT, MPI_SUM, 0, f->comm);
     if (st->done)
-        st->copies_removed = total;
+        bcast_figures(st)->copies_removed = total;
     if (coll_agree(f->comm, e) == 0)
         return 0;
     return err_wrap(e, "filesystem '%s': ", f->fs->name);

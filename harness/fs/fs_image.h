@@ -6,17 +6,43 @@
 #include <stdio.h>
 
 #include "base/err.h"
-#include "fs/fs_kind.h"
-#include "run/result.h"
+#include "fs/fs.h"
+
+/* How an image is mounted on each node (`mount_with`). */
+enum image_mounter {
+    IMAGE_MOUNT_SQUASHFUSE,  /* FUSE: no root needed (default) */
+    IMAGE_MOUNT_LOOP,        /* the kernel's squashfs on a loop device: root only */
+};
+
+/* The kind's settings (fs_conf.opts). */
+struct image_opts {
+    char *mount;             /* the node-local mount point */
+    int mount_with;          /* enum image_mounter */
+};
+
+/* The kind's own figures (staging_result.figures): the squashfs file,
+ * its build (0 s when reused), the slowest node's mount. */
+struct image_figures {
+    long long bytes;
+    int built;
+    double build_s, mount_s;
+    const char *mount_with;  /* "squashfuse", "loop"; NULL: not mounted */
+};
+_Static_assert(sizeof(struct image_figures) <= FS_FIGURES_MAX, "image's figures fit the result");
+
+static inline struct image_figures *image_figures(struct staging_result *st)
+{
+    return (struct image_figures *)(void *)st->figures.bytes;
+}
 
 /* Rank 0: IMAGE made from VENV unless the manifest it was built from
- * still matches; ST gets its size, whether it was built and the time. */
-int image_build(const char *venv, const char *image, struct staging_result *st, struct err *e);
+ * still matches; FIG gets its size, whether it was built and the time. */
+int image_build(const char *venv, const char *image, struct image_figures *fig, struct err *e);
 
 
 /* fs_image_mount.c: IMAGE mounted at DIR (made ours first, a stale mount
  * undone; LOG: a line when it is) with HOW; *SECONDS the whole of it. */
-int image_mount(const char *image, const char *dir, enum fs_mounter how, FILE *log, double *seconds, struct err *e);
+int image_mount(const char *image, const char *dir, enum image_mounter how, FILE *log, double *seconds, struct err *e);
 /* DIR unmounted if it is mounted (lazily when busy). */
 int image_unmount(const char *dir, struct err *e);
 int image_is_mounted(const char *dir);

@@ -99,7 +99,7 @@ static int build(const char *venv, const char *image, const char *want, size_t l
     return rc;
 }
 
-int image_build(const char *venv, const char *image, struct staging_result *st, struct err *e)
+int image_build(const char *venv, const char *image, struct image_figures *fig, struct err *e)
 {
     char manifest_path[4200], parent[4200];
     size_t len;
@@ -127,14 +127,14 @@ int image_build(const char *venv, const char *image, struct staging_result *st, 
         return err_wrap(e, "the image's directory %s: ", parent);
     }
     int rc = 0;
-    st->image_built = !up_to_date(image, manifest_path, want, len);
-    if (st->image_built)
+    fig->built = !up_to_date(image, manifest_path, want, len);
+    if (fig->built)
         rc = build(venv, image, want, len, e);
     close(lock);
     free(want);
     struct stat s;
     if (rc == 0 && stat(image, &s) == 0)
-        st->image_bytes = (long long)s.st_size;
-    st->build_s = now_seconds() - t0;
+        fig->bytes = (long long)s.st_size;
+    fig->build_s = now_seconds() - t0;
     return rc;
 }

@@ -83,7 +83,7 @@ int image_unmount(const char *dir, struct err *e)
     return 0;
 }
 
-int image_mount(const char *image, const char *dir, enum fs_mounter how, FILE *log, double *seconds, struct err *e)
+int image_mount(const char *image, const char *dir, enum image_mounter how, FILE *log, double *seconds, struct err *e)
 {
     double t0 = now_seconds();
     if (image_is_mounted(dir)) {
@@ -97,13 +97,13 @@ int image_mount(const char *image, const char *dir, enum fs_mounter how, FILE *l
     if (fd < 0)
         return err_wrap(e, "the image's mount point: ");
     close(fd);
-    if (how == FS_MOUNT_LOOP && geteuid() != 0)
+    if (how == IMAGE_MOUNT_LOOP && geteuid() != 0)
         return err_set(e, EXIT_SETUP, "mount_with = \"loop\" needs root (the kernel's loop mount); use \"squashfuse\"");
     char what[4200];
     snprintf(what, sizeof what, "mounting the image %s at %s", image, dir);
     char *fuse[] = {"squashfuse", (char *)image, (char *)dir, NULL};
     char *loop[] = {"mount", "-t", "squashfs", "-o", "ro,loop,nodev,nosuid", (char *)image, (char *)dir, NULL};
-    if (tool_run(how == FS_MOUNT_LOOP ? loop : fuse, 60, what, how == FS_MOUNT_SQUASHFUSE, e) < 0)
+    if (tool_run(how == IMAGE_MOUNT_LOOP ? loop : fuse, 60, what, how == IMAGE_MOUNT_SQUASHFUSE, e) < 0)
         return -1;
     *seconds = now_seconds() - t0;
     return 0;

@@ -11,11 +11,13 @@
 #include "../staging/stage.h"
 #include "fs/fs_staged.h"
 
+extern const struct fs_kind fs_kind_staged;
+
 static void from_stage(const struct stage_stats *s, struct staging_result *st)
 {
     *st = (struct staging_result){
         .done = 1,
-        .kind = fs_kind_name(FS_STAGED),
+        .kind = &fs_kind_staged,
         .seconds = s->seconds,
         .entries = s->entries,
         .up_to_date = s->up_to_date,
@@ -31,16 +33,15 @@ static void from_stage(const struct stage_stats *s, struct staging_result *st)
     };
 }
 
-static struct stage_opts stage_options(const struct machine_conf *m, const struct fs_conf *fs,
-                                       const struct options *o)
+static struct stage_opts stage_options(const struct fs_run *f)
 {
     return (struct stage_opts){
-        .source = m->venv,
-        .target = fs->path,
-        .delete_extra = o->delete_extra,
-        .progress = !o->quiet && isatty(STDOUT_FILENO) ? stdout : NULL,
-        .log = o->quiet ? NULL : stderr,
-        .lock_timeout = fs->lock_timeout,
+        .source = f->source,
+        .target = f->fs->path,
+        .delete_extra = f->delete_extra,
+        .progress = f->log && isatty(STDOUT_FILENO) ? stdout : NULL,
+        .log = f->log,
+        .lock_timeout = f->fs->lock_timeout,
     };
 }
 
@@ -54,11 +55,16 @@ static int stage_here(const struct stage_opts *so, const struct fs_conf *fs, str
     return 0;
 }
 
-int fs_stage(MPI_Comm comm, const struct machine_conf *m, const struct fs_conf *fs, const struct options *o,
-             struct staging_result *st, struct err *e)
+/* Rank 0 stages while the others wait, then every other node that cannot
+ * see rank 0's copy (a node-local path: fs_staged_nodes.c) stages its own;
+ * ST on rank 0, ST->leaders (the copies) on every rank. --stage-only and
+ * a staged run both go this way. */
+static int stage(const struct fs_run *f, struct staging_result *st, struct err *e)
 {
     int rank = 0, copies = 1;
-    struct stage_opts so = stage_options(m, fs, o);
+    MPI_Comm comm = f->comm;
+    const struct fs_conf *fs = f->fs;
+    struct stage_opts so = stage_options(f);
     double t0 = now_seconds();
     memset(st, 0, sizeof *st);
     st->leaders = 1;
@@ -81,18 +87,28 @@ int fs_stage(MPI_Comm comm, const struct machine_conf *m, const struct fs_conf *
     return 0;
 }
 
-int fs_staged_prepare(const struct fs_run *f, char **venv, struct staging_result *st, struct err *e)
+static int prepare(const struct fs_run *f, char **venv, struct staging_result *st, struct err *e)
 {
     *venv = strdup(f->fs->path);
-    return fs_stage(f->comm, f->m, f->fs, f->o, st, e);
+    return stage(f, st, e);
 }
 
 /* Only node-local copies: on a shared path the warm-up would fill the
  * other nodes' caches before the measurement. */
-int fs_staged_warm(const struct fs_run *f, const struct staging_result *st, char *const *argv, char *const *envp,
-                   double timeout, struct err *e)
+static int warm(const struct fs_run *f, const struct staging_result *st, char *const *argv, char *const *envp,
+                double timeout, struct err *e)
 {
     if (st->leaders <= 1)
         return 0;
-    return fs_warm_other_nodes(f->comm, 0, f->log, argv, envp, timeout, e);
+    return fs_warm_other_nodes(f, 0, argv, envp, timeout, e);
 }
+
+const struct fs_kind fs_kind_staged = {
+    .name = "staged",
+    .how = "staged before the run",
+    .path_required = 1,
+    .checks_step = 1,
+    .is_default = 1,          /* the seed's way */
+    .missing_hint = "stage it first with harness --stage-only (it stages to %s)",
+    .ops = {.prepare = prepare, .warm = warm, .stage = stage},
+};

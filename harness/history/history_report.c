@@ -209,3 +209,13 @@ int report_run(PGconn *c, const struct report_opts *o, FILE *out, struct err *e)
         return -1;
     return o->fail_ratio > 0 ? changes_and_page(c, o, NULL, NULL, NULL, out, e) : 0;
 }
+
+int report_mode(const struct report_opts *o, struct err *e)
+{
+    PGconn *c = pg_connect(o->conf, e);
+    if (!c)
+        return -1;
+    int rc = report_run(c, o, stdout, e);
+    PQfinish(c);
+    return rc;
+}

@@ -23,5 +23,7 @@ struct report_opts {
  * page) into the directory (created); or writes the JSON lines. Returns
  * 0, 1 when --fail-on-regression found a slowdown, or -1 with E set. */
 int report_run(PGconn *c, const struct report_opts *o, FILE *out, struct err *e);
+/* --report: report_run over the configured database, on stdout. */
+int report_mode(const struct report_opts *o, struct err *e);
 
 #endif

@@ -12,10 +12,10 @@
 #include "base/atomic_write.h"
 #include "base/dirs.h"
 #include "jobgen/jobscript.h"
-#include "modes.h"
+#include "jobgen/gen_jobs.h"
 
 struct gen {
-    const struct options *o;
+    const struct gen_jobs_opts *o;
     const struct config *conf;
     char *config_path;           /* absolute, for the jobs */
     char *self;                  /* this binary: the default harness */
@@ -95,7 +95,7 @@ static int plan_machine(struct gen *g, const struct machine_conf *m, struct err 
 
 static int plan(struct gen *g, struct err *e)
 {
-    const struct options *o = g->o;
+    const struct gen_jobs_opts *o = g->o;
     if (o->machine && !config_machine(g->conf, o->machine, e))
         return -1;
     for (int i = 0; i < g->conf->nmachines; i++) {
@@ -225,7 +225,7 @@ static int write_all(struct gen *g, struct err *e)
     return remove_stale(g, e);
 }
 
-int gen_jobs_main(const struct options *o, struct err *e)
+int gen_jobs(const struct gen_jobs_opts *o, struct err *e)
 {
     struct config conf;
     if (config_load_flags(o->config, CONFIG_DEFER_UNSET_VARS, &conf, e) < 0)

@@ -117,8 +117,8 @@ static void write_settings(FILE *f, const struct jobscript *js)
     assign(f, "log_dir", js->log_dir);
     snprintf(num, sizeof num, "%.0f", ceil(m->slurm.log_max_age_days * 24 * 60));
     assign(f, "log_max_age_minutes", num);
-    const struct fs_kind_info *k = fs_kind_info(js->fs->kind);
-    fprintf(f, "debug=%d\nstage=%d\nchecks=%d\n", m->debug ? 1 : 0, k->stage_step, k->checks_step);
+    const struct fs_kind *k = js->fs->kind;
+    fprintf(f, "debug=%d\nstage=%d\nchecks=%d\n", m->debug ? 1 : 0, k->ops.stage != NULL, k->checks_step);
     fputs(srun ? "launch_all=(srun)\n" : "launch_all=(mpirun -n \"$ranks\")\n", f);
     write_setup_env(f, m);
     fputc('\n', f);

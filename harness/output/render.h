@@ -8,14 +8,11 @@
 #include <stdio.h>
 
 #include "base/err.h"
-#include "run/result.h"
+#include "result/result.h"
 
 void render_text(const struct run_result *r, FILE *out);
-/* The staging figures in a few lines (a run's table, --stage-only). */
-void render_staging_text(const struct staging_result *st, FILE *out);
 /* New JSON objects the caller puts (json_object_put). */
 json_object *render_json(const struct run_result *r);
-json_object *render_staging_json(const struct staging_result *st);
 /* Writes OBJ to PATH ("-": stdout): a regular file whole or not at all,
  * a device or FIFO in place; a link or other kind refused (named_output_write). */
 int render_json_write(json_object *obj, const char *path, struct err *e);

@@ -116,47 +116,6 @@ static json_object *profile_json(const struct import_profile *p)
     return res;
 }
 
-json_object *render_staging_json(const struct staging_result *st)
-{
-    const struct {
-        const char *key;
-        long long v;
-    } counts[] = {
-        {"entries", st->entries},
-        {"up_to_date", st->up_to_date},
-        {"copied", st->copied},
-        {"delta_updated", st->delta_updated},
-        {"deleted", st->deleted},
-        {"literal_bytes", st->literal_bytes},
-        {"matched_bytes", st->matched_bytes},
-        {"bytes_sent", st->bytes_sent},
-        {"signature_bytes", st->signature_bytes},
-        {"leaders", st->leaders},
-        {"bytes_uncompressed", st->bytes_uncompressed},
-        {"bytes_compressed", st->bytes_compressed},
-        {"compress_level", st->compress_level},
-    };
-    json_object *o = json_object_new_object();
-    json_object_object_add(o, "kind", json_object_new_string(st->kind ? st->kind : ""));
-    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++)
-        json_object_object_add(o, counts[i].key, json_object_new_int64(counts[i].v));
-    json_object_object_add(o, "seconds", json_object_new_double(st->seconds));
-    json_object_object_add(o, "waited_for_lock", json_object_new_boolean(st->waited_for_lock));
-    json_object_object_add(o, "lock_wait_s", json_object_new_double(st->lock_wait_s));
-    if (st->image_bytes) {
-        json_object *img = json_object_new_object();
-        json_object_object_add(img, "bytes", json_object_new_int64(st->image_bytes));
-        json_object_object_add(img, "built", json_object_new_boolean(st->image_built));
-        json_object_object_add(img, "build_s", json_object_new_double(st->build_s));
-        json_object_object_add(img, "mount_s", json_object_new_double(st->mount_s));
-        json_object_object_add(img, "mount_with", str_or_null(st->mount_with));
-        json_object_object_add(o, "image", img);
-    }
-    json_object_object_add(o, "cleanup", str_or_null(st->cleanup));
-    json_object_object_add(o, "copies_removed", st->cleanup ? json_object_new_int(st->copies_removed) : NULL);
-    return o;
-}
-
 json_object *render_json(const struct run_result *r)
 {
     const struct phase_summary *imp = &r->phase[PHASE_IMPORT];
@@ -198,7 +157,7 @@ json_object *render_json(const struct run_result *r)
     json_object_object_add(o, "modules", s->checked ? modules_json(s->modules) : NULL);
     json_object_object_add(o, "warmup_s", s->checked ? json_object_new_double(s->warmup_s) : NULL);
     json_object_object_add(o, "import_profile", profile_json(&r->profile));
-    json_object_object_add(o, "staging", r->staging.done ? render_staging_json(&r->staging) : NULL);
+    json_object_object_add(o, "staging", r->staging.done ? fs_result_json(&r->staging) : NULL);
     json_object_object_add(o, "started_at", json_object_new_string(r->started_at));
     json_object_object_add(o, "job_id", str_or_null(r->job_id));
     json_object_object_add(o, "slurm_nodes", r->slurm_nodes ? json_object_new_int(r->slurm_nodes) : NULL);

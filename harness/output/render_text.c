@@ -49,36 +49,6 @@ static void profile_lines(const struct import_profile *p, FILE *out)
     }
 }
 
-/* One shape for every kind; the source's payload counts once however
- * many copies it reached. */
-void render_staging_text(const struct staging_result *st, FILE *out)
-{
-    /* An image copies no entries: its own line says what it did. */
-    if (st->image_bytes) {
-        fprintf(out, "  staging       %s, %d mount%s; %.3f s\n", st->kind, st->leaders, st->leaders == 1 ? "" : "s",
-                st->seconds);
-        fprintf(out, "  image         %lld bytes, %s %.3f s; mounted in %.3f s (slowest node, %s)\n",
-                st->image_bytes, st->image_built ? "built in" : "up to date, checked in", st->build_s, st->mount_s,
-                st->mount_with ? st->mount_with : "not mounted");
-        return;
-    }
-    fprintf(out, "  staging       %s, %lld entries to %d cop%s: %lld up to date, %lld copied, %lld delta-updated, "
-                 "%lld deleted\n",
-            st->kind, st->entries, st->leaders, st->leaders == 1 ? "y" : "ies", st->up_to_date, st->copied,
-            st->delta_updated, st->deleted);
-    fprintf(out, "                %lld bytes literal, %lld matched, %lld sent", st->literal_bytes, st->matched_bytes,
-            st->bytes_sent);
-    if (st->signature_bytes)
-        fprintf(out, ", %lld signature bytes back", st->signature_bytes);
-    if (st->bytes_uncompressed)
-        fprintf(out, "; whole files %lld bytes, %lld as sent (zstd level %d)", st->bytes_uncompressed,
-                st->bytes_compressed, st->compress_level);
-    fprintf(out, "; %.3f s%s\n", st->seconds, st->waited_for_lock ? ", after waiting for another stage's lock" : "");
-    if (st->cleanup)
-        fprintf(out, "  cleanup       %s: %d cop%s removed at the end\n", st->cleanup, st->copies_removed,
-                st->copies_removed == 1 ? "y" : "ies");
-}
-
 void render_text(const struct run_result *r, FILE *out)
 {
     const struct setup_info *s = &r->setup;
@@ -89,7 +59,7 @@ void render_text(const struct run_result *r, FILE *out)
     fprintf(out, "  started       %s UTC%s%s\n", r->started_at, r->job_id[0] ? ", Slurm job " : "", r->job_id);
     fprintf(out, "  venv          %s\n", r->venv);
     if (r->staging.done)
-        render_staging_text(&r->staging, out);
+        fs_result_text(&r->staging, out);
     if (s->checked) {
         fprintf(out, "  python        %s %s, numpy %s\n", s->python, s->python_version,
                 s->numpy_version[0] ? s->numpy_version : "not imported");

@@ -7,7 +7,8 @@
 
 #include "run/childenv.h"
 #include "base/err.h"
-#include "run/result.h"
+#include "result/result.h"
+#include "run/metaops.h"
 
 /* Fills S. Returns -1 with E set (EXIT_SETUP) where the measurement would
  * be meaningless: python missing, or a module resolving outside VENV.

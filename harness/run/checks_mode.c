@@ -1,20 +1,20 @@
 /* checks_mode.c: --checks-only, the job step that runs the set-up checks
  * in one process before the scale run, without MPI, and fails loudly. */
-#include "run/checks.h"
-#include "modes.h"
 #include "config/suite.h"
+#include "run/checks.h"
+#include "run/run.h"
 
-static int check_target(const struct options *o, const struct config *conf, const struct machine_conf *m,
+static int check_target(const struct run_opts *o, const struct config *conf, const struct machine_conf *m,
                         const struct fs_conf *fs, struct err *e)
 {
     struct suite_choice suite;
-    if (suite_choose(conf, m, o, &suite, e) < 0)
+    if (suite_choose(conf, m, o->import_stmt, o->suite, &suite, e) < 0)
         return -1;
     const char *stmt = suite.stmt;
     double timeout = o->timeout > 0 ? o->timeout : m->timeout;
     struct child_cmd cmd;
     struct setup_info s;
-    const struct fs_kind_info *k = fs_kind_info(fs->kind);
+    const struct fs_kind *k = fs->kind;
     if (!k->checks_step)
         return err_set(e, EXIT_USAGE,
                        "%s:%d: filesystem '%s' is %s (kind %s): its copies exist only during the run, "
@@ -34,15 +34,11 @@ static int check_target(const struct options *o, const struct config *conf, cons
     return 0;
 }
 
-int checks_only_main(const struct options *o, struct err *e)
+int checks_only(const struct config *conf, const struct run_opts *o, struct err *e)
 {
-    struct config conf;
-    if (config_load(o->config, &conf, e) < 0)
-        return e->status;
-    const struct machine_conf *m = config_machine(&conf, o->machine, e);
-    const struct fs_conf *fs = m ? config_fs(&conf, m, o->filesystem, e) : NULL;
+    const struct machine_conf *m = config_machine(conf, o->machine, e);
+    const struct fs_conf *fs = m ? config_fs(conf, m, o->filesystem, e) : NULL;
     if (fs)
-        check_target(o, &conf, m, fs, e);
-    config_free(&conf);
+        check_target(o, conf, m, fs, e);
     return e->status;
 }

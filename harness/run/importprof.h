@@ -6,7 +6,7 @@
 #include <mpi.h>
 
 #include "base/err.h"
-#include "run/result.h"
+#include "result/result.h"
 
 #define IMPORTPROF_TOP PROFILE_TOP
 

@@ -5,7 +5,7 @@
 
 #include <mpi.h>
 
-#include "run/result.h"
+#include "result/result.h"
 #include "proc/spawn.h"
 
 /* Collective. With LAUNCH_START > 0 sets R's launch figures on rank 0

@@ -6,21 +6,7 @@
 #include <stdio.h>
 
 #include "base/err.h"
-
-#define METAOPS_MAX 24
-
-struct metaops {
-    int available;       /* 0: strace missing or refused; see reason */
-    char reason[256];
-    int ncalls;
-    struct {
-        char name[24];
-        long count;
-    } calls[METAOPS_MAX];
-    long total;
-    long failed;         /* returned -1, any errno */
-    long enoent;         /* returned -1 ENOENT: the module search's misses */
-};
+#include "result/result.h"   /* struct metaops */
 
 /* The calls counted: open/openat, the stat family, access, readlink, getdents. */
 extern const char *const metaops_traced[];

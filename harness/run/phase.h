@@ -6,7 +6,7 @@
 #include <mpi.h>
 
 #include "base/err.h"
-#include "run/result.h"
+#include "result/result.h"
 #include "proc/spawn.h"
 
 /* Runs JOB (prepared by the caller, reusable) once on every rank of COMM

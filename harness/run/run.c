@@ -5,25 +5,23 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "run/checks.h"
-#include "run/childenv.h"
 #include "base/clock.h"
 #include "base/collective.h"
-#include "config/config_collective.h"
-#include "db/deliver.h"
+#include "base/nodes.h"
+#include "config/suite.h"
 #include "fs/fs.h"
+#include "run/checks.h"
+#include "run/childenv.h"
 #include "run/importprof.h"
 #include "run/launch.h"
-#include "modes.h"
-#include "base/nodes.h"
 #include "run/phase.h"
-#include "output/render.h"
-#include "config/suite.h"
+#include "run/run.h"
+#include "run/target.h"
 
 struct run_ctx {
     MPI_Comm comm;
     int rank, size;
-    const struct options *o;
+    const struct run_opts *o;
     const struct machine_conf *m;
     const struct fs_conf *fs;
     const char *venv;    /* this rank's venv: the node's own copy for bcast */
@@ -41,7 +39,7 @@ static int finish_fs(struct run_ctx *c, const char *venv, struct run_result *r, 
 {
     if (c->finished || !venv)
         return 0;
-    const struct fs_ops *ops = fs_ops_of(c->fs->kind);
+    const struct fs_ops *ops = &c->fs->kind->ops;
     if (!ops->finish)
         return 0;
     c->finished = 1;
@@ -65,7 +63,8 @@ static int prepare(struct run_ctx *c, struct child_cmd *cmd, struct run_result *
     child_cmd_init(cmd, c->venv, c->stmt, c->o->child, e);
     if (coll_agree(c->comm, e) < 0)
         return -1;
-    char *pycache = fs_pycache_prefix(c->fs, c->venv);
+    const struct fs_ops *ops = &c->fs->kind->ops;
+    char *pycache = ops->pycache_prefix ? ops->pycache_prefix(c->fs, c->venv) : NULL;
     if (pycache)
         child_cmd_add_env(cmd, "PYTHONPYCACHEPREFIX", pycache);
     free(pycache);
@@ -76,7 +75,6 @@ static int prepare(struct run_ctx *c, struct child_cmd *cmd, struct run_result *
     }
     if (coll_agree(c->comm, e) < 0)
         return -1;
-    const struct fs_ops *ops = fs_ops_of(c->fs->kind);
     if (!ops->warm || c->o->skip_checks)
         return 0;
     return ops->warm(&c->fsr, &r->staging, cmd->argv_import, cmd->envp, c->timeout, e);
@@ -191,75 +189,49 @@ static int profile_phase(struct run_ctx *c, const struct child_cmd *cmd, struct 
     return 0;
 }
 
-/* Rank 0: the table, the database (or its spool), then the JSON file.
- * The record comes first and never depends on the file: a full log
- * directory must not lose a result the database could have taken. */
-static int output(const struct run_ctx *c, const struct config *conf, const struct run_result *r, struct err *e)
-{
-    int json_stdout = c->o->json && strcmp(c->o->json, "-") == 0;
-    render_text(r, json_stdout ? stderr : stdout);
-    fflush(stdout);
-    json_object *obj = render_json(r);
-    int rc = results_record(conf, c->o, obj, e);
-    struct err json_err = {0};
-    if (c->o->json && render_json_write(obj, c->o->json, &json_err) < 0) {
-        if (rc == 0)
-            *e = json_err;
-        else
-            fprintf(stderr, "harness: %s\n", json_err.msg);
-        rc = -1;
-    }
-    json_object_put(obj);
-    return rc;
-}
-
 static void describe(struct run_ctx *c, struct run_result *r)
 {
     const char *job = getenv("SLURM_JOB_ID"), *nn = getenv("SLURM_JOB_NUM_NODES");
     r->machine = c->m->name;
     r->filesystem = c->fs->name;
-    r->fs_kind = fs_kind_name(c->fs->kind);
+    r->fs_kind = c->fs->kind->name;
     r->import_stmt = c->o->child ? c->o->child : c->stmt;
-    r->venv = c->fs->path;
+    snprintf(r->venv, sizeof r->venv, "%s", c->fs->path);
     r->ranks = c->size;
     snprintf(r->job_id, sizeof r->job_id, "%s", job ? job : "");
     r->slurm_nodes = nn ? atoi(nn) : 0;
 }
 
-int run_benchmark(MPI_Comm comm, const struct options *o, struct err *e)
+int run_benchmark(MPI_Comm comm, struct config *conf, const struct run_opts *o, struct run_result *r, struct err *e)
 {
-    struct config conf;
     struct run_ctx c = {.comm = comm, .o = o};
+    struct run_target t;
     MPI_Comm_rank(comm, &c.rank);
     MPI_Comm_size(comm, &c.size);
     c.log = c.rank == 0 && !o->quiet ? stderr : NULL;
-    if (config_load_collective(comm, o->config, &conf, e) < 0)
-        return e->status;
 
-    struct run_result *r = calloc(1, sizeof *r);
     struct child_cmd cmd = {0};
     char *venv = NULL;
     int status = EXIT_RUNTIME;
-    c.m = config_machine(&conf, o->machine, e);
-    c.fs = c.m ? config_fs(&conf, c.m, o->filesystem, e) : NULL;
-    if (e->status)
-        goto out;
     struct suite_choice suite;
-    if (suite_choose(&conf, c.m, o, &suite, e) < 0)
+    if (run_target_find(conf, o, &t, e) < 0 || suite_choose(conf, t.m, o->import_stmt, o->suite, &suite, e) < 0)
         goto out;
+    c.m = t.m;
+    c.fs = t.fs;
     c.stmt = suite.stmt;
     r->suite = suite.name;
     c.timeout = o->timeout > 0 ? o->timeout : c.m->timeout;
-    c.fsr = (struct fs_run){.comm = comm, .m = c.m, .fs = c.fs, .o = o, .log = c.log};
+    c.fsr = run_target_fs(comm, &t, o, c.log);
     describe(&c, r);
     r->nodes = count_nodes(comm, o->ranks_per_node);
     /* harness_wall_s starts here: staging, checks, warm-up and every phase. */
     MPI_Barrier(comm);
     double first_barrier = now_seconds();
 
-    if (fs_ops_of(c.fs->kind)->prepare(&c.fsr, &venv, &r->staging, e) < 0)
+    if (c.fs->kind->ops.prepare(&c.fsr, &venv, &r->staging, e) < 0)
         goto out;
-    c.venv = r->venv = venv;
+    c.venv = venv;
+    snprintf(r->venv, sizeof r->venv, "%s", venv);
     if (prepare(&c, &cmd, r, e) < 0 || timed_phases(&c, &cmd, r, e) < 0)
         goto out;
     if (o->profile_imports && !o->child && profile_phase(&c, &cmd, r, e) < 0)
@@ -268,19 +240,13 @@ int run_benchmark(MPI_Comm comm, const struct options *o, struct err *e)
     launch_figures(comm, o->launch_start, &c.first_import, r);
     if (finish_fs(&c, venv, r, e) < 0)
         goto out;
-    status = EXIT_ALL_OK;
-    if (c.rank == 0) {
+    if (c.rank == 0)
         r->status = run_status_of(r);
-        status = r->status == RUN_OK ? EXIT_ALL_OK : EXIT_RANKS_FAILED;
-        if (output(&c, &conf, r, e) < 0)
-            status = e->status;
-    }
+    status = r->status == RUN_OK ? EXIT_ALL_OK : EXIT_RANKS_FAILED;
     MPI_Bcast(&status, 1, MPI_INT, 0, comm);
 out:
     finish_fs(&c, venv, r, e);
     child_cmd_free(&cmd);
     free(venv);
-    free(r);
-    config_free(&conf);
     return e->status ? e->status : status;
 }

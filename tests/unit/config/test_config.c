@@ -52,9 +52,9 @@ static void test_good(void)
     CHECK(strcmp(m->import_stmt, "import numpy, scipy") == 0);
     CHECK(m->timeout == 5 && m->cores_per_node == 32);
     CHECK(m->nfs == 3);
-    CHECK(m->fs[0].kind == FS_INPLACE && strcmp(m->fs[0].path, m->venv) == 0);
-    CHECK(m->fs[1].kind == FS_STAGED && strcmp(m->fs[1].path, "/scratch/alice/staged") == 0);
-    CHECK(m->fs[2].kind == FS_BCAST);
+    CHECK(strcmp(m->fs[0].kind->name, "inplace") == 0 && strcmp(m->fs[0].path, m->venv) == 0);
+    CHECK(strcmp(m->fs[1].kind->name, "staged") == 0 && strcmp(m->fs[1].path, "/scratch/alice/staged") == 0);
+    CHECK(strcmp(m->fs[2].kind->name, "bcast") == 0);
     CHECK_CONTAINS(m->fs[2].path, "/alice-local");
     CHECK(m->fs[2].path[0] == '/');             /* relative to the file */
     CHECK_CONTAINS(m->venv, "/venvs/v");

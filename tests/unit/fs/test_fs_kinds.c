@@ -1,5 +1,5 @@
-/* test_fs_kinds.c: the table of filesystem kinds: every kind named and
- * parsed back, and the facts that job generation and --stage-only read. */
+/* test_fs_kinds.c: the table of filesystem kinds: every kind found by its
+ * name, and the facts and settings job generation and the config read. */
 #include <string.h>
 
 #include "../check.h"
@@ -7,21 +7,32 @@
 
 int main(void)
 {
-    for (int k = 0; k < FS_NKINDS; k++) {
-        const struct fs_kind_info *i = fs_kind_info((enum fs_kind)k);
-        enum fs_kind back;
-        CHECK(i->name && i->how && i->missing_hint);
-        CHECK(fs_kind_parse(i->name, &back) == 0 && back == (enum fs_kind)k);
-        CHECK_CONTAINS(fs_kind_names(), i->name);
-        /* The hint is a format with exactly one %s (the path). */
-        const char *p = strstr(i->missing_hint, "%");
-        CHECK(p && p[1] == 's' && !strchr(p + 1, '%'));
+    char names[256], taking[256];
+    int n = 0;
+    for (; fs_kinds[n]; n++) {
+        const struct fs_kind *k = fs_kinds[n];
+        CHECK(fs_kind_find(k->name) == k);
+        CHECK(k->how && k->how[0] && k->missing_hint && strstr(k->missing_hint, "%s"));
+        CHECK(k->ops.prepare != NULL);
+        CHECK(!k->options || k->opts_size > 0);
+        CHECK_CONTAINS(fs_kind_names(names, sizeof names), k->name);
     }
-    enum fs_kind k;
-    CHECK(fs_kind_parse("shifter", &k) < 0);
-    CHECK(fs_kind_info(FS_STAGED)->stage_step && fs_kind_info(FS_STAGED)->path_required);
-    CHECK(!fs_kind_info(FS_INPLACE)->stage_step && !fs_kind_info(FS_INPLACE)->path_required);
-    CHECK(!fs_kind_info(FS_BCAST)->checks_step && !fs_kind_info(FS_BCAST)->stage_step);
-    CHECK(strcmp(fs_kind_name(FS_BCAST), "bcast") == 0);
+    CHECK(n == 4);
+    CHECK(fs_kind_find("shifter") == NULL);
+    const struct fs_kind *staged = fs_kind_find("staged"), *inplace = fs_kind_find("inplace"),
+                         *bcast = fs_kind_find("bcast"), *image = fs_kind_find("image");
+    CHECK(staged->ops.stage && staged->path_required && staged->checks_step);
+    CHECK(!inplace->ops.stage && !inplace->path_required && inplace->checks_step);
+    CHECK(!bcast->checks_step && !bcast->ops.stage && bcast->ops.finish);
+    CHECK(image->ops.stage && image->ops.pycache_prefix && !image->checks_step);
+    /* Settings: each where its kind is, named for the others' messages. */
+    CHECK(fs_kind_option(bcast, "cleanup") && fs_kind_option(bcast, "compress_level"));
+    CHECK(fs_kind_option(image, "mount") && fs_kind_option(image, "mount_with"));
+    CHECK(!fs_kind_option(staged, "mount") && !fs_kind_option(inplace, "cleanup"));
+    CHECK(strcmp(fs_kinds_taking("cleanup", taking, sizeof taking), "bcast") == 0);
+    CHECK(strcmp(fs_kinds_taking("nothing", taking, sizeof taking), "") == 0);
+    const char *const *words = fs_option_words("cleanup");
+    CHECK(words && opt_word_index(words, "keep-last") == 2 && opt_word_index(words, "sometimes") < 0);
+    CHECK(fs_option_words("compress_level") == NULL);
     return check_summary();
 }

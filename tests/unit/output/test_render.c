@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "../check.h"
+#include "fs/fs_kind.h"
 #include "output/render.h"
 
 static void fill(struct run_result *r)
@@ -14,7 +15,7 @@ static void fill(struct run_result *r)
     r->filesystem = "scratch";
     r->fs_kind = "staged";
     r->import_stmt = "import numpy";
-    r->venv = "/s/venv";
+    strcpy(r->venv, "/s/venv");
     r->suite = "numpy";
     r->ranks = 4;
     r->nodes = 2;
@@ -31,7 +32,7 @@ static void fill(struct run_result *r)
     imp->first_failed_rank = 3;
     imp->first_failed_exit = 1;
     strcpy(imp->first_error, "ModuleNotFoundError: No module named 'numpy'\n");
-    r->staging = (struct staging_result){.done = 1, .kind = "staged", .seconds = 1.25, .entries = 10,
+    r->staging = (struct staging_result){.done = 1, .kind = fs_kind_find("staged"), .seconds = 1.25, .entries = 10,
                                          .up_to_date = 6, .copied = 3, .delta_updated = 1, .deleted = 2,
                                          .literal_bytes = 1000, .matched_bytes = 500, .bytes_sent = 1000,
                                          .leaders = 1};

@@ -6,8 +6,24 @@
 #include <limits.h>
 #include <stdint.h>
 
-#include "run/metaops.h"
 #include "base/stats.h"
+#include "fs/fs_result.h"
+
+/* File metadata system calls of one import, counted with strace (run/metaops.c). */
+#define METAOPS_MAX 24
+
+struct metaops {
+    int available;       /* 0: strace missing or refused; see reason */
+    char reason[256];
+    int ncalls;
+    struct {
+        char name[24];
+        long count;
+    } calls[METAOPS_MAX];
+    long total;
+    long failed;         /* returned -1, any errno */
+    long enoent;         /* returned -1 ENOENT: the module search's misses */
+};
 
 #define HOST_MAX 64
 #define ERRTEXT_MAX 4096
@@ -50,34 +66,6 @@ struct setup_info {
     struct metaops meta;
 };
 
-/* How the venv got where the ranks import it from; one shape for every
- * kind. ENTRIES = UP_TO_DATE + COPIED + DELTA_UPDATED (+ entries a stage
- * skips: devices, sockets), counted over the source's entries once however
- * many copies there are. */
-struct staging_result {
-    int done;                /* 0: the venv was used in place */
-    const char *kind;        /* the filesystem kind's name: "staged", "bcast" */
-    double seconds;          /* the whole step, waiting for the lock included */
-    long long entries, up_to_date, copied, delta_updated, deleted;
-    long long literal_bytes; /* file data taken from the source */
-    long long matched_bytes; /* reused from the copies' old versions */
-    long long bytes_sent;    /* staged: literal bytes written; bcast: what crossed between nodes */
-    long long bytes_uncompressed, bytes_compressed; /* bcast: whole files before and after zstd */
-    int compress_level;      /* bcast: zstd level; 0: sent raw */
-    long long signature_bytes; /* bcast: from the leaders back to rank 0 */
-    int leaders;             /* ranks that wrote a copy: 1 when staged */
-    int waited_for_lock;     /* another stage of the target held it first */
-    double lock_wait_s;
-    const char *cleanup;     /* bcast: "never", "after-run", "keep-last"; NULL: no copies */
-    int copies_removed;      /* by the cleanup at the end of the run */
-    /* image: the squashfs file, its build (0 s when reused), the slowest
-     * node's mount. */
-    long long image_bytes;
-    int image_built;
-    double build_s, mount_s;
-    const char *mount_with;  /* "squashfuse", "loop"; static */
-};
-
 /* --profile-imports: the costliest modules by median self time. */
 struct profile_module {
     char module[MODULE_NAME_MAX];
@@ -96,7 +84,8 @@ struct import_profile {
 enum run_status { RUN_OK = 0, RUN_FAILED = 1, RUN_TIMEOUT = 2 };
 
 struct run_result {
-    const char *machine, *filesystem, *fs_kind, *import_stmt, *venv;
+    const char *machine, *filesystem, *fs_kind, *import_stmt; /* the config's (it outlives the result) */
+    char venv[PATH_MAX];     /* where the ranks imported from: a node's own copy for bcast */
     const char *suite;       /* the import suite, or "custom" */
     int ranks, nodes;
     int repeats;             /* timed phases run this many times */

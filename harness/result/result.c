@@ -1,6 +1,6 @@
 /* result.c: the figures derived from a run's result: its status (decided
  * here and nowhere else) and the time a job waits for its first import. */
-#include "run/result.h"
+#include "result/result.h"
 
 enum run_status run_status_of(const struct run_result *r)
 {

@@ -1,5 +1,5 @@
-/* fs_ops.c: the table of run-time operations per filesystem kind, and what
- * kinds share: the venv is there before any rank uses it; other nodes' warm-up. */
+/* fs_shared.c: what the kinds share at run time: the venv is there before
+ * any rank uses it, a node's leader, and the other nodes' warm-up. */
 #include "fs/fs.h"
 
 #include <stdio.h>
@@ -9,27 +9,13 @@
 #include "base/nodes.h"
 #include "proc/spawn.h"
 
-static const struct fs_ops ops[FS_NKINDS] = {
-    [FS_INPLACE] = {fs_inplace_prepare, NULL, NULL},
-    [FS_STAGED] = {fs_staged_prepare, fs_staged_warm, NULL},
-    [FS_BCAST] = {fs_bcast_prepare, fs_bcast_warm, fs_bcast_finish},
-    /* The bytecode of a read-only image goes to node-local memory: each
-     * node's leader warms it, as a bcast node warms its copy. */
-    [FS_IMAGE] = {fs_image_prepare, fs_bcast_warm, fs_image_finish},
-};
-
-const struct fs_ops *fs_ops_of(enum fs_kind kind)
-{
-    return kind >= 0 && kind < FS_NKINDS ? &ops[kind] : &ops[FS_INPLACE];
-}
-
 int fs_check_venv(const struct fs_conf *fs, const char *venv, struct err *e)
 {
     char python[4096], hint[4600];
     snprintf(python, sizeof python, "%s/bin/python", venv);
     if (access(python, X_OK) == 0)
         return 0;
-    const struct fs_kind_info *k = fs_kind_info(fs->kind);
+    const struct fs_kind *k = fs->kind;
     /* The hint is the kind table's constant format, never config text. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
@@ -38,17 +24,27 @@ int fs_check_venv(const struct fs_conf *fs, const char *venv, struct err *e)
     return err_set(e, EXIT_SETUP, "filesystem '%s' (%s): no virtualenv at %s: %s", fs->name, k->name, venv, hint);
 }
 
-int fs_warm_other_nodes(MPI_Comm comm, int ranks_per_node, FILE *log, char *const *argv, char *const *envp,
+int fs_node_leader(const struct fs_run *f)
+{
+    MPI_Comm node;
+    int local_rank;
+    nodes_split(f->comm, f->ranks_per_node, &node);
+    MPI_Comm_rank(node, &local_rank);
+    MPI_Comm_free(&node);
+    return local_rank == 0;
+}
+
+int fs_warm_other_nodes(const struct fs_run *f, int ranks_per_node, char *const *argv, char *const *envp,
                         double timeout, struct err *e)
 {
     int rank, local_rank;
     MPI_Comm node;
-    MPI_Comm_rank(comm, &rank);
-    nodes_split(comm, ranks_per_node, &node);
+    MPI_Comm_rank(f->comm, &rank);
+    nodes_split(f->comm, ranks_per_node, &node);
     MPI_Comm_rank(node, &local_rank);
     MPI_Comm_free(&node);
-    if (log)
-        fprintf(log, "harness: warm-up import on each other node's copy\n");
+    if (f->log)
+        fprintf(f->log, "harness: warm-up import on each other node's copy\n");
     struct spawn_job job;
     struct child_result res;
     /* Its outcome is left to the timed phase to see. */
@@ -56,6 +52,13 @@ int fs_warm_other_nodes(MPI_Comm comm, int ranks_per_node, FILE *log, char *cons
         spawn_run(&job, timeout, &res, e);
         spawn_release(&job);
     }
-    coll_quiet_barrier(comm);
-    return coll_agree(comm, e);
+    coll_quiet_barrier(f->comm);
+    return coll_agree(f->comm, e);
+}
+
+int fs_warm_each_node(const struct fs_run *f, const struct staging_result *st, char *const *argv, char *const *envp,
+                      double timeout, struct err *e)
+{
+    (void)st;
+    return fs_warm_other_nodes(f, f->ranks_per_node, argv, envp, timeout, e);
 }
