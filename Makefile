@@ -1,7 +1,19 @@
 # mpi4py-import: build, test, benchmark and demo targets.
 # `make` builds build/harness; `make asan` the sanitizer build the tests run.
+# `make MPI=mpich all asan unit` builds the same against Debian's MPICH
+# into build/mpich/ (build/mpich/harness, build/mpich/asan/...); Open MPI
+# stays the default.
 
+MPI      ?= openmpi
+ifeq ($(MPI),openmpi)
 CC       := mpicc
+B        := build
+else ifeq ($(MPI),mpich)
+CC       := mpicc.mpich
+B        := build/mpich
+else
+$(error MPI=$(MPI): openmpi (the default) or mpich)
+endif
 PKGS     := libconfig libpq json-c
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -20,45 +32,45 @@ LDLIBS   := $(PKG_LIBS) -lrsync -lzstd -lgsl -lgslcblas -lm
 SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 SRCS     := $(foreach d,$(HDIRS),$(wildcard $(d)/*.c))
-OBJS      = $(SRCS:%.c=build/obj/%.o)
-ASAN_OBJS = $(SRCS:%.c=build/asan/obj/%.o)
+OBJS      = $(SRCS:%.c=$(B)/obj/%.o)
+ASAN_OBJS = $(SRCS:%.c=$(B)/asan/obj/%.o)
 # tests/unit/ mirrors the source folders; each test's binary is
-# build/asan/tests/unit/<folder>/test_<x>.
+# $(B)/asan/tests/unit/<folder>/test_<x>.
 UNIT_SRCS := $(wildcard tests/unit/test_*.c tests/unit/*/test_*.c)
-UNIT_BINS := $(UNIT_SRCS:%.c=build/asan/%)
+UNIT_BINS := $(UNIT_SRCS:%.c=$(B)/asan/%)
 GEN      := build/gen/job_body.h
 
 .PHONY: all asan unit test bench demo cluster-demo clean deps venv report tools
-all: build/harness build/spawn-loop
+all: $(B)/harness build/spawn-loop
 
 $(GEN): jobs/job-body.sh harness/jobgen/embed_body.sh
 	@mkdir -p $(dir $@)
 	harness/jobgen/embed_body.sh $< $@
 
-build/obj/%.o: %.c | $(GEN)
+$(B)/obj/%.o: %.c | $(GEN)
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) $(DEPFLAGS) -c -o $@ $<
 
-build/asan/obj/%.o: %.c | $(GEN)
+$(B)/asan/obj/%.o: %.c | $(GEN)
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) -O1 -g $(SANITIZE) $(CPPFLAGS) $(DEPFLAGS) -c -o $@ $<
 
-build/harness: $(OBJS)
+$(B)/harness: $(OBJS)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-build/asan/harness: $(ASAN_OBJS)
+$(B)/asan/harness: $(ASAN_OBJS)
 	$(CC) $(SANITIZE) -o $@ $^ $(LDLIBS)
 
 # Each unit test links against an archive of the harness's objects, so
 # the linker takes only the objects it uses (and what they call). A test
 # that defines a symbol itself is not given the archive's: the dummy kind's
 # test brings its own table of kinds (fs_kinds) instead of fs/fs_kinds.c.
-ASAN_LIB := build/asan/libharness.a
-$(ASAN_LIB): $(filter-out build/asan/obj/harness/main.o,$(ASAN_OBJS))
+ASAN_LIB := $(B)/asan/libharness.a
+$(ASAN_LIB): $(filter-out $(B)/asan/obj/harness/main.o,$(ASAN_OBJS))
 	@rm -f $@
 	ar rcs $@ $^
 
-build/asan/tests/unit/%: tests/unit/%.c tests/unit/check.h $(ASAN_LIB) | $(GEN)
+$(B)/asan/tests/unit/%: tests/unit/%.c tests/unit/check.h $(ASAN_LIB) | $(GEN)
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) -O1 -g $(SANITIZE) $(CPPFLAGS) -c -o $@.o $<
 	$(CC) $(SANITIZE) -o $@ $@.o $(ASAN_LIB) $(LDLIBS)
@@ -68,7 +80,7 @@ build/spawn-loop: bench/spawn_loop.c
 	@mkdir -p build
 	$(CC) $(WARN) $(CFLAGS) -o $@ $< -lm
 
-asan: build/asan/harness
+asan: $(B)/asan/harness
 unit: $(UNIT_BINS)
 
 deps:
@@ -122,6 +134,6 @@ report: build/harness tools
 	build/harness --report --html --config $(CONFIG) --out build/report
 
 clean:
-	rm -rf build/obj build/asan build/gen build/harness build/spawn-loop
+	rm -rf build/obj build/asan build/gen build/harness build/spawn-loop build/mpich
 
--include $(shell find build/obj build/asan/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(B)/obj $(B)/asan/obj -name '*.d' 2>/dev/null)

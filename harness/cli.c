@@ -260,7 +260,7 @@ static int check_required(const struct options *o, struct err *e)
         return err_set(e, EXIT_USAGE, "--suite-packages needs --machine NAME");
     if (o->run.import_stmt && o->run.suite)
         return err_set(e, EXIT_USAGE, "--import and --suite exclude each other: a statement or a suite");
-    if (o->mode != MODE_REPORT && (o->html || o->jsonl || o->fail_ratio > 0))
+    if (o->mode != MODE_REPORT && (o->html || o->format_given || o->fail_ratio > 0))
         return err_set(e, EXIT_USAGE, "--html, --format and --fail-on-regression go with --report");
     if (o->mode == MODE_GEN_JOBS && !o->out)
         return err_set(e, EXIT_USAGE, "--gen-jobs needs --out DIR");
@@ -288,6 +288,7 @@ static int parse_format(const char *arg, struct options *o, struct err *e)
     if (strcmp(arg, "text") != 0 && strcmp(arg, "jsonl") != 0)
         return err_set(e, EXIT_USAGE, "--format '%s': text or jsonl", arg);
     o->jsonl = strcmp(arg, "jsonl") == 0;
+    o->format_given = 1;
     return 0;
 }
 
@@ -329,7 +330,9 @@ int cli_parse(int argc, char **argv, struct options *o, struct err *e)
     o->mode = MODE_RUN;
     o->days = 60;
     opterr = 0;
-    optind = 1;
+    /* 0, not 1: glibc then forgets a short-option cluster a previous
+     * parse stopped inside, which would otherwise carry over. */
+    optind = 0;
     int c;
     while ((c = getopt_long(argc, argv, ":c:m:f:j:i:s:t:qhV", all, NULL)) != -1) {
         switch (c) {
@@ -390,6 +393,9 @@ int cli_parse(int argc, char **argv, struct options *o, struct err *e)
                     return -1;
                 break;
             }
+            /* Inside a cluster (-xq) optind has not moved yet: name the letter. */
+            if (optopt && optopt < 256)
+                return err_set(e, EXIT_USAGE, "unknown option '-%c' (see --help)", optopt);
             return err_set(e, EXIT_USAGE, "unknown option '%s' (see --help)", argv[optind - 1]);
         }
     }

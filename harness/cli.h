@@ -38,6 +38,7 @@ struct options {
     const char *size;        /* --size: job size for --gen-jobs */
     int html;                /* --html: the report also as one HTML page */
     int jsonl;               /* --format jsonl: one JSON object per result instead of tables */
+    int format_given;        /* --format at all (text too): only with --report */
     double fail_ratio;       /* --fail-on-regression: exit 1 past this slowdown; 0: off */
 };
 

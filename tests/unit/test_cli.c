@@ -284,6 +284,7 @@ static const struct refusal {
     {1, {"--stage-only", "--checks-only"}, "--checks-only cannot be combined with another mode"},
     {1, {"--bogus"}, "unknown option '--bogus'"},
     {1, {"-x"}, "unknown option '-x'"},
+    {1, {"-xq"}, "unknown option '-x'"},    /* inside a cluster: the letter, not the word before */
     {1, {"--re"}, "unknown option '--re'"},   /* ambiguous: --repeat, --report, --reserve, ... */
     {0, {"-m", "m", "-f", "f", "--config"}, "option '--config' needs a value"},
     {0, {"-m", "m", "-f", "f", "-c"}, "option '-c' needs a value"},
@@ -292,6 +293,7 @@ static const struct refusal {
     {1, {"--import", "import os", "--suite", "numpy"}, "--import and --suite exclude each other"},
     {1, {"--html"}, "--html, --format and --fail-on-regression go with --report"},
     {1, {"--format", "jsonl"}, "--html, --format and --fail-on-regression go with --report"},
+    {1, {"--format", "text"}, "--html, --format and --fail-on-regression go with --report"},
     {1, {"--fail-on-regression", "1.5"}, "--html, --format and --fail-on-regression go with --report"},
     {1, {"--gen-jobs", "--out", "d", "--html"}, "go with --report"},
     {1, {"--import", ""}, "--import needs a python statement, got ''"},
