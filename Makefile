@@ -101,6 +101,7 @@ build/tools-venv/bin/otava build/tools-venv/bin/reframe &: jobs/build-tools-venv
 # lacks; tests/run.sh prints "N passed, N failed".
 test: test-deps
 	$(MAKE) all asan unit venv tools
+	$(MAKE) MPI=mpich all asan unit
 	tests/run.sh
 
 test-deps:

@@ -5,7 +5,7 @@
 # Not root: prints the command.
 set -euo pipefail
 
-build_pkgs=(make gcc pkg-config openmpi-bin libopenmpi-dev libconfig-dev librsync-dev libzstd-dev libpq-dev
+build_pkgs=(make gcc pkg-config openmpi-bin libopenmpi-dev mpich libmpich-dev libconfig-dev librsync-dev libzstd-dev libpq-dev
             squashfs-tools squashfuse fuse3
             libjson-c-dev libgsl-dev python3 python3-dev python3-venv strace rsync gnuplot-nox)
 # tcsh and fish: the tests source the staged activate.csh and activate.fish.
