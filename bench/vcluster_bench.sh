@@ -64,14 +64,10 @@ empty() {
 run() {
     local fs=$1 n=$2 name=${3:-$1-$2}
     [ "$fs" = bcast ] && [ -z "${3:-}" ] && empty bcast
-    local cmd=(srun -N "$n" --ntasks-per-node "$per_node" build/harness --config "$cfg"
-        --machine vcluster --filesystem "$fs" --no-startup --quiet --json "$dir/$name.json")
-    "${cmd[@]}" >/dev/null 2>"$dir/$name.err" && return 0
-    # Open MPI 4.1's TCP crash (README, "A virtual cluster on one machine"): once more.
-    if grep -q 'Failing at address: (nil)' "$dir/$name.err"; then
-        echo "vcluster_bench: $name: a rank died in Open MPI's TCP transport; running it again" >&2
-        "${cmd[@]}" >/dev/null && return 0
-    fi
+    # Once: a crash fails the bench with the rank's message.
+    srun --kill-on-bad-exit=1 -N "$n" --ntasks-per-node "$per_node" build/harness --config "$cfg" \
+        --machine vcluster --filesystem "$fs" --no-startup --quiet --json "$dir/$name.json" \
+        >/dev/null 2>"$dir/$name.err" && return 0
     cat "$dir/$name.err" >&2
     return 1
 }

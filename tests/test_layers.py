@@ -3,7 +3,7 @@ of a folder above the including one, and no kind named outside its file."""
 import re
 import subprocess
 
-from conftest import ROOT
+from helpers.harness import ROOT
 
 
 def test_folders_include_only_the_layers_below_them():

@@ -4,7 +4,7 @@
 #
 # Systems:
 #   local:slurm   this machine's Slurm: the tests' throwaway slurmctld and
-#                 slurmd (tests/slurmcluster.py; SLURM_CONF says which)
+#                 slurmd (tests/helpers/slurmcluster.py; SLURM_CONF says which)
 #   vcluster:vc   the virtual cluster of tools/vcluster (4 nodes, partition
 #                 vc; eval "$(tools/vcluster/vcluster env --dir DIR)" first)
 #   cori:haswell  an example for a Cori-like Cray XC (conf/cori.cfg)
@@ -83,7 +83,7 @@ site_configuration = {
             'partitions': [
                 {
                     'name': 'slurm',
-                    'descr': 'partition debug of tests/slurmcluster.py',
+                    'descr': 'partition debug of tests/helpers/slurmcluster.py',
                     'scheduler': 'squeue',
                     'launcher': 'srun',
                     'access': ['--partition=debug'],

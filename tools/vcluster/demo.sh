@@ -59,7 +59,7 @@ rsync -a --delete "$(readlink -f build/venv)/" "$VCLUSTER_EXPORT/venv/"
 results=()
 for fs in "${fss[@]}"; do
     echo "cluster-demo: $fs on $nodes nodes x $per_node ranks"
-    srun -N "$nodes" --ntasks-per-node "$per_node" build/harness --config "$cfg" --machine vcluster \
+    srun --kill-on-bad-exit=1 -N "$nodes" --ntasks-per-node "$per_node" build/harness --config "$cfg" --machine vcluster \
         --filesystem "$fs" --quiet --json "$out/$fs.json" >"$out/$fs.txt"
     results+=("$out/$fs.json")
 done

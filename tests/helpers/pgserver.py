@@ -1,10 +1,10 @@
 """A throwaway PostgreSQL server for the tests: initdb into a temporary
-directory as the postgres user, a private socket directory and port, no
-TCP, fsync off; stopped by its pid at the end of the session.
+directory as the postgres user (through runuser: root only), a private
+socket directory and port, no TCP, fsync off; stopped by its pid.
 
-Use the `pg` fixture (session-scoped server) or `pgdb` (a fresh database
-on it, with a harness config pointing there). Import both into a test
-module with `from pgserver import pg, pgdb`."""
+Tests take it from the fixtures of tests/conftest.py: `pg` (the server of
+the session) or `pgdb` (a fresh database on it, with a harness config
+pointing there)."""
 import os
 import shutil
 import signal
@@ -12,10 +12,9 @@ import socket
 import subprocess
 import tempfile
 import time
+from contextlib import contextmanager
 from itertools import count
 from pathlib import Path
-
-import pytest
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 _db_numbers = count(1)
@@ -84,6 +83,13 @@ class PgServer:
         return {"PGHOST": str(self.socket_dir), "PGPORT": str(self.port), "PGDATABASE": dbname,
                 "PGUSER": "postgres"}
 
+    def createdb(self, name):
+        """A new empty database NAME on this server; returns its conninfo."""
+        proc = subprocess.run([str(PG_BIN / "createdb"), "-h", str(self.socket_dir), "-p", str(self.port), "-U",
+                               "postgres", name], capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 0, proc.stderr
+        return self.conninfo(name)
+
     def psql(self, sql, dbname="postgres", *params):
         """Runs SQL (with :'v1', :'v2'... bound to PARAMS); returns rows of fields."""
         args = ["psql", "-X", "-At", "-F", "\t", "-v", "ON_ERROR_STOP=1", "-h", self.socket_dir, "-p", self.port,
@@ -95,8 +101,10 @@ class PgServer:
         return [line.split("\t") for line in proc.stdout.splitlines()]
 
 
-@pytest.fixture(scope="session")
-def pg():
+@contextmanager
+def running_server():
+    """A PgServer started in a new temporary directory, stopped and removed
+    when the block ends."""
     root = tempfile.mkdtemp(prefix="mpi4py-import-pg-")
     shutil.chown(root, "postgres", "postgres")
     server = PgServer(root)
@@ -140,13 +148,10 @@ def write_config(path, conninfo, spool, venv, filesystems=("common",), lost_afte
     return path
 
 
-@pytest.fixture
-def pgdb(pg, tmp_path):
-    from conftest import VENV
+def new_database(server, tmp_path, venv):
+    """A fresh database on SERVER and a config in TMP_PATH for it (spool
+    there too), machine `local` on VENV."""
     name = f"t{os.getpid()}_{next(_db_numbers)}"
-    proc = subprocess.run([str(PG_BIN / "createdb"), "-h", str(pg.socket_dir), "-p", str(pg.port), "-U", "postgres",
-                           name], capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 0, proc.stderr
     spool = tmp_path / "spool"
-    config = write_config(tmp_path / "results.cfg", pg.conninfo(name), spool, VENV)
-    return PgDb(pg, name, config, spool)
+    config = write_config(tmp_path / "results.cfg", server.createdb(name), spool, venv)
+    return PgDb(server, name, config, spool)

@@ -3,7 +3,7 @@
 import re
 from pathlib import Path
 
-from conftest import HARNESS, ROOT, harness, sanitizer_clean
+from helpers.harness import HARNESS, ROOT, harness, sanitizer_clean
 
 
 def local_config(tmp, name="local.cfg", conninfo="", log_dir=None, harness_bin=None, replace=(), **machine):

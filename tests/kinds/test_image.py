@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import HARNESS, harness, mpirun, sanitizer_clean
-from test_security import as_nobody, shm, victim_dir  # noqa: F401 (fixtures, used by name)
+from helpers.harness import HARNESS, harness, mpirun, sanitizer_clean
+from helpers.hostile import as_nobody
+from helpers.tmpfs import small_tmpfs
 
 pytestmark = pytest.mark.usefixtures("venv")
 
@@ -122,15 +123,11 @@ def test_a_corrupt_image_is_a_clear_error(tmp_path, source):
 def small_disk(tmp_path):
     """A tmpfs of 60 MB: room for two images of the venv (26 MB each), as a
     rebuild needs, not for a venv grown by 40 MB."""
-    if os.geteuid() != 0:
-        pytest.skip("mounting a small tmpfs needs root")
-    disk = tmp_path / "disk"
-    disk.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=60m,mode=0700", "tmpfs", disk], check=True)
-    yield disk
-    subprocess.run(["umount", "-l", disk], check=True)
+    with small_tmpfs(tmp_path / "disk", "60m", mode="0700", lazy=True) as disk:
+        yield disk
 
 
+@pytest.mark.root
 def test_a_full_disk_fails_the_build_in_one_line_and_keeps_the_old_image(tmp_path, source, small_disk):
     """mksquashfs runs out of space: one line naming it, exit 3, no
     temporary file left (nor a killed build's), and the image already
@@ -182,11 +179,10 @@ def test_stage_only_builds_the_image_the_run_reuses(tmp_path, source):
     assert not r["staging"]["image"]["built"] and r["staging"]["image"]["mount_with"] == "squashfuse"
 
 
+@pytest.mark.root
 def test_the_kernels_loop_mount_where_configured(tmp_path, source):
     """mount_with = "loop" (root): the kernel's squashfs, seen by the
     children in their mountinfo, unmounted at the end."""
-    if os.geteuid() != 0:
-        pytest.skip("loop mounts need root")
     img = Image(tmp_path, source, extra='mount_with = "loop";')
     seen = tmp_path / "mountinfo"
     stmt = f"import numpy, shutil; shutil.copy('/proc/self/mountinfo', '{seen}')"
@@ -216,6 +212,7 @@ def hostile(tmp_path, source, shm, plant):
     return img, proc.stderr
 
 
+@pytest.mark.root
 def test_bytecode_directory_another_user_made_is_refused(tmp_path, source, shm):
     """Bytecode planted there would run as the benchmark's user."""
     _, err = hostile(tmp_path, source, shm, lambda img: as_nobody("mkdir", f"{img.node(0)}-pycache"))
@@ -223,12 +220,14 @@ def test_bytecode_directory_another_user_made_is_refused(tmp_path, source, shm):
         in err
 
 
+@pytest.mark.root
 def test_mount_point_symlinked_by_another_user_is_refused(tmp_path, source, shm, victim_dir):
     img, err = hostile(tmp_path, source, shm, lambda img: as_nobody("ln", "-s", victim_dir, img.node(1)))
     assert f"the image's mount point: refusing the target {shm}-mnt-node1: it is a symlink owned by nobody" in err
     assert os.listdir(victim_dir) == ["keep"]
 
 
+@pytest.mark.root
 def test_image_directory_another_user_made_is_refused(tmp_path, source, shm):
     img, err = hostile(tmp_path, source, shm, lambda img: as_nobody("mkdir", img.image.parent))
     assert f"the image's directory: refusing the target {shm}-img: it is owned by nobody" in err

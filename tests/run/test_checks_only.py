@@ -2,8 +2,8 @@
 without MPI, printed, and exit 3 when the set-up or the import fails."""
 import pytest
 
-from conftest import LOCAL_CFG, VENV, harness, sanitizer_clean
-from jobtools import local_config
+from helpers.harness import LOCAL_CFG, VENV, harness, sanitizer_clean
+from helpers.jobtools import local_config
 
 pytestmark = pytest.mark.usefixtures("venv")
 
@@ -60,7 +60,8 @@ def test_a_statement_that_exits_is_judged_by_its_code(stmt, status):
     ("import os; os._exit(7)", 3, "the statement ended python (exit 7, as os._exit does)"),
 ], ids=["prints", "segfaults", "os-exit-0", "os-exit-7"])
 def test_a_statement_that_prints_crashes_or_exits_is_described(stmt, status, message):
-    """Issue 10, item 16: once said "python does not run (exit 0)" for each."""
+    """Each way the statement ends is told apart (all three were once
+    reported as "python does not run (exit 0)")."""
     proc = checks("--filesystem", "common", "--import", stmt)
     assert proc.returncode == status, proc.stderr
     if message:

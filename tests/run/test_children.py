@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import LOCAL_CFG, harness, sanitizer_clean
+from helpers.harness import HARNESS, LOCAL_CFG, harness, sanitizer_clean
 
 pytestmark = pytest.mark.usefixtures("venv")
 
@@ -99,9 +99,9 @@ def harness_memory(pids, peak):
 
 
 def test_a_child_writing_200_mb_to_stderr_costs_a_bounded_tail(tmp_path):
-    """Issue 10, item 14: stderr was kept whole (400 MB per rank grew shared
-    memory by 1.5 GB); now its tail, and the first failing rank's is shown."""
-    from conftest import HARNESS, mpirun
+    """A child's stderr is kept as a bounded tail, not whole (400 MB per
+    rank once grew shared memory by 1.5 GB), and the first failing rank's
+    tail is shown."""
     stmt = ("import os, sys; chunk = b'x' * (1 << 20)\n"
             "for _ in range(200): os.write(2, chunk)\n"
             "os.write(2, b'\\nthe end of rank ' + os.environ['OMPI_COMM_WORLD_RANK'].encode() + b'\\n'); sys.exit(3)")

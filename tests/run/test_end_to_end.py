@@ -2,11 +2,10 @@
 failing and hanging children, bad configs, set-up checks."""
 import json
 import os
-import subprocess
 
 import pytest
 
-from conftest import HARNESS, LOCAL_CFG, RELEASE_HARNESS, VENV, harness, mpirun, sanitizer_clean
+from helpers.harness import LOCAL_CFG, RELEASE_HARNESS, VENV, harness, mpirun, sanitizer_clean
 
 pytestmark = pytest.mark.usefixtures("venv")
 
@@ -181,7 +180,8 @@ def test_help_and_usage_errors():
     (("--repeat", "100000"), "--repeat '100000' is more than 10000"),
 ])
 def test_out_of_range_options_are_usage_errors(args, message):
-    """Issue 10, item 15: refused on the command line, not failing later."""
+    """Values out of range are refused on the command line, not left to
+    fail later in the run."""
     proc = harness(*args, "--config", LOCAL_CFG, "--machine", "local", "--filesystem", "common")
     assert proc.returncode == 2 and message in proc.stderr, proc.stderr
 

@@ -5,7 +5,8 @@ the tests' one-node Slurm, and the tests' PostgreSQL. The job log shows the
 seed's step order (each step announces itself); each failure has a real
 cause and leaves its mark on the row and in the job's exit status; scancel
 marks the run; debug tracing, env_setup, log pruning, and paths with quotes
-and spaces. tests/test_jobs.py runs the jobs from cron-submit to the end."""
+and spaces. tests/jobs/test_jobs_under_slurm.py runs the jobs from
+cron-submit to the end."""
 import json
 import os
 import re
@@ -16,12 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import RELEASE_HARNESS, ROOT, VENV, harness, sanitizer_clean
-from jobtools import gen_jobs, local_config
-from pgserver import pg, pgdb  # noqa: F401  (fixtures)
-from slurmcluster import slurm  # noqa: F401  (fixture)
+from helpers.harness import RELEASE_HARNESS, VENV, harness, sanitizer_clean
+from helpers.jobtools import gen_jobs, local_config
 
-pytestmark = pytest.mark.usefixtures("venv")
+pytestmark = pytest.mark.usefixtures("venv", "release_build")
 
 # The small size's 4 tasks a node halved: bash runs mpirun outside Slurm,
 # where 2 cores give 2 slots.
@@ -32,11 +31,6 @@ STAGED = '"/tmp/mpi4py-import/scratch/staged-mpi4py-import"'
 # seed's scale run has no database client settings and no PYTHONPATH.
 CLEAN_RUN = ("import os, numpy; 'PMIX_RANK' not in os.environ or "
              "not [v for v in os.environ if v.startswith('PG') or v == 'PYTHONPATH'] or os._exit(9)")
-
-
-@pytest.fixture(scope="module", autouse=True)
-def release_build():
-    assert RELEASE_HARNESS.exists(), "build it first: make all"
 
 
 class Job:

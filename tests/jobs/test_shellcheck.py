@@ -6,8 +6,8 @@ import subprocess
 
 import pytest
 
-from conftest import ROOT
-from jobtools import gen_jobs
+from helpers.harness import ROOT
+from helpers.jobtools import gen_jobs
 
 SHELL_FILES = sorted([*ROOT.glob("jobs/*.sh"), *ROOT.glob("bench/*.sh"), *ROOT.glob("tools/*/*.sh"),
                       ROOT / "tests/run.sh", ROOT / ".ci/run", ROOT / "harness/jobgen/embed_body.sh"])

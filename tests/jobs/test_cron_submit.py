@@ -15,13 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
-from jobtools import gen_jobs, local_config
-from slurmcluster import slurm  # noqa: F401  (fixture)
+from helpers.harness import ROOT
+from helpers.jobtools import gen_jobs, local_config
 
 CRON_SUBMIT = ROOT / "jobs/cron-submit.sh"
 # Job names of this module's own (cronpick-mpi4py-import-...): the jobs of
-# tests/test_jobs.py, named local-..., never meet them in the queue.
+# tests/jobs/test_jobs_under_slurm.py, named local-..., never meet them in the queue.
 MACHINE = "cronpick"
 SMALL = {f"{MACHINE}-mpi4py-import-1-{fs}{suite}" for fs in ("common", "scratch", "tmpfs", "bcast", "image")
          for suite in ("", "-mpi4py")}
@@ -157,6 +156,7 @@ def test_unreachable_controller_fails_without_submitting(cluster, jobs_dir, tmp_
     assert queue(cluster) == []
 
 
+@pytest.mark.root  # runuser
 def test_no_script_or_no_readable_directory(jobs_dir, tmp_path):
     proc = cron_submit("--size", "huge", "--jobs", jobs_dir)
     assert proc.returncode == 1

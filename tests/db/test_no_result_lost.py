@@ -1,8 +1,9 @@
-"""No result lost (issue 10, items 5, 8-11), against the real PostgreSQL of
-tests/pgserver.py and real mpirun: --json on devices, FIFOs and links; a
-JSON file that cannot be written; children's bytes that are not UTF-8;
-refusals for good (spool/rejected/); a database that never answers, a
-lock held, a server gone silent, and SIGTERM while the result is sent."""
+"""No result lost, against the real PostgreSQL of helpers/pgserver.py and
+real mpirun: --json on devices, FIFOs and links; a JSON file that cannot
+be written; children's bytes that are not UTF-8; refusals for good
+(spool/rejected/); a database that never answers, a lock held, a server
+gone silent, and SIGTERM while the result is sent. Each is a way a run's
+result once went missing, or could have."""
 import errno
 import json
 import os
@@ -20,9 +21,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import HARNESS, VENV, harness, mpirun
-from pgserver import pg, pgdb, write_config  # noqa: F401  (fixtures)
-from test_results import CHEAP, db_init, ok, reserve, row, run, spooled
+from helpers.harness import HARNESS, VENV, harness
+from helpers.pgserver import write_config
+from helpers.results import CHEAP, db_init, ok, reserve, row, run, spooled
+from helpers.tmpfs import small_tmpfs
 
 pytestmark = pytest.mark.usefixtures("venv")
 INTERRUPTED = "the run ended (killed, or out of time) while it was recording the result"
@@ -41,8 +43,9 @@ def with_statement_timeout(db, tmp_path, seconds):
     return cfg
 
 
-# --- item 5: --json PATH is never a device replaced by a file -----------------------------------
+# --- --json PATH is never a device replaced by a file -----------------------------------
 
+@pytest.mark.root  # mknod
 def test_json_into_a_device_or_fifo_is_written_in_place_and_a_link_refused(tmp_path):
     cfg = write_config(tmp_path / "none.cfg", "", tmp_path / "spool", VENV)
     # A private null device: the machine's /dev/null is not ours to risk.
@@ -72,7 +75,7 @@ def test_json_into_a_device_or_fifo_is_written_in_place_and_a_link_refused(tmp_p
     assert link.is_symlink() and target.read_text() == "theirs\n"
 
 
-# --- item 8: the JSON file failing never costs the database record -------------------------------
+# --- the JSON file failing never costs the database record -------------------------------
 
 def test_json_write_failure_still_records_and_fails_the_run(pgdb, tmp_path):
     db_init(pgdb)
@@ -82,10 +85,7 @@ def test_json_write_failure_still_records_and_fails_the_run(pgdb, tmp_path):
     assert f"cannot write {missing}" in proc.stderr
     assert row(pgdb, rid, "status") == ["ok"] and spooled(pgdb) == []
 
-    full = tmp_path / "full"
-    full.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(full)], check=True)
-    try:
+    with small_tmpfs(tmp_path / "full", "64k") as full:
         fd = os.open(full / "filler", os.O_WRONLY | os.O_CREAT, 0o644)
         try:
             while os.write(fd, b"x" * 4096):
@@ -100,11 +100,9 @@ def test_json_write_failure_still_records_and_fails_the_run(pgdb, tmp_path):
         assert f"cannot write {out}: No space left on device" in proc.stderr
         assert row(pgdb, rid, "status") == ["ok"] and spooled(pgdb) == []
         assert sorted(p.name for p in full.iterdir()) == ["filler"]   # no temporary file left
-    finally:
-        subprocess.run(["umount", str(full)], check=True)
 
 
-# --- item 9: children's bytes are made valid UTF-8 ----------------------------------------------
+# --- children's bytes are made valid UTF-8 ----------------------------------------------
 
 BAD_STDERR = ("import sys; sys.stderr.buffer.write('\u00e9'.encode() * 3000 + b'\\xff\\xfe\\x00 end!'); "
               "sys.stderr.flush(); sys.exit(1)")
@@ -134,7 +132,7 @@ def test_mark_failed_message_with_invalid_bytes_is_stored(pgdb):
     assert row(pgdb, rid, "status, failed_message") == ["failed", "rsync: caf\u00e9 \ufffd\ufffd done"]
 
 
-# --- item 10: refusals for good go to rejected/, and flush goes on -------------------------------
+# --- refusals for good go to rejected/, and flush goes on -------------------------------
 
 def test_flush_sets_aside_what_it_can_never_send_and_goes_on(pgdb, tmp_path):
     db_init(pgdb)
@@ -172,7 +170,7 @@ def test_flush_sets_aside_what_it_can_never_send_and_goes_on(pgdb, tmp_path):
         harness("--flush-spool", "--config", pgdb.config)).stdout
 
 
-# --- item 11: a database that hangs holds neither the run nor --reserve -----------------------------
+# --- a database that hangs holds neither the run nor --reserve -----------------------------
 
 @contextmanager
 def silent_server(family=socket.AF_INET, address=("127.0.0.1", 0)):

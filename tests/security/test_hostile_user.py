@@ -2,7 +2,8 @@
 (`nobody`, through runuser): targets and ancestors another user owns or
 may write, symlinks in the target path, a file swapped for a symlink
 while a stage runs, the lock, the path in activate scripts and #! lines,
-and targets that are not the stager's (issue 10, items 1-4, 6 and 12)."""
+and targets that are not the stager's. Each attack is one a user of a
+shared machine could make on a stage run by root or by another user."""
 import fcntl
 import os
 import shutil
@@ -14,17 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import HARNESS, harness, mpirun, sanitizer_clean
-from test_bcast import Bcast, write_config
-from test_stager import STAGE_FILES, Stager, expected, fake_venv, make_tree, snapshot
-from test_stager import tree  # noqa: F401 (a fixture, used by name)
-
-NOBODY = 65534
-
-
-def as_nobody(*cmd, check=True, **kw):
-    return subprocess.run(["runuser", "-u", "nobody", "--", *map(str, cmd)], check=check, capture_output=True,
-                          text=True, **kw)
+from helpers.bcast import Bcast, bcast_config
+from helpers.harness import HARNESS, harness, mpirun, sanitizer_clean
+from helpers.hostile import NOBODY, as_nobody, nobody_copy
+from helpers.stager import STAGE_FILES, Stager, expected, fake_venv, make_tree, snapshot
 
 
 def stage(stager, *extra, expect):
@@ -32,24 +26,6 @@ def stage(stager, *extra, expect):
     sanitizer_clean(proc)
     assert proc.returncode == expect, proc.stdout + proc.stderr
     return proc
-
-
-@pytest.fixture
-def shm():
-    """A fresh name in /dev/shm (sticky, world-writable), removed after."""
-    base = Path(f"/dev/shm/mpi4py-import-sec-{uuid.uuid4().hex[:12]}")
-    yield base
-    for p in Path("/dev/shm").glob(base.name + "*"):
-        if p.is_symlink() or p.is_file():
-            p.unlink()
-        else:
-            shutil.rmtree(p, ignore_errors=True)
-
-
-def nobody_copy(src, dst):
-    """A copy of SRC at DST that nobody owns, as if nobody had made it."""
-    subprocess.run(["cp", "-a", str(src), str(dst)], check=True)
-    subprocess.run(["chown", "-Rh", "nobody:nogroup", str(dst)], check=True)
 
 
 def plant_payload(copy):
@@ -67,13 +43,14 @@ def bcast_at(tmp_path, source, local, **kw):
     """A Bcast whose node copies are LOCAL-node<k>."""
     b = Bcast(tmp_path, source, **kw)
     b.local = Path(local)
-    write_config(b.config, source, b.local)
+    bcast_config(b.config, source, b.local)
     return b
 
 
 # --- 1. targets and ancestors another user owns or may write ------------
 
 
+@pytest.mark.root
 def test_target_under_a_directory_another_user_made_is_refused(tmp_path, tree, shm):
     # nobody makes the shared parent and a copy of the venv in it, payload planted.
     as_nobody("mkdir", "-m", "0755", shm)
@@ -88,6 +65,7 @@ def test_target_under_a_directory_another_user_made_is_refused(tmp_path, tree, s
     assert not (shm / "staged-mpi4py-import" / STAGE_FILES[2]).exists()
 
 
+@pytest.mark.root
 def test_target_another_user_made_is_refused(tmp_path, tree, shm):
     # Right in /dev/shm: the sticky parent is fine, the target is not ours.
     nobody_copy(tree, shm)
@@ -119,7 +97,7 @@ def test_staging_in_dev_shm_and_restaging_a_marked_target(tmp_path, tree, shm):
     s = Stager(tmp_path, tree, shm / "staged")
     stage(s, expect=0)
     marker = s.target / STAGE_FILES[2]
-    assert marker.stat().st_uid == 0 and stat.S_IMODE(marker.stat().st_mode) == 0o644
+    assert marker.stat().st_uid == os.geteuid() and stat.S_IMODE(marker.stat().st_mode) == 0o644
     assert stat.S_IMODE(shm.stat().st_mode) == 0o755
     stage(s, "--delete", expect=0)
     assert snapshot(s.target) == expected(tree)
@@ -129,6 +107,7 @@ def test_staging_in_dev_shm_and_restaging_a_marked_target(tmp_path, tree, shm):
     assert f"{marker} is not a file only its owner can write" in proc.stderr
 
 
+@pytest.mark.root
 def test_unprivileged_stager_refuses_root_owned_target_and_stages_its_own(tmp_path, shm):
     # The harness as nobody: a source and config it can read, a target in its own directory.
     shm.mkdir(mode=0o755)
@@ -163,6 +142,7 @@ def bcast_tree(tree):
     (tree / "bin/python").chmod(0o755)
 
 
+@pytest.mark.root
 def test_bcast_refuses_a_node_directory_another_user_made(tmp_path, tree, shm):
     bcast_tree(tree)
     as_nobody("mkdir", "-m", "0755", shm)
@@ -178,15 +158,7 @@ def test_bcast_refuses_a_node_directory_another_user_made(tmp_path, tree, shm):
 # --- 2. symlinks in the target path -------------------------------------
 
 
-@pytest.fixture
-def victim_dir(tmp_path):
-    d = tmp_path / "victim"
-    d.mkdir(mode=0o700)
-    (d / "keep").write_text("root's file\n")
-    d.chmod(0o700)
-    return d
-
-
+@pytest.mark.root
 def test_symlink_another_user_made_at_the_target_is_refused(tmp_path, tree, shm, victim_dir):
     as_nobody("ln", "-s", victim_dir, shm)
     proc = stage(Stager(tmp_path, tree, shm), "--delete", expect=3)
@@ -194,6 +166,7 @@ def test_symlink_another_user_made_at_the_target_is_refused(tmp_path, tree, shm,
     assert os.listdir(victim_dir) == ["keep"] and stat.S_IMODE(victim_dir.stat().st_mode) == 0o700
 
 
+@pytest.mark.root
 def test_symlink_another_user_made_mid_path_is_refused(tmp_path, tree, shm, victim_dir):
     as_nobody("ln", "-s", victim_dir, shm)
     proc = stage(Stager(tmp_path, tree, shm / "staged"), expect=3)
@@ -201,6 +174,7 @@ def test_symlink_another_user_made_mid_path_is_refused(tmp_path, tree, shm, vict
     assert os.listdir(victim_dir) == ["keep"]
 
 
+@pytest.mark.root  # writes into /run
 def test_symlinks_root_owns_are_followed(tmp_path, tree):
     # As /var/run -> /run: a link of root's (or the user's) in a safe directory.
     real = tmp_path / "real"
@@ -217,6 +191,7 @@ def test_symlinks_root_owns_are_followed(tmp_path, tree):
         shutil.rmtree(Path("/run") / run.name, ignore_errors=True)
 
 
+@pytest.mark.root
 def test_bcast_refuses_a_symlinked_node_directory(tmp_path, tree, shm, victim_dir):
     bcast_tree(tree)
     as_nobody("ln", "-s", victim_dir, f"{shm}-node1")
@@ -302,6 +277,8 @@ def race(tmp_path, shm, pubs, run_once, swappers_per_dir=SWAPPERS, trials=TRIALS
     return outcomes
 
 
+@pytest.mark.slow
+@pytest.mark.root
 def test_file_swapped_for_a_symlink_never_has_its_target_chmodded(tmp_path, shm):
     src = tmp_path / "src"
     race_tree(src)
@@ -317,6 +294,8 @@ def test_file_swapped_for_a_symlink_never_has_its_target_chmodded(tmp_path, shm)
     race(tmp_path, shm, [s.target / "bin"], once)
 
 
+@pytest.mark.slow
+@pytest.mark.root
 def test_bcast_file_swapped_for_a_symlink_never_has_its_target_chmodded(tmp_path, shm):
     src = tmp_path / "src"
     bcast_tree(src)
@@ -340,6 +319,7 @@ def test_bcast_file_swapped_for_a_symlink_never_has_its_target_chmodded(tmp_path
 # --- 4. the lock ---------------------------------------------------------
 
 
+@pytest.mark.root
 def test_no_other_user_can_open_the_lock(tmp_path, tree, shm):
     s = Stager(tmp_path, tree, shm / "target")
     stage(s, expect=0)

@@ -13,14 +13,13 @@ import subprocess
 
 import pytest
 
-from conftest import RELEASE_HARNESS, ROOT
-from jobtools import local_config
-from slurmcluster import slurm  # noqa: F401  (fixture)
+from helpers.harness import RELEASE_HARNESS, ROOT
+from helpers.jobtools import local_config
 
 REFRAME = ROOT / "build/tools-venv/bin/reframe"
 SETTINGS = ROOT / "jobs/reframe/settings.py"
 CHECK = ROOT / "jobs/reframe/mpi4py_import.py"
-pytestmark = pytest.mark.usefixtures("venv")
+pytestmark = pytest.mark.usefixtures("venv", "release_build")
 
 # The harness's JSON figure of each performance variable (as the results
 # table's columns read it).
@@ -39,7 +38,6 @@ JSON_FIGURES = {
 @pytest.fixture(scope="module", autouse=True)
 def built():
     assert REFRAME.exists(), "build the tools venv first: make tools"
-    assert RELEASE_HARNESS.exists(), "build it first: make all"
 
 
 def reframe(tmp_path, references=None, timeout=600):

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, RELEASE_HARNESS
-from jobtools import directives, gen_jobs, local_config
+from helpers.harness import RELEASE_HARNESS, ROOT
+from helpers.jobtools import directives, gen_jobs, local_config
 
 CORI = ROOT / "conf/cori.cfg"
 EDISON = ROOT / "conf/edison.cfg"
@@ -143,7 +143,7 @@ BAD = [
     (('time = "00:10:00"', 'time = "10 min"'), "time '10 min' cannot go on an #SBATCH line", 'name = "small"'),
     (('log_max_age_days = 30.0;', 'log_max_age_days = 99999.0;'), "'log_max_age_days' must be at most 36500",
      'log_max_age_days = 99999.0'),
-    # Issue 10, item 7: a newline in a size name wrote a line of its own into the script.
+    # A newline in a size name once wrote a line of its own into the script.
     (('{ name = "small"; nodes = 1;', '{ name = "small\\ntouch /tmp/mpi4py-import-injected"; nodes = 1;'),
      "size name 'small\\ntouch /tmp/mpi4py-import-injected' cannot name a job or a file", 'name = "small'),
     (('{ name = "common";  kind = "inplace"; }', '{ name = "common\\n#SBATCH --x=1";  kind = "inplace"; }'),
@@ -180,7 +180,7 @@ def test_bad_paths_and_selections(tmp_path):
     assert proc.returncode == 2
     assert "log_dir '$NO_SUCH_LOG_VAR/logs' must be an absolute path" in proc.stderr
     # sbatch's file name patterns; white space and quotes it is given quoted
-    # (tests/test_job_script.py submits such a job).
+    # (tests/jobs/test_job_script.py submits such a job).
     for bad in ("/tmp/100%", "/tmp/back\\slash"):
         proc = gen_jobs(local_config(tmp_path, log_dir=bad), out)
         assert proc.returncode == 2, proc.stderr
@@ -221,9 +221,9 @@ def test_bad_paths_and_selections(tmp_path):
 
 
 def test_paths_with_quotes_spaces_and_commands_stay_literal(tmp_path):
-    """Issue 10, item 7: every value written into a script is quoted: the
-    settings block, run by bash, gives back the paths exactly, and the
-    `$(...)` in them runs nothing."""
+    """Every value written into a script is quoted: the settings block, run
+    by bash, gives back the paths exactly, and the `$(...)` in them runs
+    nothing."""
     marker = tmp_path / "PWNED"
     # The config's own path is used as it is; paths inside it expand $VARS,
     # so there white space and quotes are what can occur.

@@ -5,7 +5,8 @@ The settings are the ones found to work on Debian 12 as root (see the
 shared README): no cgroup.conf, proctrack/linuxproc, task/none, pmix as the
 default MPI plugin (srun then launches Open MPI programs). Ports are picked
 free at start, so two test runs on one machine do not meet. Every daemon is
-stopped by the pid it wrote, never by name.
+stopped by the pid it wrote, never by name. Tests take it from the `slurm`
+fixture of tests/conftest.py (as root: SlurmUser is root).
 """
 import os
 import random
@@ -13,9 +14,8 @@ import re
 import socket
 import subprocess
 import time
+from contextlib import contextmanager
 from pathlib import Path
-
-import pytest
 
 DAEMON_START_TIMEOUT = 30
 
@@ -186,11 +186,11 @@ PartitionName=debug Nodes=localhost Default=YES MaxTime=INFINITE State=UP
                 os.kill(pid, 9)
 
 
-@pytest.fixture(scope="session")
-def slurm(tmp_path_factory):
-    """A running single-node Slurm; SLURM_CONF is exported for the session."""
-    # A short base path: the munge socket must fit in sun_path.
-    cluster = SlurmCluster(tmp_path_factory.mktemp("slurm"))
+@contextmanager
+def running_cluster(base):
+    """A SlurmCluster started under BASE, its SLURM_CONF exported while the
+    block runs; stopped at the end."""
+    cluster = SlurmCluster(base)
     old = os.environ.get("SLURM_CONF")
     try:
         cluster.start()

@@ -9,19 +9,11 @@ import subprocess
 
 import pytest
 
-from conftest import RELEASE_HARNESS, ROOT, harness, sanitizer_clean
-from jobtools import gen_jobs, local_config
-from pgserver import pg, pgdb  # noqa: F401  (fixtures)
-from slurmcluster import slurm  # noqa: F401  (fixture)
+from helpers.harness import ROOT, harness, sanitizer_clean
+from helpers.jobtools import gen_jobs, local_config
 
 CRON_SUBMIT = ROOT / "jobs/cron-submit.sh"
-pytestmark = pytest.mark.usefixtures("venv")
-
-
-@pytest.fixture(scope="module", autouse=True)
-def release_build():
-    # The jobs run the release harness, as deployed.
-    assert RELEASE_HARNESS.exists(), "build it first: make all"
+pytestmark = pytest.mark.usefixtures("venv", "release_build")
 
 
 def setup_jobs(tmp_path, pgdb, keep="common", replace=(), **machine):

@@ -10,43 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import HARNESS, ROOT, harness, mpirun, sanitizer_clean
-from test_stager import STAGE_FILES, TMP_PREFIX, expected, fake_venv, leftovers, make_tree, snapshot
-from test_stager import small_fs  # noqa: F401 (a fixture, used by name)
-
-
-def write_config(path, source, local):
-    path.write_text(f'machines = ({{ name = "local"; venv = "{source}"; filesystems = (\n'
-                    f'  {{ name = "b"; kind = "bcast"; path = "{local}"; }}); }});\n')
-    return path
-
-
-class Bcast:
-    """Runs of the harness on a bcast filesystem LOCAL from SOURCE, as
-    N ranks in pretend nodes of PER ranks each."""
-
-    def __init__(self, tmp_path, source, n=4, per=2):
-        self.source, self.n, self.per = Path(source), n, per
-        self.local = tmp_path / "local"
-        self.json = tmp_path / "result.json"
-        self.config = write_config(tmp_path / "bcast.cfg", source, self.local)
-
-    def node(self, k):
-        return Path(f"{self.local}-node{k}")
-
-    def run(self, *extra, expect=0, timeout=300):
-        """One run; returns (proc, result dict or None)."""
-        if self.json.exists():
-            self.json.unlink()
-        proc = mpirun(self.n, "--config", self.config, "--machine", "local", "--filesystem", "b",
-                      "--ranks-per-node", self.per, "--no-startup", "--json", self.json, *extra, timeout=timeout)
-        sanitizer_clean(proc)
-        assert proc.returncode == expect, proc.stdout + proc.stderr
-        return proc, json.loads(self.json.read_text()) if expect == 0 else None
-
-    def cheap(self, expect=0):
-        """A run that times /bin/true: the broadcast is what is tested."""
-        return self.run("--child", "/bin/true", "--skip-checks", expect=expect)
+from helpers.bcast import Bcast
+from helpers.harness import HARNESS, ROOT, harness, mpirun, sanitizer_clean
+from helpers.stager import STAGE_FILES, TMP_PREFIX, expected, fake_venv, leftovers, make_tree, snapshot
 
 
 def same_tree(copy, source):
@@ -87,6 +53,7 @@ def biggest_py(root):
                key=lambda p: p.stat().st_size)
 
 
+@pytest.mark.slow
 def test_real_venv_two_nodes_then_nothing_then_one_delta(tmp_path, venv_copy):
     b = Bcast(tmp_path, venv_copy)
     proc, r = b.run()
@@ -101,7 +68,8 @@ def test_real_venv_two_nodes_then_nothing_then_one_delta(tmp_path, venv_copy):
     assert st["copied"] > 1000 and st["delta_updated"] == 0 and st["up_to_date"] == 0
     assert st["entries"] == st["up_to_date"] + st["copied"] + st["delta_updated"]
     # Raw by default (compress_level 0); with two nodes it crossed once.
-    assert st["bytes_uncompressed"] == st["bytes_compressed"] == size and st["compress_level"] == 0
+    own = st["bcast"]   # the kind's own figures, in an object of its own
+    assert own["bytes_uncompressed"] == own["bytes_compressed"] == size and own["compress_level"] == 0
     assert size < st["bytes_sent"] < size * 1.01
     assert f"whole files {size} bytes, {size} as sent (zstd level 0)" in proc.stdout
     assert r["time_to_first_import_s"] == pytest.approx(st["seconds"] + r["elapsed_s"])
@@ -113,7 +81,7 @@ def test_real_venv_two_nodes_then_nothing_then_one_delta(tmp_path, venv_copy):
     _, r = b.run()
     st = r["staging"]
     assert st["up_to_date"] == st["entries"] and st["copied"] == st["delta_updated"] == 0
-    assert st["bytes_sent"] < size / 100 and st["signature_bytes"] == 0
+    assert st["bytes_sent"] < size / 100 and st["bcast"]["signature_bytes"] == 0
 
     # One big module changed in the middle: one delta per node, little sent.
     py = biggest_py(venv_copy)
@@ -124,7 +92,7 @@ def test_real_venv_two_nodes_then_nothing_then_one_delta(tmp_path, venv_copy):
     st = r["staging"]
     assert st["delta_updated"] == 1 and st["copied"] == 0 and st["up_to_date"] == st["entries"] - 1
     assert st["matched_bytes"] > len(text) // 2 and 0 < st["literal_bytes"] < 10_000
-    assert 0 < st["signature_bytes"] < len(text) and st["bytes_sent"] < size / 50
+    assert 0 < st["bcast"]["signature_bytes"] < len(text) and st["bytes_sent"] < size / 50
     for k in (0, 1):
         assert (b.node(k) / py.relative_to(venv_copy)).read_text() == new
         same_tree(b.node(k), venv_copy)
@@ -257,6 +225,7 @@ def cleanup_config(b, cleanup):
     b.config.write_text(text)
 
 
+@pytest.mark.slow
 def test_cleanup_keep_last_then_after_run_also_of_a_failed_run(tmp_path, small_venv):
     """keep-last leaves one copy per machine (the first pretend node's) and
     removes what a killed run left; after-run removes every copy, also when
@@ -275,14 +244,14 @@ def test_cleanup_keep_last_then_after_run_also_of_a_failed_run(tmp_path, small_v
     Path(f"{b.local}-node6").write_text("a file\n")
     proc, r = b.cheap()
     st = r["staging"]
-    assert (st["cleanup"], st["copies_removed"]) == ("keep-last", 2), st
+    assert (st["bcast"]["cleanup"], st["bcast"]["copies_removed"]) == ("keep-last", 2), st
     assert "cleanup       keep-last: 2 copies removed at the end" in proc.stdout
     same_tree(b.node(0), small_venv)
     assert not b.node(1).exists() and not dead.exists()
     assert (outside / "keep.txt").exists() and Path(f"{b.local}-node6").is_file()
     # The next keep-last run: node 0 up to date, node 1 sent again.
     _, r = b.cheap()
-    assert r["staging"]["copies_removed"] == 1 and r["staging"]["copied"] > 0
+    assert r["staging"]["bcast"]["copies_removed"] == 1 and r["staging"]["copied"] > 0
 
     # after-run for one run: a run whose set-up fails (bin/python is no
     # python) still removes every copy.
@@ -291,14 +260,14 @@ def test_cleanup_keep_last_then_after_run_also_of_a_failed_run(tmp_path, small_v
     _, r = b.cheap()   # keep-last again, from nothing
     assert r["staging"]["up_to_date"] == 0 and b.node(0).exists() and not b.node(1).exists()
     _, r = b.run("--cleanup", "never", "--child", "/bin/true", "--skip-checks")
-    assert (r["staging"]["cleanup"], r["staging"]["copies_removed"]) == ("never", 0)
+    assert (r["staging"]["bcast"]["cleanup"], r["staging"]["bcast"]["copies_removed"]) == ("never", 0)
     assert b.node(0).exists() and b.node(1).exists()
     assert (outside / "keep.txt").exists()
 
 
 @pytest.mark.parametrize("setting,message", [
     ('kind = "bcast"; cleanup = "sometimes";', "cleanup 'sometimes' is not one of never, after-run, keep-last"),
-    ('kind = "inplace"; cleanup = "after-run";', "'cleanup' applies only to kinds with a copy per node (bcast)"),
+    ('kind = "inplace"; cleanup = "after-run";', "'cleanup' applies only to kind bcast"),
 ])
 def test_bad_cleanup_settings_are_one_line_naming_the_line(tmp_path, small_venv, setting, message):
     b = Bcast(tmp_path, small_venv)
@@ -318,7 +287,7 @@ def test_compressed_and_raw_broadcasts_make_the_same_copies(tmp_path, small_venv
     (small_venv / "pkg/empty.dat").write_bytes(b"")
     b.config.write_text(b.config.read_text().replace('kind = "bcast";', 'kind = "bcast"; compress_level = 6;'))
     _, r = b.cheap()
-    st = r["staging"]
+    st = r["staging"]["bcast"]
     for k in (0, 1):
         same_tree(b.node(k), small_venv)
     assert st["compress_level"] == 6 and st["bytes_uncompressed"] == tree_bytes(small_venv)
@@ -330,8 +299,9 @@ def test_compressed_and_raw_broadcasts_make_the_same_copies(tmp_path, small_venv
     st = r["staging"]
     for k in (0, 1):
         same_tree(b.node(k), small_venv)
-    assert st["compress_level"] == 0 and st["bytes_compressed"] == st["bytes_uncompressed"]
-    assert st["bytes_sent"] > st["bytes_uncompressed"]
+    own = st["bcast"]
+    assert own["compress_level"] == 0 and own["bytes_compressed"] == own["bytes_uncompressed"]
+    assert st["bytes_sent"] > own["bytes_uncompressed"]
     # One node: the copy is made, nothing crossed between nodes.
     shutil.rmtree(b.node(0))
     b.per = 4

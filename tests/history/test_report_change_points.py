@@ -9,12 +9,11 @@ import struct
 import subprocess
 import zlib
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, harness, sanitizer_clean
-from pgserver import pg, pgdb  # noqa: F401  (fixtures)
+from helpers.harness import ROOT, harness
+from helpers.results import ok
 
 OTAVA = ROOT / "build/tools-venv/bin/otava"
 FILESYSTEMS = ("project", "scratch", "tmpfs")
@@ -23,12 +22,6 @@ BASE_S = {96: 0.2, 4800: 7.0}
 STEP_RUN = 160             # run index (every 6 hours) of the first slower run: day 40
 RUNS = 240                 # 60 days
 EXTRA_SIZES = (384, 1536)  # project only: with 96 and 4800, a scaling curve
-
-
-def ok(proc, status=0):
-    sanitizer_clean(proc)
-    assert proc.returncode == status, proc.stdout + proc.stderr
-    return proc
 
 
 def _fill(db):
@@ -133,6 +126,7 @@ def otava():
     assert OTAVA.exists(), "build the tools venv first: make tools"
 
 
+@pytest.mark.slow
 def test_change_points_regression_exit_and_html(pgdb, tmp_path, otava):
     pgdb_init = ok(harness("--db-init", "--config", pgdb.config))
     assert "applied" in pgdb_init.stdout

@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from conftest import ROOT
+from helpers.harness import ROOT
 
 INSTALL = ROOT / "jobs/install-deps.sh"
 BUILD = ROOT / "jobs/build-virtualenv.sh"
@@ -21,6 +21,7 @@ def test_install_deps_reports_present_packages():
     assert "Debian packages present" in proc.stdout
 
 
+@pytest.mark.root  # runuser
 def test_install_deps_not_root_prints_the_command_and_stops():
     env = dict(os.environ, INSTALL_DEPS_EXTRA="mpi4py-import-no-such-package")
     proc = run(["runuser", "-u", "nobody", "--", INSTALL], env=env)
@@ -94,9 +95,10 @@ def test_build_virtualenv_installs_what_the_machines_suites_need(tmp_path, wheel
     assert proc.returncode == 2 and "--config and --machine go together" in proc.stderr
 
 
+@pytest.mark.root  # runuser
 def test_make_test_not_root_stops_before_running_anything():
-    """Issue 10, item 17: `make test` installs what the tests need as root;
-    as another user it prints the exact apt-get command and stops there."""
+    """`make test` installs what the tests need as root; as another user
+    it prints the exact apt-get command and stops there."""
     env = dict(os.environ, INSTALL_DEPS_EXTRA="mpi4py-import-no-such-package")
     proc = run(["runuser", "-u", "nobody", "--", "make", "--no-print-directory", "-C", ROOT, "test"], env=env)
     assert proc.returncode != 0
