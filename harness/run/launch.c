@@ -2,6 +2,22 @@
  * script's stamp before the launcher (--launch-start) to the import phase. */
 #include "run/launch.h"
 
+#include "base/clock.h"
+#include "base/collective.h"
+
+int launch_check(MPI_Comm comm, double launch_start, struct err *e)
+{
+    double now = wall_seconds();
+    /* A stamp from the future would make launch_s and original_s negative
+     * in the results, where no reader would question them. */
+    if (launch_start > now + LAUNCH_CLOCK_SLACK_S)
+        err_set(e, EXIT_USAGE,
+                "--launch-start %.3f is %.0f s later than this run's start (%.3f): it must be stamped before the "
+                "launcher (date +%%s.%%N)",
+                launch_start, launch_start - now, now);
+    return coll_agree(comm, e);
+}
+
 void launch_figures(MPI_Comm comm, double launch_start, const struct child_result *import_phase,
                     struct run_result *r)
 {
