@@ -214,7 +214,8 @@ int run_benchmark(MPI_Comm comm, struct config *conf, const struct run_opts *o, 
     char *venv = NULL;
     int status = EXIT_RUNTIME;
     struct suite_choice suite;
-    if (launch_check(comm, o->launch_start, e) < 0 || run_target_find(conf, o, &t, e) < 0 || suite_choose(conf, t.m, o->import_stmt, o->suite, &suite, e) < 0)
+    if (launch_check(comm, o->launch_start, e) < 0 || run_target_find(conf, o, &t, e) < 0 ||
+        suite_choose(conf, t.m, o->import_stmt, o->suite, &suite, e) < 0)
         goto out;
     c.m = t.m;
     c.fs = t.fs;
