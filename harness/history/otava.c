@@ -107,51 +107,96 @@ static void add_change(struct setup *s, double t, int index, double pvalue)
                                                 .median_before = NAN, .median_after = NAN, .ratio = NAN};
 }
 
+/* What otava printed is not the shape asked for: an error, never "no
+ * change" (a wrong or broken otava must not pass --fail-on-regression). */
+static int misshapen(struct err *e, const char *test, const char *what)
+{
+    return err_set(e, EXIT_RUNTIME, "report: otava's output is not what otava analyze --output json prints: %s%s%s",
+                   test ? test : "", test ? ": " : "", what);
+}
+
 /* A change's "time" is the first run after it, to the second, as written. */
-static void take_change(struct setup *s, json_object *ch)
+static int take_change(struct setup *s, const char *test, json_object *ch, struct err *e)
 {
     json_object *time, *pv;
-    if (!json_object_object_get_ex(ch, "time", &time) || !json_object_object_get_ex(ch, "pvalue", &pv))
-        return;
+    if (!json_object_is_type(ch, json_type_object) || !json_object_object_get_ex(ch, "time", &time) ||
+        !json_object_is_type(time, json_type_int) || !json_object_object_get_ex(ch, "pvalue", &pv))
+        return misshapen(e, test, "a change without an integer time and a pvalue");
     long long when = json_object_get_int64(time);
     for (int j = 0; j < s->nok; j++)
         if ((long long)floor(s->ok_t[j]) == when) {
             add_change(s, s->ok_t[j], j, atof(json_object_get_string(pv)));
-            return;
+            return 0;
         }
+    return misshapen(e, test, "a change at a time that is no run of the series");
 }
 
-/* One line: {"s3": [{"time": T, "changes": [{...}, ...]}, ...]}. */
-static int take_line(const char *line, struct history *h, struct err *e)
+/* GROUPS: [{"time": T, "changes": [{...}, ...]}, ...] for the setup S. */
+static int take_groups(struct setup *s, const char *test, json_object *groups, struct err *e)
+{
+    if (!json_object_is_type(groups, json_type_array))
+        return misshapen(e, test, "not an array of change groups");
+    for (size_t g = 0; g < json_object_array_length(groups); g++) {
+        json_object *group = json_object_array_get_idx(groups, g), *changes;
+        if (!json_object_is_type(group, json_type_object) || !json_object_object_get_ex(group, "changes", &changes) ||
+            !json_object_is_type(changes, json_type_array))
+            return misshapen(e, test, "a change group without a changes array");
+        for (size_t c = 0; c < json_object_array_length(changes); c++)
+            if (take_change(s, test, json_object_array_get_idx(changes, c), e) < 0)
+                return -1;
+    }
+    return 0;
+}
+
+/* The setup index a test name s<i> stands for, if it was analysed; else -1. */
+static int test_index(const char *key, const struct history *h)
+{
+    char *end;
+    if (key[0] != 's' || key[1] < '0' || key[1] > '9')
+        return -1;
+    long i = strtol(key + 1, &end, 10);
+    return *end || i >= h->n || h->s[i].nok < OTAVA_MIN_RUNS ? -1 : (int)i;
+}
+
+/* One line: {"s3": [{"time": T, "changes": [{...}, ...]}, ...]}; SEEN[i]
+ * marks each setup it answers for. */
+static int take_line(const char *line, struct history *h, char *seen, struct err *e)
 {
     json_object *o = json_tokener_parse(line);
     if (!o || !json_object_is_type(o, json_type_object)) {
         json_object_put(o);
         return err_set(e, EXIT_RUNTIME, "report: otava printed a line that is not a JSON object: %.200s", line);
     }
+    int rc = 0;
     json_object_object_foreach(o, key, groups) {
-        int i = key[0] == 's' ? atoi(key + 1) : -1;
-        if (i < 0 || i >= h->n || !json_object_is_type(groups, json_type_array))
-            continue;
-        for (size_t g = 0; g < json_object_array_length(groups); g++) {
-            json_object *changes;
-            if (!json_object_object_get_ex(json_object_array_get_idx(groups, g), "changes", &changes))
-                continue;
-            for (size_t c = 0; c < json_object_array_length(changes); c++)
-                take_change(&h->s[i], json_object_array_get_idx(changes, c));
-        }
+        int i = test_index(key, h);
+        rc = i < 0 ? misshapen(e, key, "a test that was not asked for") : take_groups(&h->s[i], key, groups, e);
+        if (rc < 0)
+            break;
+        seen[i] = 1;
     }
     json_object_put(o);
-    return 0;
+    return rc;
 }
 
+/* Every analysed setup must be answered for: output without it (nothing,
+ * "{}", a log line) says nothing about its changes. */
 static int parse_output(char *out, struct history *h, struct err *e)
 {
-    char *save = NULL;
-    for (char *line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-        if (line[0] == '{' && take_line(line, h, e) < 0)
-            return -1;
-    return 0;
+    char *save = NULL, *seen = calloc((size_t)h->n + 1, 1);
+    int rc = 0;
+    for (char *line = strtok_r(out, "\n", &save); line && rc == 0; line = strtok_r(NULL, "\n", &save))
+        if (line[0] == '{')
+            rc = take_line(line, h, seen, e);
+    for (int i = 0; rc == 0 && i < h->n; i++)
+        if (h->s[i].nok >= OTAVA_MIN_RUNS && !seen[i]) {
+            char label[1024], what[1200];
+            setup_label(&h->s[i], label, sizeof label);
+            snprintf(what, sizeof what, "no result for %s (test s%d)", label, i);
+            rc = misshapen(e, NULL, what);
+        }
+    free(seen);
+    return rc;
 }
 
 static char **analyze_argv(const char *otava, const char *dir, const struct history *h, char *config, size_t len)
