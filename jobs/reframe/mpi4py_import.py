@@ -15,6 +15,7 @@
 # Each variant runs only on the partitions whose entry lists its
 # filesystem, suite and scale.
 import json
+import math
 import os
 import re
 import tomllib
@@ -166,6 +167,14 @@ def _json_path(result, keys):
     return value
 
 
+def _figure(result, keys):
+    """The figure at KEYS as a finite number, else None."""
+    value = _json_path(result, keys)
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        return value
+    return None
+
+
 @rfm.simple_test
 class Mpi4pyImportCheck(rfm.RunOnlyRegressionTest):
     descr = 'Time python -c "import numpy" on every rank (mpi4py-import harness)'
@@ -207,10 +216,15 @@ class Mpi4pyImportCheck(rfm.RunOnlyRegressionTest):
             self.executable_opts += ['--timeout', str(e['timeout'])]
         # As the generated jobs do: no PYTHONPATH into the measured python.
         self.prerun_cmds = ['unset PYTHONPATH']
+        self.reference = {self.current_partition.fullname: self._references()}
+
+    def _references(self):
+        """The references of this partition, filesystem and scale, by variable."""
+        e = SYSTEMS[self.current_partition.fullname]
         refs = {}
         for key in ('*', f'*@{self.scale}', self.filesystem, f'{self.filesystem}@{self.scale}'):
             refs.update(e['references'].get(key, {}))
-        self.reference = {self.current_partition.fullname: refs}
+        return refs
 
     def _result(self):
         path = os.path.join(self.stagedir, RESULT)
@@ -250,6 +264,7 @@ class Mpi4pyImportCheck(rfm.RunOnlyRegressionTest):
         if result.get('status') == 'ok' and result.get('failed') == 0 and result.get('timed_out') == 0:
             if result.get('ok') != self.num_tasks:
                 raise SanityError(f'{result.get("ok")} ranks imported, the job has {self.num_tasks}')
+            self._assert_referenced_figures(result)
             return True
         # The harness's summary ("import phase: 2 failed, 0 timed out; first
         # failure rank 0, exit 1, its stderr ends:"), else one from its JSON;
@@ -269,12 +284,21 @@ class Mpi4pyImportCheck(rfm.RunOnlyRegressionTest):
             why = f'{harness[-1]} ({why})'
         raise SanityError(why)
 
+    def _assert_referenced_figures(self, result):
+        """A variable with a reference that the result lacks would be left
+        out of the performance stage, and its reference never checked."""
+        missing = [f'{name} ({".".join(PERF_VARS[name][1])})' for name in sorted(self._references())
+                   if _figure(result, PERF_VARS[name][1]) is None]
+        if missing:
+            raise SanityError(f'the result has no {", ".join(missing)}, which {self.references_file} '
+                              'holds a reference for')
+
     @run_before('performance')
     def set_perf_variables(self):
         result = self._result() or {}
         self.ranks = result.get('ranks')
         self.perf_variables = {}
         for name, (unit, keys) in PERF_VARS.items():
-            value = _json_path(result, keys)
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = _figure(result, keys)
+            if value is not None:
                 self.perf_variables[name] = sn.make_performance_function(sn.defer(float(value)), unit)

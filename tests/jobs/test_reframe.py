@@ -169,3 +169,26 @@ elapsed = { ref = 1.0 }
     assert (f"references error: {refs}: local:slurm.references.common.elapsed: unknown performance variable "
             "(known: elapsed_s, per_rank_median,") in out, out
     assert "Running" not in out, out
+
+
+def test_a_figure_with_a_reference_that_the_result_lacks_is_a_sanity_failure(tmp_path, slurm):
+    """A harness whose result says ok on every rank but holds no figures:
+    the reference on elapsed_s must fail the check, not be left unchecked."""
+    fake = tmp_path / "fake-harness"
+    fake.write_text("#!/bin/sh\n"
+                    "while [ $# -gt 0 ]; do [ \"$1\" = --json ] && out=$2; shift; done\n"
+                    "[ \"$SLURM_PROCID\" = 0 ] || exit 0\n"
+                    "printf '{\"status\": \"ok\", \"ok\": %s, \"failed\": 0, \"timed_out\": 0, \"ranks\": %s}\\n' "
+                    "\"$SLURM_NTASKS\" \"$SLURM_NTASKS\" > \"$out\"\n")
+    fake.chmod(0o755)
+    refs = references_file(tmp_path, ROOT / "conf/local.cfg", extra="""\
+["local:slurm".references.common]
+elapsed_s = { ref = 0.5, upper = 59.0 }
+""")
+    refs.write_text(refs.read_text().replace(f'harness = "{RELEASE_HARNESS}"', f'harness = "{fake}"'))
+    proc = reframe(tmp_path, refs)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0, out
+    assert "==> test failed during 'sanity'" in out, out + slurm.dump()
+    assert re.search(r"\* Reason: sanity error: the result has no elapsed_s \(elapsed_s\), which "
+                     + re.escape(str(refs)) + " holds a reference for$", out, flags=re.M), out
