@@ -5,6 +5,7 @@ tree to compare a copy with its source."""
 import hashlib
 import json
 import os
+import shutil
 import stat
 import uuid
 from pathlib import Path
@@ -99,6 +100,14 @@ def make_tree(root):
     os.utime(root / "pkg/sub/data.bin", ns=(1_600_000_000_123_456_789, 1_500_000_000_987_654_321))
     os.utime(root / "link-rel", ns=(1_400_000_000_000_000_001, 1_400_000_000_000_000_001), follow_symlinks=False)
     os.utime(root / "pkg/sub", ns=(1_300_000_000_000_000_000, 1_300_000_000_000_000_000))
+
+
+def remove_tree(root):
+    """shutil.rmtree of a tree that may hold read-only directories (make_tree's
+    ro/): each is made writable first, which only root can do without."""
+    for dirpath, _, _ in os.walk(root):   # top-down, never into a symlink
+        os.chmod(dirpath, 0o700)
+    shutil.rmtree(root)
 
 
 def expected(source):

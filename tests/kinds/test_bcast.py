@@ -12,7 +12,7 @@ import pytest
 
 from helpers.bcast import Bcast
 from helpers.harness import HARNESS, ROOT, harness, mpirun, sanitizer_clean
-from helpers.stager import STAGE_FILES, TMP_PREFIX, expected, fake_venv, leftovers, make_tree, snapshot
+from helpers.stager import STAGE_FILES, TMP_PREFIX, expected, fake_venv, leftovers, make_tree, remove_tree, snapshot
 
 
 def same_tree(copy, source):
@@ -135,7 +135,7 @@ def test_crafted_tree_is_repaired_on_one_node_only(tmp_path, small_venv):
     outside = tmp_path / "outside"
     outside.mkdir()
     node1 = b.node(1)
-    shutil.rmtree(node1 / "ro")
+    remove_tree(node1 / "ro")
     (node1 / "ro").symlink_to(outside)
     (node1 / "tool.sh").unlink()
     data = node1 / "pkg/sub/data.bin"
@@ -293,7 +293,7 @@ def test_compressed_and_raw_broadcasts_make_the_same_copies(tmp_path, small_venv
     assert st["compress_level"] == 6 and st["bytes_uncompressed"] == tree_bytes(small_venv)
     assert st["bytes_compressed"] < 0.3 * st["bytes_uncompressed"]   # data.bin is random
     for k in (0, 1):
-        shutil.rmtree(b.node(k))
+        remove_tree(b.node(k))
     b.config.write_text(b.config.read_text().replace("compress_level = 6;", "compress_level = 0;"))
     _, r = b.cheap()
     st = r["staging"]
@@ -303,7 +303,7 @@ def test_compressed_and_raw_broadcasts_make_the_same_copies(tmp_path, small_venv
     assert own["compress_level"] == 0 and own["bytes_compressed"] == own["bytes_uncompressed"]
     assert st["bytes_sent"] > own["bytes_uncompressed"]
     # One node: the copy is made, nothing crossed between nodes.
-    shutil.rmtree(b.node(0))
+    remove_tree(b.node(0))
     b.per = 4
     _, r = b.cheap()
     assert r["staging"]["leaders"] == 1 and r["staging"]["bytes_sent"] == 0

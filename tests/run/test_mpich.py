@@ -8,7 +8,8 @@ import subprocess
 
 import pytest
 
-from conftest import LOCAL_CFG, ROOT, sanitizer_clean
+from helpers.harness import ROOT, sanitizer_clean
+from helpers.jobtools import local_config
 
 MPICH = ROOT / "build/mpich"
 HARNESS = MPICH / "asan/harness"
@@ -37,8 +38,12 @@ def test_harness_is_linked_against_mpich_not_open_mpi(hydra):
 
 @pytest.mark.parametrize("filesystem", ["common", "tmpfs", "bcast", "image"])
 def test_every_kind_runs_under_hydra_with_two_pretend_nodes(filesystem, tmp_path, hydra):
+    # conf/local.cfg's copies and image in this test's own directory: the
+    # shared ones may belong to another user (root's runs).
+    config = local_config(tmp_path, replace=[('"/dev/shm/mpi4py-import/', f'"{tmp_path}/shm/'),
+                                             ('"/tmp/mpi4py-import/', f'"{tmp_path}/tmp/')])
     out = tmp_path / "r.json"
-    proc = subprocess.run([hydra, "-n", "4", str(HARNESS), "--config", str(LOCAL_CFG), "--machine", "local",
+    proc = subprocess.run([hydra, "-n", "4", str(HARNESS), "--config", str(config), "--machine", "local",
                            "--filesystem", filesystem, "--ranks-per-node", "2", "--no-startup", "--quiet",
                            "--json", str(out)], capture_output=True, text=True, timeout=600)
     sanitizer_clean(proc)
