@@ -1,11 +1,14 @@
 /* dirs.c: mkdir -p for the harness's own output directories; shared by
- * the spool, the report and the job scripts so all fail the same way. */
+ * the spool, the report and the job scripts so all fail the same way;
+ * and a path made absolute, for what opens directories from /. */
 #include "base/dirs.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 int make_dirs(const char *dir, struct err *e)
 {
@@ -31,4 +34,15 @@ int make_dirs(const char *dir, struct err *e)
     if (rc == 0 && (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)))
         rc = err_set(e, EXIT_RUNTIME, "%s is not a directory", dir);
     return rc;
+}
+
+char *absolute_path(const char *path)
+{
+    char cwd[4096];
+    if (path[0] == '/' || !getcwd(cwd, sizeof cwd))
+        return strdup(path);
+    size_t n = strlen(cwd) + strlen(path) + 2;
+    char *abs = malloc(n);
+    snprintf(abs, n, "%s/%s", cwd, path);
+    return abs;
 }

@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "base/atomic_write.h"
-#include "base/dirs.h"
 #include "db/spool.h"
 
 char *rejected_dir_of(const char *spool_dir)
@@ -23,7 +22,7 @@ int rejected_keep(const char *spool_dir, const struct pending_result *p, const c
                   struct err *e)
 {
     char *dir = rejected_dir_of(spool_dir);
-    int rc = make_dirs(dir, e);
+    int rc = spool_trust_dir(dir, e);
     snprintf(path, n, "%s/result-%s.json", dir, p->key);
     free(dir);
     if (rc < 0)
@@ -49,7 +48,7 @@ int rejected_set_aside(const char *spool_dir, const char *file, const char *why,
     char *line = malloc(len + 2);
     memcpy(line, why, len);
     memcpy(line + len, "\n", 2);
-    int rc = make_dirs(dir, e);
+    int rc = spool_trust_dir(dir, e);
     /* The reason first: a crash in between leaves a reason for a file
      * still in the spool (set aside again next time), never a file
      * without its reason. */

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../staging/stage.h"
 #include "base/atomic_write.h"
 #include "base/dirs.h"
 
@@ -39,10 +40,21 @@ json_object *spool_envelope(const struct pending_result *p)
     return o;
 }
 
+int spool_trust_dir(const char *dir, struct err *e)
+{
+    char *abs = absolute_path(dir);
+    int fd = stage_trusted_dir(abs, e);
+    free(abs);
+    if (fd < 0)
+        return err_wrap(e, "spool directory: ");
+    close(fd);
+    return 0;
+}
+
 int spool_write(const char *dir, const struct pending_result *p, char *path, size_t n, struct err *e)
 {
-    if (make_dirs(dir, e) < 0)
-        return err_wrap(e, "spool: ");
+    if (spool_trust_dir(dir, e) < 0)
+        return -1;
     snprintf(path, n, "%s/result-%s.json", dir, p->key);
     json_object *o = spool_envelope(p);
     const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
@@ -80,6 +92,11 @@ static int read_regular(const char *path, char **text, struct err *e)
     } else if (!S_ISREG(st.st_mode))
         rc = err_set(e, EXIT_USAGE, "%s: not a spooled result: not a regular file (mode %o)", path,
                      (unsigned)st.st_mode & S_IFMT);
+    else if (st.st_uid != geteuid())
+        /* Only what this user wrote is sent as this user's result: another
+         * user's file here is a forgery, whatever it holds. */
+        rc = err_set(e, EXIT_USAGE, "%s: not a spooled result of this user: owned by uid %u, not %u", path,
+                     (unsigned)st.st_uid, (unsigned)geteuid());
     else if (st.st_size > SPOOL_MAX_BYTES)
         rc = err_set(e, EXIT_USAGE, "%s: not a spooled result: larger than %d bytes", path, SPOOL_MAX_BYTES);
     if (rc < 0) {
@@ -96,6 +113,19 @@ static int read_regular(const char *path, char **text, struct err *e)
     }
     (*text)[got] = '\0';
     return 0;
+}
+
+/* The key as pending_init makes it: 8-4-4-4-12 lower-case hex digits.
+ * Checked before anything is sent: the database would refuse any other
+ * shape on every flush, and the key names the file in rejected/. */
+static int is_uuid(const char *k)
+{
+    for (int i = 0; i < 36; i++) {
+        int dash = i == 8 || i == 13 || i == 18 || i == 23;
+        if (dash ? k[i] != '-' : !((k[i] >= '0' && k[i] <= '9') || (k[i] >= 'a' && k[i] <= 'f')))
+            return 0;
+    }
+    return k[36] == '\0';
 }
 
 int spool_read(const char *path, struct pending_result *p, struct err *e)
@@ -118,8 +148,10 @@ int spool_read(const char *path, struct pending_result *p, struct err *e)
     json_object *why = member(o, "spooled_because", json_type_string), *raw_id = NULL;
     int null_id = json_object_object_get_ex(o, "result_id", &raw_id) && !raw_id;
     int rc = 0;
-    if (!key || json_object_get_string_len(key) != 36 || !fin || !res)
+    if (!key || !fin || !res)
         rc = err_set(e, EXIT_USAGE, "%s: not a spooled result (it needs key, finished_at and result)", path);
+    else if (json_object_get_string_len(key) != 36 || !is_uuid(json_object_get_string(key)))
+        rc = err_set(e, EXIT_USAGE, "%s: not a spooled result: its key is not a UUID", path);
     else if (!null_id && (!id || json_object_get_int64(id) < 1))
         rc = err_set(e, EXIT_USAGE, "%s: result_id must be a row id or null", path);
     if (rc == 0) {
@@ -142,6 +174,11 @@ int spool_list(const char *dir, char ***paths, int *n, struct err *e)
 {
     *paths = NULL;
     *n = 0;
+    struct stat st;
+    if (lstat(dir, &st) < 0 && errno == ENOENT)
+        return 0;
+    if (spool_trust_dir(dir, e) < 0)
+        return -1;
     DIR *d = opendir(dir);
     if (!d)
         return errno == ENOENT ? 0 : err_sys(e, EXIT_RUNTIME, "cannot list spool directory %s", dir);

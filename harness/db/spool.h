@@ -14,7 +14,13 @@
  * working directory) derive from the same config. A new string. */
 char *spool_dir_of(const struct config *conf);
 
-/* Writes P to DIR/result-KEY.json (DIR created if needed) through a
+/* DIR (created if missing) is the spool of this user alone: opened from /
+ * as a stage target, it must be ours and writable by no other user, and so
+ * must its ancestors be but for the sticky bit; no other user's symlink on
+ * the way. Else -1 with E ("spool directory: refusing ...", exit 3). */
+int spool_trust_dir(const char *dir, struct err *e);
+
+/* Writes P to DIR/result-KEY.json (DIR created if needed, and trusted) through a
  * temporary file, fsync and rename; PATH gets the file's name. */
 int spool_write(const char *dir, const struct pending_result *p, char *path, size_t n, struct err *e);
 /* The file's JSON object: the envelope of P (json_object_put it). */
@@ -25,10 +31,12 @@ json_object *spool_envelope(const struct pending_result *p);
 #define SPOOL_UNREADABLE (-2)  /* spool_read: cannot be read now (E): keep it */
 /* Reads a spooled file back into P (pending_free it): 0, SPOOL_GONE,
  * SPOOL_UNREADABLE, or -1 with E saying why it is no spooled result (not
- * JSON, fields missing, a link, a FIFO or other non-regular file, too big):
+ * JSON, fields missing, a key that is not a UUID, a link, a FIFO or other
+ * non-regular file, another user's file, too big):
  * such a file is to be set aside. Never follows a link nor blocks. */
 int spool_read(const char *path, struct pending_result *p, struct err *e);
-/* The spooled files of DIR, sorted; a missing DIR holds none. */
+/* The spooled files of DIR, sorted; a missing DIR holds none; a DIR
+ * spool_trust_dir refuses is an error, and nothing in it is listed. */
 int spool_list(const char *dir, char ***paths, int *n, struct err *e);
 void spool_list_free(char **paths, int n);
 /* Removes a sent file; one already gone (another flush) is no error. */

@@ -146,7 +146,7 @@ def test_database_down_and_spool_unwritable_is_exit_5(tmp_path):
     out = tmp_path / "r.json"
     proc = ok(run(None, 1, *CHEAP, "--json", out, config=cfg), 5)
     assert "the result was not recorded (cannot connect to the database" in proc.stderr
-    assert "could not be spooled either: spool: cannot create directory" in proc.stderr
+    assert "could not be spooled either: spool directory: cannot open the target directory" in proc.stderr
     assert json.loads(out.read_text())["ok"] == 1     # the JSON file is still there
 
 
