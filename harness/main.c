@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "base/err.h"
+#include "base/utf8.h"
 #include "modes.h"
 
 /* Before MPI_Init the rank is only known from the launcher's environment;
@@ -29,8 +30,13 @@ static int under_mpi_launcher(void)
 
 static int fail(int rank, const struct err *e)
 {
-    if (rank == 0 && e->msg[0])
-        fprintf(stderr, "harness: %s\n", e->msg);
+    if (rank == 0 && e->msg[0]) {
+        /* Messages carry names from configs, files and the database: one
+         * line, and nothing in it a terminal would obey. */
+        char *line = utf8_printable(e->msg);
+        fprintf(stderr, "harness: %s\n", line);
+        free(line);
+    }
     return e->status;
 }
 

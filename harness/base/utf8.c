@@ -1,7 +1,9 @@
-/* utf8.c: making text valid UTF-8 before it goes into a result: one bad
- * byte in a child's stderr would otherwise make the database refuse it. */
+/* utf8.c: making text valid UTF-8 before it goes into a result (one bad
+ * byte in a child's stderr would otherwise make the database refuse it),
+ * and harmless on a terminal. */
 #include "base/utf8.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,5 +53,32 @@ char *utf8_valid(const char *in, size_t len, size_t max)
         start++;
     memmove(out, out + start, o - start);
     out[o - start] = '\0';
+    return out;
+}
+
+char *utf8_printable(const char *in)
+{
+    size_t len = strlen(in), o = 0;
+    /* Worst case: every byte written as \xNN. */
+    char *out = malloc(4 * len + 1);
+    for (size_t i = 0; i < len;) {
+        const unsigned char *c = (const unsigned char *)in + i;
+        size_t k = char_len(c, len - i);
+        if (k == 0) {
+            memcpy(out + o, REPLACEMENT, 3);
+            o += 3;
+            k = 1;
+        } else if (k == 1 && (c[0] < 0x20 || c[0] == 0x7F)) {
+            o += (size_t)sprintf(out + o, "\\x%02x", c[0]);
+        } else if (k == 2 && c[0] == 0xC2 && c[1] <= 0x9F) {
+            /* C1 controls (U+0080-U+009F): CSI and OSC in one character. */
+            o += (size_t)sprintf(out + o, "\\u%04x", c[1]);
+        } else {
+            memcpy(out + o, c, k);
+            o += k;
+        }
+        i += k;
+    }
+    out[o] = '\0';
     return out;
 }

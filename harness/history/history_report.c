@@ -8,6 +8,7 @@
 
 #include "history/changepoints.h"
 #include "base/dirs.h"
+#include "base/utf8.h"
 #include "history/history_html.h"
 #include "db/pg.h"
 #include "history/plot.h"
@@ -71,7 +72,15 @@ static int *string_columns(PGconn *c, const PGresult *r, struct err *e)
     return left;
 }
 
-/* Strings to the left, numbers to the right, "-" for NULL. */
+/* Row I's column J as printed (I < 0: the header): "-" for NULL, and
+ * the database's text made printable (a machine name holding an escape
+ * sequence must not drive the terminal). A new string. */
+static char *cell(const PGresult *r, int i, int j)
+{
+    return utf8_printable(i < 0 ? PQfname(r, j) : PQgetisnull(r, i, j) ? "-" : PQgetvalue(r, i, j));
+}
+
+/* Strings to the left, numbers to the right. */
 static int print_table(PGconn *c, FILE *out, const PGresult *r, const char *title, struct err *e)
 {
     int cols = PQnfields(r), rows = PQntuples(r);
@@ -79,17 +88,18 @@ static int print_table(PGconn *c, FILE *out, const PGresult *r, const char *titl
     if (!left)
         return -1;
     int *w = calloc((size_t)cols + 1, sizeof *w);
-    for (int j = 0; j < cols; j++) {
-        w[j] = (int)strlen(PQfname(r, j));
-        for (int i = 0; i < rows; i++)
-            if (PQgetlength(r, i, j) > w[j])
-                w[j] = PQgetlength(r, i, j);
-    }
+    for (int j = 0; j < cols; j++)
+        for (int i = -1; i < rows; i++) {
+            char *v = cell(r, i, j);
+            w[j] = (int)strlen(v) > w[j] ? (int)strlen(v) : w[j];
+            free(v);
+        }
     fprintf(out, "%s\n", title);
     for (int i = -1; i < rows; i++) {
         for (int j = 0; j < cols; j++) {
-            const char *v = i < 0 ? PQfname(r, j) : PQgetisnull(r, i, j) ? "-" : PQgetvalue(r, i, j);
+            char *v = cell(r, i, j);
             fprintf(out, "%s%*s", j ? "  " : "", left[j] ? -w[j] : w[j], v);
+            free(v);
         }
         fputc('\n', out);
     }

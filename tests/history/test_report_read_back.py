@@ -6,6 +6,7 @@ counted, never printed as bare NaN tokens or drawn at -nan)."""
 import json
 import os
 import re
+import sys
 
 import pytest
 
@@ -47,3 +48,40 @@ def test_otava_output_of_the_wrong_shape_is_an_error_never_no_change(pgdb, tmp_p
         assert "Change points (" not in proc.stdout, proc.stdout
         assert proc.stderr == ("harness: report: otava's output is not what otava analyze --output json prints: "
                                f"{why}\n"), proc.stderr
+
+
+FAKE_OTAVA_WITH_A_CHANGE = r'''#!/usr/bin/env python3
+"""otava analyze's JSON for s0: one change at its 16th run."""
+import calendar, csv, json, sys, time
+config = sys.argv[sys.argv.index("--config-file") + 1]
+rows = list(csv.DictReader(open(config.rsplit("/", 1)[0] + "/s0.csv")))
+t = calendar.timegm(time.strptime(rows[15]["time"], "%Y-%m-%dT%H:%M:%SZ"))
+print(json.dumps({"s0": [{"time": t, "changes": [{"metric": "elapsed_s", "time": t, "pvalue": "0.000001"}]}]}))
+'''
+
+HOSTILE = {"machine": "m\x1b]0;pwned\x07\x1b[2J", "filesystem": "fs\u009b31m\x7f", "suite": "s\nregression: none"}
+
+
+def test_database_strings_reach_the_terminal_with_control_characters_escaped(pgdb, tmp_path):
+    """Names written into the results by any other client of the database:
+    an OSC that sets the terminal's title, a screen clear, a C1 CSI, DEL, a
+    newline forging a line of the report. The text report prints them
+    escaped; the tables, the change points and the regression line alike."""
+    db_init(pgdb)
+    fill(pgdb, **HOSTILE)
+    pgdb.psql(f"UPDATE results SET elapsed_s = elapsed_s * 2 WHERE started_at > now() - interval '{6 * 14} hours'")
+    otava = tmp_path / "otava"
+    otava.write_text(FAKE_OTAVA_WITH_A_CHANGE.replace("/usr/bin/env python3", os.path.realpath(sys.executable)))
+    otava.chmod(0o755)
+    env = {**os.environ, "HARNESS_OTAVA": str(otava)}
+    proc = ok(harness("--report", "--config", pgdb.config, "--out", tmp_path / "r", "--fail-on-regression", "1.5",
+                      env=env), 1)
+    text = proc.stdout + proc.stderr
+    for c in "\x1b\x07\x7f\u009b":
+        assert c not in text, repr(text)
+    label = r"m\x1b]0;pwned\x07\x1b[2J / fs\u009b31m\x7f / 4 ranks / s\x0aregression: none"
+    assert text.count(label) == 2, text      # the change point's row and the regression line
+    assert "regression: " + label + ": 2.0" in text
+    assert [line for line in text.splitlines() if line.startswith("regression: ")] == \
+        [line for line in text.splitlines() if line.startswith("regression: " + label)]
+    assert text.count(r"m\x1b]0;pwned\x07\x1b[2J  ") == 5, text   # the tables' rows: 1 + 4 hours
