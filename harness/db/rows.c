@@ -3,6 +3,7 @@
  * json_number and friends), so one JSON parameter carries the whole result. */
 #include "db/rows.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -215,8 +216,39 @@ static int record_in_tx(PGconn *c, const struct pending_result *p, const char *j
     return rc;
 }
 
+/* The first number in O that is NaN or infinite, its path into WHERE
+ * ("per_rank.median"); 0 if none. */
+static int nonfinite(json_object *o, char *where, size_t n)
+{
+    size_t len = strlen(where);
+    if (json_object_is_type(o, json_type_double))
+        return !isfinite(json_object_get_double(o));
+    if (json_object_is_type(o, json_type_array))
+        for (size_t i = 0; i < json_object_array_length(o); i++) {
+            snprintf(where + len, n - len, "[%zu]", i);
+            if (nonfinite(json_object_array_get_idx(o, i), where, n))
+                return 1;
+        }
+    if (json_object_is_type(o, json_type_object)) {
+        json_object_object_foreach(o, key, v) {
+            snprintf(where + len, n - len, "%s%s", len ? "." : "", key);
+            if (nonfinite(v, where, n))
+                return 1;
+        }
+    }
+    where[len] = '\0';
+    return 0;
+}
+
 int rows_record(PGconn *c, const struct pending_result *p, long long *id, int *already, struct err *e)
 {
+    char where[512] = "";
+    /* No NaN or Infinity among the figures: the report would draw it and
+     * the statistics over it be NaN; the same result is refused every time. */
+    if (nonfinite(p->result, where, sizeof where)) {
+        err_set(e, EXIT_DATABASE, "the result's %s is not a finite number: refused", where);
+        return ROWS_REFUSED;
+    }
     if (pg_command(c, "begin", "BEGIN", 0, NULL, e) < 0)
         return -1;
     /* Valid UTF-8 whatever the result holds (a spool file from before

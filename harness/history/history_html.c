@@ -264,6 +264,11 @@ static void page(FILE *f, const struct html_input *in)
     fputs(". Times are the elapsed_s of each run: the first barrier to the last, seconds.</p>\n"
           "<section id=\"changes\"><h2>Change points</h2>\n", f);
     changes_table(f, in->h, in->scan);
+    if (nonfinite_note(in->h->nonfinite)) {
+        fputs("<p class=\"warning\" id=\"nonfinite\">", f);
+        html_text(f, nonfinite_note(in->h->nonfinite));
+        fputs(".</p>\n", f);
+    }
     fputs("</section>\n<section id=\"summary\"><h2>Runs per setup (statistics of the ok runs, seconds)</h2>\n", f);
     summary_table(f, in->summary);
     fputs("</section>\n", f);

@@ -19,21 +19,22 @@
 #define SUITE "CASE WHEN suite IS NULL OR suite = 'custom' THEN coalesce(import_statement, '') ELSE suite END"
 #define SETUP "machine, filesystem, ranks, " SUITE " AS suite"
 #define OK_ONLY "FILTER (WHERE status = 'ok')"
+#define OK_FINITE "FILTER (WHERE status = 'ok' AND " FINITE_ELAPSED ")"
 #define COUNTS                                                                                      \
     "count(*) AS runs, count(*) " OK_ONLY " AS ok, count(*) FILTER (WHERE status = 'failed') AS failed, " \
     "count(*) FILTER (WHERE status = 'timeout') AS timeout, count(*) FILTER (WHERE status = 'lost') AS lost, "
 #define SECONDS(expr, name) "round((" expr ")::numeric, 3) AS " name
 #define STATS                                                                                   \
-    COUNTS SECONDS("percentile_cont(0.5) WITHIN GROUP (ORDER BY elapsed_s) " OK_ONLY, "median_s") ", " \
-        SECONDS("percentile_cont(0.9) WITHIN GROUP (ORDER BY elapsed_s) " OK_ONLY, "p90_s") ", "      \
-        SECONDS("min(elapsed_s) " OK_ONLY, "min_s") ", " SECONDS("max(elapsed_s) " OK_ONLY, "max_s")
+    COUNTS SECONDS("percentile_cont(0.5) WITHIN GROUP (ORDER BY elapsed_s) " OK_FINITE, "median_s") ", " \
+        SECONDS("percentile_cont(0.9) WITHIN GROUP (ORDER BY elapsed_s) " OK_FINITE, "p90_s") ", "      \
+        SECONDS("min(elapsed_s) " OK_FINITE, "min_s") ", " SECONDS("max(elapsed_s) " OK_FINITE, "max_s")
 #define WINDOW " FROM results WHERE run_at >= now() - make_interval(days => $1::integer) "
 
 static const char summary_sql[] = "SELECT " SETUP ", " STATS WINDOW "GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4";
 static const char by_hour_sql[] = "SELECT " SETUP ", extract(hour FROM run_at AT TIME ZONE 'UTC')::integer AS hour_utc, " STATS
     WINDOW "GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5";
 static const char series_sql[] = "SELECT " SETUP ", extract(epoch FROM run_at) AS run_epoch, elapsed_s" WINDOW
-                                 "AND status = 'ok' AND elapsed_s IS NOT NULL ORDER BY 1, 2, 3, 4, run_at";
+                                 "AND status = 'ok' AND " FINITE_ELAPSED " ORDER BY 1, 2, 3, 4, run_at";
 
 /* --profile-imports runs: per setup, the ten modules with the largest
  * median (over runs) of their per-run median self time. */
@@ -151,6 +152,8 @@ static int changes_and_page(PGconn *c, const struct report_opts *o, const char *
     if (history_load(c, o->days, &h, e) < 0)
         return -1;
     int rc = changes_find(&h, o->fail_ratio > 0, &scan, e);
+    if (rc == 0 && !o->jsonl && nonfinite_note(h.nonfinite))
+        fprintf(out, "%s\n\n", nonfinite_note(h.nonfinite));
     if (rc == 0 && !o->jsonl)
         changes_print(out, &h, &scan);
     if (rc == 0 && o->html) {

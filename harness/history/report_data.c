@@ -92,13 +92,27 @@ int history_load(PGconn *c, int days, struct history *h, struct err *e)
     for (int i = 0; i < PQntuples(r); i++) {
         struct setup *s = setup_for(h, r, i, &k);
         enum run_state st = state_of(PQgetvalue(r, i, k.status));
-        double y = st == RUN_OK && !PQgetisnull(r, i, k.elapsed) ? atof(PQgetvalue(r, i, k.elapsed)) : NAN;
-        add_run(s, (struct run_point){atof(PQgetvalue(r, i, k.t)), y, st});
+        int timed = st == RUN_OK && !PQgetisnull(r, i, k.elapsed);
+        double y = timed ? atof(PQgetvalue(r, i, k.elapsed)) : NAN;
+        /* Drawn nowhere (one Infinity would scale a panel's axis to NaN),
+         * counted, and said. */
+        h->nonfinite += timed && !isfinite(y);
+        add_run(s, (struct run_point){atof(PQgetvalue(r, i, k.t)), isfinite(y) ? y : NAN, st});
     }
     PQclear(r);
     for (int i = 0; i < h->n; i++)
         split_ok(&h->s[i]);
     return 0;
+}
+
+const char *nonfinite_note(int n)
+{
+    static char note[160];
+    if (n <= 0)
+        return NULL;
+    snprintf(note, sizeof note, "%d run%s skipped: elapsed_s is not a finite number (NaN or Infinity)", n,
+             n == 1 ? "" : "s");
+    return note;
 }
 
 void history_free(struct history *h)

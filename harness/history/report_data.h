@@ -38,7 +38,16 @@ struct setup {
 struct history {
     struct setup *s;
     int n;
+    int nonfinite;       /* ok runs whose elapsed_s is NaN or infinite: skipped */
 };
+
+/* SQL: elapsed_s is a number to draw and to count in a statistic. PostgreSQL
+ * takes 'NaN' and 'Infinity' into a float8 column, from any client; the
+ * harness never records them. */
+#define FINITE_ELAPSED "elapsed_s NOT IN ('NaN', 'Infinity', '-Infinity')"
+/* What the report says of the runs it skipped for that, or NULL for none.
+ * Static text until the next call. */
+const char *nonfinite_note(int n);
 
 /* Reads the runs of the last DAYS (reserved rows excluded) into H. */
 int history_load(PGconn *c, int days, struct history *h, struct err *e);

@@ -5,11 +5,13 @@
 #include "history/report_jsonl.h"
 
 #include <json-c/json.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/atomic_write.h"
 #include "db/pg.h"
+#include "history/report_data.h"
 
 #define SUITE "CASE WHEN suite IS NULL OR suite = 'custom' THEN coalesce(import_statement, '') ELSE suite END"
 
@@ -17,7 +19,8 @@ static const char rows_sql[] =
     "WITH w AS (SELECT *, " SUITE " AS suite_name FROM results"
     "  WHERE run_at >= now() - make_interval(days => $1::integer) AND status <> 'reserved'),"
     " ref AS (SELECT machine, filesystem, ranks, suite_name,"
-    "  percentile_cont(0.5) WITHIN GROUP (ORDER BY elapsed_s) FILTER (WHERE status = 'ok') AS reference"
+    "  percentile_cont(0.5) WITHIN GROUP (ORDER BY elapsed_s) FILTER (WHERE status = 'ok' AND " FINITE_ELAPSED ")"
+    "  AS reference"
     "  FROM w GROUP BY 1, 2, 3, 4)"
     " SELECT w.id, w.machine, w.filesystem, w.fs_kind, w.ranks, w.nodes, w.suite_name AS suite, w.import_statement,"
     "  w.job_id, w.status, w.elapsed_s, to_char(w.run_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
@@ -43,6 +46,13 @@ static json_object *number(const PGresult *r, int i, int col)
 static json_object *integer(const PGresult *r, int i, int col)
 {
     return PQgetisnull(r, i, col) ? NULL : json_object_new_int64(atoll(PQgetvalue(r, i, col)));
+}
+
+/* JSON has no NaN or Infinity: json-c would print the bare tokens, and no
+ * reader takes the line. */
+static int finite_or_null(const PGresult *r, int i, int col)
+{
+    return PQgetisnull(r, i, col) || isfinite(atof(PQgetvalue(r, i, col)));
 }
 
 static void line(FILE *f, const PGresult *r, int i, const int *k)
@@ -94,9 +104,17 @@ int report_jsonl(PGconn *c, int days, const char *dir, FILE *out, struct err *e)
     char *buf = NULL, path[4200];
     size_t len = 0;
     FILE *f = dir ? open_memstream(&buf, &len) : out;
-    for (int i = 0; f && i < PQntuples(r); i++)
-        line(f, r, i, k);
+    int skipped = 0;
+    for (int i = 0; f && i < PQntuples(r); i++) {
+        int finite = finite_or_null(r, i, k[C_ELAPSED]) && finite_or_null(r, i, k[C_REF]);
+        skipped += !finite;
+        if (finite)
+            line(f, r, i, k);
+    }
     PQclear(r);
+    /* Said apart from the lines: stdout may be the stream itself. */
+    if (nonfinite_note(skipped))
+        fprintf(dir ? out : stderr, "report: %s\n", nonfinite_note(skipped));
     if (!dir)
         return fflush(out) == 0 ? 0 : err_sys(e, EXIT_RUNTIME, "report: writing jsonl");
     if (!f)

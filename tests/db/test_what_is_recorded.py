@@ -45,3 +45,20 @@ def test_a_malformed_spool_key_is_set_aside_and_the_flush_goes_on(pgdb, tmp_path
     assert pgdb.rows() == "3" and spooled(pgdb) == []
     reason = (pgdb.spool / "rejected" / (bad.name + ".reason")).read_text()
     assert reason == f"{bad}: not a spooled result: its key is not a UUID\n"
+
+
+@pytest.mark.parametrize("token, key", [("NaN", "elapsed_s"), ("1e999", "per_rank.median")])
+def test_a_non_finite_figure_is_never_recorded_and_the_reason_names_it(pgdb, tmp_path, token, key):
+    db_init(pgdb)
+    down = write_config(tmp_path / "down.cfg", "host=/nonexistent port=1", pgdb.spool, VENV)
+    ok(run(pgdb, 1, *CHEAP, config=down))
+    [spool] = spooled(pgdb)
+    text = spool.read_text()
+    field = '"median":' if key == "per_rank.median" else '"elapsed_s":'
+    assert field in text
+    spool.write_text(text.replace(field, f'{field} {token}, "was":', 1))
+    proc = ok(harness("--flush-spool", "--config", pgdb.config), 1)
+    assert "0 sent, 0 already recorded, 0 kept, 1 set aside" in proc.stdout
+    assert pgdb.rows() == "0" and spooled(pgdb) == []
+    kept = json.loads((pgdb.spool / "rejected" / spool.name).read_text(), parse_constant=str)
+    assert kept["rejected_because"] == f"the result's {key} is not a finite number: refused"

@@ -85,3 +85,31 @@ def test_database_strings_reach_the_terminal_with_control_characters_escaped(pgd
     assert [line for line in text.splitlines() if line.startswith("regression: ")] == \
         [line for line in text.splitlines() if line.startswith("regression: " + label)]
     assert text.count(r"m\x1b]0;pwned\x07\x1b[2J  ") == 5, text   # the tables' rows: 1 + 4 hours
+
+
+def test_non_finite_figures_are_skipped_and_counted_never_printed_or_drawn(pgdb, tmp_path):
+    """Rows that another client wrote with elapsed_s NaN and Infinity (the
+    column takes them): jsonl holds no bare NaN/Infinity token and says how
+    many it skipped; the page draws no -nan coordinate and says so too."""
+    db_init(pgdb)
+    fill(pgdb)
+    pgdb.psql("UPDATE results SET elapsed_s = 'NaN' WHERE id = (SELECT min(id) FROM results)")
+    pgdb.psql("UPDATE results SET elapsed_s = 'Infinity' WHERE id = (SELECT max(id) FROM results)")
+    env = fake_otava(tmp_path, '{"s0": []}\\n')
+    proc = ok(harness("--report", "--config", pgdb.config, "--format", "jsonl", env=env))
+    lines = proc.stdout.splitlines()
+    assert len(lines) == RUNS - 2
+    for line in lines:
+        record = json.loads(line, parse_constant=lambda c: pytest.fail(f"bare {c} in {line}"))
+        assert record["check_perf_ref"] == pytest.approx(0.203, abs=0.004)
+    assert "report: 2 runs skipped: elapsed_s is not a finite number (NaN or Infinity)" in proc.stderr
+    out = tmp_path / "r"
+    proc = ok(harness("--report", "--html", "--config", pgdb.config, "--out", out, env=env))
+    assert "2 runs skipped: elapsed_s is not a finite number (NaN or Infinity)" in proc.stdout
+    html = (out / "report.html").read_text()
+    # No coordinate, path or tooltip number is NaN or infinite.
+    bad = re.findall(r'="[-+\d.eE ,MLHVZmlhvz]*(?:nan|inf)', html, flags=re.I)
+    assert not bad, bad
+    assert 'id="nonfinite">2 runs skipped: elapsed_s is not a finite number (NaN or Infinity).' in html
+    summary = proc.stdout.split("Runs per setup", 1)[1].split("\n\n", 1)[0]
+    assert "NaN" not in summary and "Infinity" not in summary, summary
