@@ -65,11 +65,11 @@ class VCluster:
                               env={**os.environ, **self.env, **(env or {})})
 
     def srun(self, fs, *extra, nodes=NODES, per_node=PER_NODE, harness_bin=HARNESS, config=VC_CFG, json_out,
-             expect=0, timeout=600):
+             expect=0, timeout=600, mpi=None):
         """The harness on NODES x PER_NODE ranks; returns (proc, result). Run
         once: a crash fails the test (a rank that dies takes the others down
         with it, --kill-on-bad-exit, instead of leaving them in MPI_Init)."""
-        cmd = ("srun", "--kill-on-bad-exit=1", "-N", nodes, "--ntasks-per-node", per_node, harness_bin,
+        cmd = ("srun", "--kill-on-bad-exit=1", *([f"--mpi={mpi}"] if mpi else []), "-N", nodes, "--ntasks-per-node", per_node, harness_bin,
                "--config", config, "--machine", "vcluster", "--filesystem", fs, "--quiet", "--json", json_out, *extra)
         proc = self.run(*cmd, timeout=timeout)
         sanitizer_clean(proc)
@@ -284,6 +284,22 @@ def test_image_on_four_nodes_by_squashfuse_then_by_loop(vc, tmp_path):
             types = {line.split()[4]: line.split(" - ")[1].split()[0] for line in mountinfo}
             assert types.get(f"/dev/shm/mpi4py-import/{how}-mnt") == fstype, (how, k, types)
             assert mount_types(vc, f"node{k}", "/dev/shm/mpi4py-import/") == {}, (how, k)
+
+
+MPICH_HARNESS = ROOT / "build/mpich/asan/harness"
+
+
+@pytest.mark.parametrize("fs", ["common", "bcast", "image"])
+def test_mpich_build_across_the_nodes_by_srun_pmi2(vc, tmp_path, fs):
+    """The second MPI across real (namespace) nodes: the harness built
+    against Debian's MPICH, launched by srun through Slurm's PMI2 (MPICH
+    speaks no PMIx here); each kind on every node, every rank ok."""
+    assert MPICH_HARNESS.exists(), "make MPI=mpich asan"
+    _, r = vc.srun(fs, "--no-startup", harness_bin=MPICH_HARNESS, mpi="pmi2", json_out=tmp_path / f"{fs}.json")
+    assert (r["nodes"], r["ranks"], r["ok"], r["status"]) == (NODES, NODES * PER_NODE, NODES * PER_NODE, "ok"), r
+    assert re.fullmatch(r"node[1-4]", r["slowest"]["host"])
+    if fs != "common":
+        assert r["staging"]["leaders"] == NODES, r["staging"]
 
 
 def test_slowest_host_is_the_slow_node(vc, tmp_path):
