@@ -89,6 +89,11 @@ scale_run() (
     for var in $(compgen -e); do
         case $var in PG*|PYTHONPATH) unset "$var" ;; esac
     done
+    # Slurm's PMIx plugin completes MPI_Init's fence without data on each
+    # node alone when TreeWidth exceeds the job's nodes: Open MPI's ranks
+    # then crash inside MPI_Init (README, "The launch: a crash inside
+    # MPI_Init"). The ring fence is a real barrier; a site may set its own.
+    export SLURM_PMIX_FENCE="${SLURM_PMIX_FENCE:-ring}"
     # The stamp is taken as the launcher starts, as the original's
     # `srun python driver.py $(date +%s)` did: launch_s and original_s.
     exec "${launch_all[@]}" "$harness" --config "$config" --machine "$machine" \

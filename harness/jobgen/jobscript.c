@@ -119,7 +119,9 @@ static void write_settings(FILE *f, const struct jobscript *js)
     assign(f, "log_max_age_minutes", num);
     const struct fs_kind *k = js->fs->kind;
     fprintf(f, "debug=%d\nstage=%d\nchecks=%d\n", m->debug ? 1 : 0, k->ops.stage != NULL, k->checks_step);
-    fputs(srun ? "launch_all=(srun)\n" : "launch_all=(mpirun -n \"$ranks\")\n", f);
+    /* --kill-on-bad-exit: a rank that dies (inside MPI_Init above all)
+     * ends the step instead of leaving the others waiting for it. */
+    fputs(srun ? "launch_all=(srun --kill-on-bad-exit=1)\n" : "launch_all=(mpirun -n \"$ranks\")\n", f);
     write_setup_env(f, m);
     fputc('\n', f);
 }

@@ -56,7 +56,7 @@ def test_cori_scripts_carry_the_seeds_directives(tmp_path):
     # Paths stay in the config, expanded on the compute node; the jobs name it.
     assert "DW_JOB_STRIPED" not in body and "$SCRATCH" not in body
     assert f"config='{CORI}'" in body and f"harness='{RELEASE_HARNESS}'" in body
-    assert "launch_all=(srun)" in body and "\n    module load python_base\n" in body
+    assert "launch_all=(srun --kill-on-bad-exit=1)" in body and 'SLURM_PMIX_FENCE="${SLURM_PMIX_FENCE:-ring}"' in body and "\n    module load python_base\n" in body
     assert "stage=1" in body and "checks=1" in body
     common = (out / "cori-mpi4py-import-3-common.sh").read_text()
     assert "stage=0" in common and "checks=1" in common
