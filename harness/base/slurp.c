@@ -11,14 +11,15 @@
 
 static const char *kind_of(mode_t m)
 {
-    return S_ISFIFO(m) ? "a FIFO" : S_ISCHR(m) ? "a character device" : S_ISDIR(m) ? "a directory"
-         : S_ISSOCK(m) ? "a socket" : S_ISBLK(m) ? "a block device" : "a special file";
+    return S_ISFIFO(m) ? "a FIFO" : S_ISDIR(m) ? "a directory" : S_ISSOCK(m) ? "a socket"
+         : S_ISBLK(m) ? "a block device" : "a special file";
 }
 
-/* PATH opened for reading only if it is a regular file. O_NONBLOCK: a
- * FIFO without a writer would block the open (a job held for ever); it is
- * refused after fstat instead, and cleared for the read of a real file. */
-static FILE *open_regular(const char *what, const char *path, int status, struct err *e)
+/* PATH opened for reading only if it is a regular file or a character
+ * device. O_NONBLOCK: a FIFO without a writer would block the open (a job
+ * held for ever); it is refused after fstat instead, and O_NONBLOCK
+ * cleared for the read. */
+static FILE *open_readable(const char *what, const char *path, int status, struct err *e)
 {
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
     if (fd < 0) {
@@ -28,13 +29,15 @@ static FILE *open_regular(const char *what, const char *path, int status, struct
     struct stat st;
     int flags = fcntl(fd, F_GETFL);
     const char *bad = fstat(fd, &st) < 0 || flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0 ? "" : NULL;
-    if (!bad && !S_ISREG(st.st_mode))
+    /* A character device is read, up to the limit (/dev/null is empty,
+     * /dev/zero too large); what could block or is no stream is refused. */
+    if (!bad && !S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode))
         bad = kind_of(st.st_mode);
     FILE *f = bad ? NULL : fdopen(fd, "rb");
     if (f)
         return f;
     if (bad && bad[0])
-        err_set(e, status, "%s %s is %s, not a regular file: refused", what, path, bad);
+        err_set(e, status, "%s %s is %s, not a file: refused", what, path, bad);
     else
         err_sys(e, status, "cannot read %s %s", what, path);
     close(fd);
@@ -43,7 +46,7 @@ static FILE *open_regular(const char *what, const char *path, int status, struct
 
 char *slurp(const char *what, const char *path, size_t max, size_t *len, int status, struct err *e)
 {
-    FILE *f = open_regular(what, path, status, e);
+    FILE *f = open_readable(what, path, status, e);
     if (!f)
         return NULL;
     size_t cap = 8192, n = 0;
