@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -37,29 +38,54 @@ int write_full(int fd, const char *data, size_t n)
     return 0;
 }
 
+int create_unique_at(int dfd, const char *prefix, char *name, size_t n, int dir, mode_t mode)
+{
+    for (int tries = 0; tries < 100; tries++) {
+        unsigned r = 0;
+        if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r)
+            return -1;
+        snprintf(name, n, "%s%08x", prefix, r);
+        int fd = dir ? mkdirat(dfd, name, mode)
+                     : openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+        if (fd >= 0 || errno != EEXIST)
+            return fd;
+    }
+    return -1;
+}
+
+int atomic_write_at(int dfd, const char *name, const char *shown, const char *data, size_t len, mode_t mode,
+                    struct err *e)
+{
+    char prefix[300], tmp[320];
+    snprintf(prefix, sizeof prefix, "%.255s.tmp", name);
+    /* O_EXCL | O_NOFOLLOW: a new file of ours, never one planted in DIR;
+     * renameat then replaces NAME, whatever it is, without following it. */
+    int fd = create_unique_at(dfd, prefix, tmp, sizeof tmp, 0, mode);
+    if (fd < 0)
+        return err_sys(e, EXIT_RUNTIME, "cannot write %s", shown);
+    int bad = write_full(fd, data, len) < 0 || fsync(fd) < 0;
+    bad |= close(fd) < 0;
+    if (bad || renameat(dfd, tmp, dfd, name) < 0) {
+        err_sys(e, EXIT_RUNTIME, "cannot write %s", shown);
+        unlinkat(dfd, tmp, 0);
+        return -1;
+    }
+    fsync(dfd);
+    return 0;
+}
+
 int atomic_write(const char *path, const char *data, size_t len, mode_t mode, struct err *e)
 {
-    size_t n = strlen(path) + 16;
-    char *tmp = malloc(n);
-    snprintf(tmp, n, "%s.tmpXXXXXX", path);
-    int fd = mkostemp(tmp, O_CLOEXEC);
-    if (fd < 0) {
-        err_sys(e, EXIT_RUNTIME, "cannot write %s", path);
-        free(tmp);
-        return -1;
-    }
-    /* mkostemp makes 0600 files: the caller's mode, less the umask. */
-    mode_t mask = umask(0);
-    umask(mask);
-    int bad = fchmod(fd, mode & ~mask) < 0 || write_full(fd, data, len) < 0 || fsync(fd) < 0;
-    bad |= close(fd) < 0;
-    if (bad || rename(tmp, path) < 0) {
-        err_sys(e, EXIT_RUNTIME, "cannot write %s", path);
-        unlink(tmp);
-        free(tmp);
-        return -1;
-    }
-    free(tmp);
-    fsync_parent(path);
-    return 0;
+    char *dir = strdup(path);
+    char *slash = strrchr(dir, '/');
+    const char *name = slash ? path + (slash - dir) + 1 : path;
+    if (slash)
+        slash[slash == dir] = '\0';
+    int dfd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    free(dir);
+    if (dfd < 0)
+        return err_sys(e, EXIT_RUNTIME, "cannot write %s", path);
+    int rc = atomic_write_at(dfd, name, path, data, len, mode, e);
+    close(dfd);
+    return rc;
 }

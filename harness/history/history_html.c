@@ -283,7 +283,7 @@ static void page(FILE *f, const struct html_input *in)
     fputs("</body></html>\n", f);
 }
 
-int html_write(const char *dir, const struct html_input *in, struct err *e)
+int html_write(int dfd, const char *dir, const struct html_input *in, struct err *e)
 {
     char *buf = NULL, path[4200];
     size_t len = 0;
@@ -293,7 +293,7 @@ int html_write(const char *dir, const struct html_input *in, struct err *e)
     page(f, in);
     fclose(f);
     snprintf(path, sizeof path, "%s/report.html", dir);
-    int rc = atomic_write(path, buf, len, 0644, e);
+    int rc = atomic_write_at(dfd, "report.html", path, buf, len, 0644, e);
     free(buf);
     return rc;
 }

@@ -19,7 +19,8 @@ struct html_input {
     const char *window;               /* "last 60 days" */
 };
 
-/* Writes DIR/report.html (atomically). */
-int html_write(const char *dir, const struct html_input *in, struct err *e);
+/* Writes report.html into DFD, the directory DIR (atomically, never
+ * through a link standing there). */
+int html_write(int dfd, const char *dir, const struct html_input *in, struct err *e);
 
 #endif

@@ -3,9 +3,13 @@
  * counts show every run, lost and failed ones included. */
 #include "history/history_report.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "../staging/stage.h"
 #include "history/changepoints.h"
 #include "base/dirs.h"
 #include "base/utf8.h"
@@ -143,8 +147,30 @@ static int collect(const PGresult *r, const char *x, const char *y, struct serie
     return 0;
 }
 
+/* DIR opened from / as a stage target: ours, writable by no other user,
+ * no other user's symlink on the way; created if missing (readable by
+ * all, as a report is). Its fd, or -1 with E (exit 3). */
+static int open_out_dir(const char *dir, struct err *e)
+{
+    struct stat st;
+    char *abs = absolute_path(dir);
+    int fresh = lstat(abs, &st) < 0 && errno == ENOENT;
+    int fd = stage_trusted_dir(abs, e);
+    free(abs);
+    if (fd < 0)
+        return err_wrap(e, "report directory: ");
+    mode_t mask = umask(0);
+    umask(mask);
+    /* The stager makes a new directory owner-only until it is filled. */
+    if (fresh && fchmod(fd, 0755 & ~mask) < 0) {
+        close(fd);
+        return err_sys(e, EXIT_RUNTIME, "report directory %s: chmod", dir);
+    }
+    return fd;
+}
+
 /* The change points, the page, and the verdict of --fail-on-regression. */
-static int changes_and_page(PGconn *c, const struct report_opts *o, const char *dir, const PGresult *sum,
+static int changes_and_page(PGconn *c, const struct report_opts *o, int dfd, const char *dir, const PGresult *sum,
                             const char *window, FILE *out, struct err *e)
 {
     struct history h;
@@ -158,7 +184,7 @@ static int changes_and_page(PGconn *c, const struct report_opts *o, const char *
         changes_print(out, &h, &scan);
     if (rc == 0 && o->html) {
         struct html_input in = {sum, &h, &scan, o->conf, window};
-        rc = html_write(dir, &in, e);
+        rc = html_write(dfd, dir, &in, e);
         if (rc == 0)
             fprintf(out, "page: %s/report.html\n", dir);
     }
@@ -177,8 +203,8 @@ static int tables_and_plots(PGconn *c, const struct report_opts *o, const char *
     const char *p[] = {d};
     struct series_set over_time = {0}, hours = {0};
     PGresult *sum = NULL, *hour = NULL, *series = NULL, *prof = NULL;
-    int rc = -1;
-    if (make_dirs(dir, e) < 0 || !(sum = pg_exec(c, "report summary", summary_sql, 1, p, e)) ||
+    int rc = -1, dfd = open_out_dir(dir, e);
+    if (dfd < 0 || !(sum = pg_exec(c, "report summary", summary_sql, 1, p, e)) ||
         !(hour = pg_exec(c, "report by hour", by_hour_sql, 1, p, e)) ||
         !(series = pg_exec(c, "report series", series_sql, 1, p, e)) ||
         !(prof = pg_exec(c, "report import profiles", profile_sql, 1, p, e)))
@@ -195,14 +221,16 @@ static int tables_and_plots(PGconn *c, const struct report_opts *o, const char *
     if (collect(series, "run_epoch", "elapsed_s", &over_time, e) < 0 ||
         collect(hour, "hour_utc", "median_s", &hours, e) < 0)
         goto out;
-    rc = plot_all(dir, &over_time, &hours, window, e);
+    rc = plot_all(dfd, dir, &over_time, &hours, window, e);
     if (rc == 0 && over_time.n)
         fprintf(out, "plots: %s/elapsed.png, elapsed.svg, by_hour.png, by_hour.svg\n", dir);
     else if (rc == 0)
         fprintf(out, "no ok runs in the %s: no plots\n", window);
     if (rc == 0)
-        rc = changes_and_page(c, o, dir, sum, window, out, e);
+        rc = changes_and_page(c, o, dfd, dir, sum, window, out, e);
 out:
+    if (dfd >= 0)
+        close(dfd);
     PQclear(sum);
     PQclear(hour);
     PQclear(series);
@@ -218,9 +246,13 @@ int report_run(PGconn *c, const struct report_opts *o, FILE *out, struct err *e)
         return tables_and_plots(c, o, o->dir ? o->dir : "report", out, e);
     if (o->html)
         return err_set(e, EXIT_USAGE, "--html draws the tables' page: not with --format jsonl");
-    if ((o->dir && make_dirs(o->dir, e) < 0) || report_jsonl(c, o->days, o->dir, out, e) < 0)
+    int dfd = o->dir ? open_out_dir(o->dir, e) : -1;
+    int rc = o->dir && dfd < 0 ? -1 : report_jsonl(c, o->days, dfd, o->dir, out, e);
+    if (dfd >= 0)
+        close(dfd);
+    if (rc < 0)
         return -1;
-    return o->fail_ratio > 0 ? changes_and_page(c, o, NULL, NULL, NULL, out, e) : 0;
+    return o->fail_ratio > 0 ? changes_and_page(c, o, -1, NULL, NULL, NULL, out, e) : 0;
 }
 
 int report_mode(const struct report_opts *o, struct err *e)

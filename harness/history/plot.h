@@ -36,10 +36,12 @@ void running_median(const double *y, int n, int window, double *out);
  * (which would end the command) replaced by spaces. A new string. */
 char *gnuplot_quote(const char *s);
 
-/* Writes elapsed.dat, by_hour.dat and report.gp into DIR and runs
- * gnuplot: elapsed.png/.svg and by_hour.png/.svg. An empty set draws no
- * plot. WINDOW describes the time span in titles ("last 60 days"). */
-int plot_all(const char *dir, const struct series_set *over_time, const struct series_set *by_hour,
+/* Writes elapsed.dat, by_hour.dat and report.gp and runs gnuplot
+ * (elapsed.png/.svg and by_hour.png/.svg) in a new private directory in
+ * DFD (the directory DIR, opened as a stage target), then renames them
+ * into DFD. An empty set draws no plot. WINDOW describes the time span in
+ * titles ("last 60 days"). */
+int plot_all(int dfd, const char *dir, const struct series_set *over_time, const struct series_set *by_hour,
              const char *window, struct err *e);
 
 #endif

@@ -87,7 +87,7 @@ static void line(FILE *f, const PGresult *r, int i, const int *k)
     json_object_put(o);
 }
 
-int report_jsonl(PGconn *c, int days, const char *dir, FILE *out, struct err *e)
+int report_jsonl(PGconn *c, int days, int dfd, const char *dir, FILE *out, struct err *e)
 {
     char d[16];
     snprintf(d, sizeof d, "%d", days);
@@ -121,7 +121,7 @@ int report_jsonl(PGconn *c, int days, const char *dir, FILE *out, struct err *e)
         return err_sys(e, EXIT_RUNTIME, "report: open_memstream");
     fclose(f);
     snprintf(path, sizeof path, "%s/results.jsonl", dir);
-    int rc = atomic_write(path, buf, len, 0644, e);
+    int rc = atomic_write_at(dfd, "results.jsonl", path, buf, len, 0644, e);
     free(buf);
     return rc;
 }

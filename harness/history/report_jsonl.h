@@ -8,8 +8,9 @@
 
 #include "base/err.h"
 
-/* Writes the lines to DIR/results.jsonl (atomically) when DIR is given,
+/* Writes the lines to results.jsonl in DFD, the directory DIR
+ * (atomically, never through a link standing there) when DIR is given,
  * else to OUT. Reserved rows (runs still going) are left out. */
-int report_jsonl(PGconn *c, int days, const char *dir, FILE *out, struct err *e);
+int report_jsonl(PGconn *c, int days, int dfd, const char *dir, FILE *out, struct err *e);
 
 #endif

@@ -61,3 +61,58 @@ def test_a_file_another_user_owns_in_the_spool_is_set_aside_never_sent(pgdb, tmp
     assert reason == (f"{forged}: not a spooled result of this user: owned by uid {NOBODY}, "
                       f"not {os.geteuid()}\n")
     assert len(mine) == 1
+
+
+REPORT_FILES = ("elapsed.svg", "elapsed.png", "by_hour.svg", "by_hour.png", "elapsed.dat", "by_hour.dat",
+                "report.gp", "report.html", "results.jsonl")
+
+
+def plant_links(directory, victim_dir):
+    """nobody's symlinks at every name the report writes, each to a file of root's."""
+    victims = {}
+    for name in REPORT_FILES:
+        victim = victim_dir / f"victim-{name}"
+        victim.write_text("root's file\n")
+        victims[name] = victim
+        as_nobody("ln", "-s", victim, directory / name)
+    return victims
+
+
+def report_data(db):
+    """Thirty ok runs of one setup: every plot has points."""
+    db.psql("""INSERT INTO results (status, machine, filesystem, ranks, import_statement, suite, started_at, elapsed_s)
+        SELECT 'ok', 'local', 'common', 4, 'import numpy', 'numpy', now() - interval '6 hours' * i, 0.2 + 0.001 * i
+        FROM generate_series(1, 30) i""")
+
+
+def test_report_out_in_another_users_directory_is_refused(pgdb, shm, victim_dir):
+    db_init(pgdb)
+    report_data(pgdb)
+    as_nobody("mkdir", shm)
+    victims = plant_links(shm, victim_dir)
+    proc = ok(harness("--report", "--html", "--config", pgdb.config, "--out", shm), 3)
+    assert proc.stderr == (f"harness: report directory: refusing the target {shm}: it is owned by nobody "
+                           f"(uid {NOBODY}), not by root (uid 0)\n"), proc.stderr
+    assert all(v.read_text() == "root's file\n" for v in victims.values())
+
+
+def test_report_out_never_writes_through_a_link(pgdb, tmp_path, shm, victim_dir):
+    """The directory is ours, yet holds nobody's links at the report's names
+    (planted while it was open to others): each is replaced by the report's
+    own file, and no file it points at is written."""
+    db_init(pgdb)
+    report_data(pgdb)
+    shm.mkdir(mode=0o755)
+    shm.chmod(0o1777)
+    victims = plant_links(shm, victim_dir)
+    shm.chmod(0o755)
+    env = {**os.environ, "HARNESS_OTAVA": str(tmp_path / "no-otava")}
+    ok(harness("--report", "--html", "--config", pgdb.config, "--out", shm, env=env))
+    ok(harness("--report", "--format", "jsonl", "--config", pgdb.config, "--out", shm, env=env))
+    assert all(v.read_text() == "root's file\n" for v in victims.values())
+    for name in REPORT_FILES:
+        path = shm / name
+        assert not path.is_symlink() and path.is_file() and path.stat().st_uid == 0, name
+        assert path.stat().st_size > 0, name
+    assert (shm / "report.gp").read_text().count("set output 'elapsed.svg'") == 1
+    assert sorted(p.name for p in shm.iterdir()) == sorted(REPORT_FILES)   # no private directory left

@@ -1,6 +1,8 @@
 /* test_plot.c: the report's running median, grouping of points into
  * setups, and quoting of setup names for gnuplot. */
+#include <fcntl.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "../check.h"
 #include "history/plot.h"
@@ -48,14 +50,16 @@ static void test_nothing_to_draw(const char *tmp)
     struct err e = {0};
     char path[4096];
     /* No data: files are written, gnuplot is not run (it would fail). */
-    CHECK(plot_all(tmp, &none, &none, "last 1 days", &e) == 0);
+    int dfd = open(tmp, O_RDONLY | O_DIRECTORY);
+    CHECK(plot_all(dfd, tmp, &none, &none, "last 1 days", &e) == 0);
+    close(dfd);
     snprintf(path, sizeof path, "%s/report.gp", tmp);
     FILE *f = fopen(path, "r");
     CHECK(f != NULL);
     if (f)
         fclose(f);
-    CHECK(plot_all("/nonexistent/dir", &none, &none, "x", &e) < 0);
-    CHECK_CONTAINS(e.msg, "/nonexistent/dir/elapsed.dat");
+    CHECK(plot_all(-1, "/nonexistent/dir", &none, &none, "x", &e) < 0);
+    CHECK_CONTAINS(e.msg, "/nonexistent/dir");
 }
 
 int main(int argc, char **argv)
