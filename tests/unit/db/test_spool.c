@@ -90,6 +90,13 @@ static void test_bad_files(void)
     CHECK_CONTAINS(read_error("r4.json", "{\"key\": \"12345678-1234-4234-8234-123456789012\", \"finished_at\": \"x\", "
                                          "\"result\": {}, \"result_id\": 0}"),
                    "result_id must be");
+    /* A UUID's length but not its shape: set aside, never sent. */
+    CHECK_CONTAINS(read_error("r5.json", "{\"key\": \"12345678-1234-4234-8234-12345678901Z\", \"finished_at\": \"x\", "
+                                         "\"result\": {}, \"result_id\": null}"),
+                   "its key is not a UUID");
+    CHECK_CONTAINS(read_error("r6.json", "{\"key\": \"../../../../../../../../../etc/passw\", \"finished_at\": \"x\", "
+                                         "\"result\": {}, \"result_id\": null}"),
+                   "its key is not a UUID");
 }
 
 static void test_unwritable(void)
@@ -104,7 +111,8 @@ static void test_unwritable(void)
     pending_init(&p, 0, r, &e);
     CHECK(spool_write(dir, &p, path, sizeof path, &e) < 0);
     CHECK(e.status == EXIT_RUNTIME);
-    CHECK_CONTAINS(e.msg, "plainfile/sub");
+    CHECK_CONTAINS(e.msg, "spool directory: cannot open the target directory");
+    CHECK_CONTAINS(e.msg, "plainfile");
     pending_free(&p);
     json_object_put(r);
 
