@@ -52,5 +52,31 @@ int stage_tree(const struct stage_opts *opts, struct stage_stats *st, struct err
  * directory refused (exit 3); no marker. For places the run itself
  * writes or mounts on (an image, its mount point, its bytecode). */
 int stage_trusted_dir(const char *path, struct err *e);
+/* The same for the directory that holds such places: judged as a
+ * target's ancestor (root's or ours, writable by no one else unless
+ * sticky, as /tmp and /dev/shm are), not as a target. */
+int stage_trusted_parent(const char *path, struct err *e);
+
+/* The directory FD carries the stager's marker, as only its user can
+ * have written it: 1, else 0. What a cleanup asks before it removes a
+ * copy: a directory without it is not one the stager made. */
+int stage_is_marked(int fd);
+
+/* stage_lock.c: NAME in the directory DFD as a lock file of ours (SHOWN:
+ * its path, for messages), made 0600 if missing; another user's file, a
+ * link or anything but a regular file is refused (exit 3), so that no
+ * other user can open it to hold the lock. Its fd, or -1 with E. */
+int stage_lock_open(int dfd, const char *name, const char *shown, struct err *e);
+/* Waiting for another holder's flock: one LOG line (if any) "WHAT:
+ * waiting for its lock SHOWN (held by pid N) for up to TIMEOUT s"; after
+ * TIMEOUT seconds one error naming the holder (exit 4). */
+struct lock_wait {
+    const char *shown, *what;
+    double timeout;
+    FILE *log;
+};
+/* FD's exclusive flock, held until FD is closed; *WAITED the seconds
+ * waited for it, -1 when it was free. */
+int stage_lock_wait(int fd, const struct lock_wait *w, double *waited, struct err *e);
 
 #endif

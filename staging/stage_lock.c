@@ -55,54 +55,80 @@ static int wait_lock(int fd, double timeout)
 
 /* The lock file: ours, regular, and 0600, so that no other user can open
  * it to hold the lock (older stages made it 0644). */
-static int check_lock_file(struct stage_ctx *c, struct stat *ls)
+static int check_lock_file(int fd, const char *shown, struct err *e)
 {
-    char p[PATH_MAX];
-    if (fstat(c->lock_fd, ls) < 0)
-        return err_sys(c->e, EXIT_RUNTIME, "cannot stat %s", stage_dst_path(c, STAGE_LOCK_NAME, p));
-    if (!S_ISREG(ls->st_mode) || ls->st_uid != geteuid() || ls->st_nlink != 1)
-        return err_set(c->e, EXIT_SETUP, "refusing the lock file %s: not a regular file of the stager's user",
-                       stage_dst_path(c, STAGE_LOCK_NAME, p));
-    if ((ls->st_mode & 07777) != 0600 && fchmod(c->lock_fd, 0600) < 0)
-        return err_sys(c->e, EXIT_RUNTIME, "cannot set the mode of %s", stage_dst_path(c, STAGE_LOCK_NAME, p));
+    struct stat ls;
+    if (fstat(fd, &ls) < 0)
+        return err_sys(e, EXIT_RUNTIME, "cannot stat %s", shown);
+    if (!S_ISREG(ls.st_mode) || ls.st_uid != geteuid() || ls.st_nlink != 1)
+        return err_set(e, EXIT_SETUP, "refusing the lock file %s: not a regular file of the stager's user", shown);
+    if ((ls.st_mode & 07777) != 0600 && fchmod(fd, 0600) < 0)
+        return err_sys(e, EXIT_RUNTIME, "cannot set the mode of %s", shown);
+    return 0;
+}
+
+int stage_lock_open(int dfd, const char *name, const char *shown, struct err *e)
+{
+    int fd = openat(dfd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return err_sys(e, EXIT_RUNTIME, "cannot open the lock file %s", shown);
+    if (check_lock_file(fd, shown, e) < 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static const char *holder_of(int fd, char *who, size_t n)
+{
+    struct stat ls;
+    long holder = fstat(fd, &ls) == 0 ? lock_holder(&ls) : -1;
+    if (holder > 0)
+        snprintf(who, n, "pid %ld", holder);
+    return who;
+}
+
+int stage_lock_wait(int fd, const struct lock_wait *w, double *waited, struct err *e)
+{
+    char who[64] = "another process";
+    *waited = -1;
+    if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+        return 0;
+    if (errno != EWOULDBLOCK)
+        return err_sys(e, EXIT_RUNTIME, "cannot lock %s", w->shown);
+    if (w->log)
+        fprintf(w->log, "harness: %s: waiting for its lock %s (held by %s) for up to %g s\n", w->what, w->shown,
+                holder_of(fd, who, sizeof who), w->timeout);
+    double t0 = now_seconds();
+    if (wait_lock(fd, w->timeout) < 0) {
+        if (errno != ETIMEDOUT)
+            return err_sys(e, EXIT_RUNTIME, "cannot lock %s", w->shown);
+        return err_set(e, EXIT_RUNTIME,
+                       "gave up after %g s waiting for the lock %s, held by %s (the config's lock_timeout)",
+                       w->timeout, w->shown, holder_of(fd, who, sizeof who));
+    }
+    *waited = now_seconds() - t0;
     return 0;
 }
 
 int stage_lock(struct stage_ctx *c, int root_fd)
 {
-    char p[PATH_MAX];
+    char p[PATH_MAX], what[PATH_MAX + 64];
     struct stat ls;
-    c->lock_fd = openat(root_fd, STAGE_LOCK_NAME, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
-    if (c->lock_fd < 0)
-        return err_sys(c->e, EXIT_RUNTIME, "cannot open the lock file %s", stage_dst_path(c, STAGE_LOCK_NAME, p));
-    if (check_lock_file(c, &ls) < 0)
+    double waited;
+    stage_dst_path(c, STAGE_LOCK_NAME, p);
+    if ((c->lock_fd = stage_lock_open(root_fd, STAGE_LOCK_NAME, p, c->e)) < 0)
         return -1;
-    if (flock(c->lock_fd, LOCK_EX | LOCK_NB) < 0) {
-        if (errno != EWOULDBLOCK)
-            return err_sys(c->e, EXIT_RUNTIME, "cannot lock %s", stage_dst_path(c, STAGE_LOCK_NAME, p));
-        long holder = lock_holder(&ls);
-        char who[64] = "another stage";
-        if (holder > 0)
-            snprintf(who, sizeof who, "pid %ld", holder);
-        if (c->o->log)
-            fprintf(c->o->log, "harness: another stage of %s is running: waiting for its lock %s (held by %s) for up to %g s\n",
-                    c->o->target, stage_dst_path(c, STAGE_LOCK_NAME, p), who, c->o->lock_timeout);
-        double t0 = now_seconds();
-        if (wait_lock(c->lock_fd, c->o->lock_timeout) < 0) {
-            if (errno != ETIMEDOUT)
-                return err_sys(c->e, EXIT_RUNTIME, "cannot lock %s", stage_dst_path(c, STAGE_LOCK_NAME, p));
-            holder = lock_holder(&ls);
-            if (holder > 0)
-                snprintf(who, sizeof who, "pid %ld", holder);
-            return err_set(c->e, EXIT_RUNTIME,
-                           "gave up after %g s waiting for the lock %s, held by %s (the config's lock_timeout)",
-                           c->o->lock_timeout, stage_dst_path(c, STAGE_LOCK_NAME, p), who);
-        }
+    snprintf(what, sizeof what, "another stage of %s is running", c->o->target);
+    struct lock_wait w = {.shown = p, .what = what, .timeout = c->o->lock_timeout, .log = c->o->log};
+    if (stage_lock_wait(c->lock_fd, &w, &waited, c->e) < 0)
+        return -1;
+    if (waited >= 0) {
         c->st->waited_for_lock = 1;
-        c->st->lock_wait_seconds = now_seconds() - t0;
+        c->st->lock_wait_seconds = waited;
     }
     if (fstat(c->lock_fd, &ls) < 0)
-        return err_sys(c->e, EXIT_RUNTIME, "cannot stat %s", stage_dst_path(c, STAGE_LOCK_NAME, p));
+        return err_sys(c->e, EXIT_RUNTIME, "cannot stat %s", p);
     /* The last stage marked the tree and never cleared the mark. */
     c->sweep = c->dirty = ls.st_size > 0;
     return 0;

@@ -213,6 +213,21 @@ int stage_trusted_dir(const char *path, struct err *e)
     return stage_open_target(&c, path, &fresh);
 }
 
+int stage_trusted_parent(const char *path, struct err *e)
+{
+    struct stage_opts o = {.target = path};
+    struct stage_ctx c = {.o = &o, .e = e, .target = path};
+    int fresh;
+    char *dot;
+    if (asprintf(&dot, "%s/.", path) < 0)
+        return err_sys(e, EXIT_RUNTIME, "cannot open %s", path);
+    /* PATH/. : PATH is no longer the last component, so it is judged as
+     * an ancestor; "." itself is skipped. */
+    int fd = stage_open_target(&c, dot, &fresh);
+    free(dot);
+    return fd;
+}
+
 /* Only the stager's own files: a directory someone made for it to fill. */
 static int holds_nothing_else(int fd)
 {
@@ -227,26 +242,38 @@ static int holds_nothing_else(int fd)
     return only_own;
 }
 
+/* 1: FD's marker is there and only we can have written it; 0: none;
+ * -1 with errno (EPERM: a marker someone else can have written). */
+static int marker_state(int fd)
+{
+    struct stat st;
+    int m = openat(fd, STAGE_MARKER_NAME, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (m < 0)
+        return errno == ENOENT ? 0 : errno == ELOOP ? (errno = EPERM, -1) : -1;
+    int ok = fstat(m, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid() && st.st_nlink == 1 &&
+             !(st.st_mode & (S_IWGRP | S_IWOTH));
+    close(m);
+    if (!ok)
+        errno = EPERM;
+    return ok ? 1 : -1;
+}
+
+int stage_is_marked(int fd)
+{
+    return marker_state(fd) == 1;
+}
+
 /* 1: the marker is there and only we can have written it; 0: none; -1. */
 static int has_marker(struct stage_ctx *c, int fd)
 {
-    char why[256];
-    struct stat st;
-    int m = openat(fd, STAGE_MARKER_NAME, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-    if (m < 0 && errno == ENOENT)
-        return 0;
-    if (m < 0 && errno != ELOOP)
+    int have = marker_state(fd);
+    if (have >= 0)
+        return have;
+    if (errno != EPERM)
         return err_sys(c->e, EXIT_RUNTIME, "cannot open the marker of %s", c->o->target);
-    int ok = m >= 0 && fstat(m, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid() && st.st_nlink == 1 &&
-             !(st.st_mode & (S_IWGRP | S_IWOTH));
-    if (m >= 0)
-        close(m);
-    if (ok)
-        return 1;
-    snprintf(why, sizeof why, "is not a file only its owner can write");
     char p[PATH_MAX];
     snprintf(p, sizeof p, "%s/%s", c->target, STAGE_MARKER_NAME);
-    return refuse(c, p, why);
+    return refuse(c, p, "is not a file only its owner can write");
 }
 
 int stage_check_marker(struct stage_ctx *c, int fd, int fresh)

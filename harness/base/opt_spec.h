@@ -9,6 +9,9 @@ enum opt_type {
     OPT_INT,     /* a whole number in [min, max] into an int */
     OPT_WORD,    /* one of WORDS (NULL-ended) into an int: its index */
     OPT_PATH,    /* a path ($VARS expanded, relative to the config's directory) into a char * */
+    OPT_PLACE,   /* the same, never empty and never resolved (only `//` and a trailing `/`
+                  * taken out): a place the run makes, mounts on or removes, whose
+                  * symlinks are judged where it is opened, not followed here */
 };
 
 struct opt_spec {

@@ -49,6 +49,45 @@ static int one_word(const struct config *conf, const config_setting_t *g, const 
     return *out < 0 ? -1 : 0;
 }
 
+/* Lexically only, so no link is followed: `a//b` is `a/b`, and `a/` is
+ * `a` for the directory it must be; its pretend nodes' `-node<k>` and its
+ * bytecode's `-pycache` then go beside it, not into it. */
+static void tidy_slashes(char *p)
+{
+    char *w = p;
+    for (const char *r = p; *r; r++)
+        if (*r != '/' || w == p || w[-1] != '/')
+            *w++ = *r;
+    while (w > p + 1 && w[-1] == '/')
+        w--;
+    *w = '\0';
+}
+
+/* A place the run makes or mounts on, kept as written (a symlink in it
+ * is judged where it is opened); empty, it would be the config's own
+ * directory. */
+static int one_place(const struct config *conf, const config_setting_t *g, const struct fs_conf *fs,
+                     const struct opt_spec *o, char **out, struct err *e)
+{
+    char *raw = NULL;
+    const config_setting_t *s = config_setting_get_member(g, o->key);
+    if (cfg_string(conf, g, o->key, 0, &raw, e) < 0)
+        return -1;
+    if (!raw)
+        return 0;
+    if (raw[strspn(raw, " \t")] == '\0') {
+        free(raw);
+        return cfg_bad(e, conf->path, s, "filesystem '%s': '%s' is empty: a %s filesystem needs a directory of its own",
+                       fs->name, o->key, fs->kind->name);
+    }
+    *out = cfg_join_path(conf, raw, s, e);
+    free(raw);
+    if (!*out)
+        return -1;
+    tidy_slashes(*out);
+    return 0;
+}
+
 static int one_option(const struct config *conf, const config_setting_t *g, struct fs_conf *fs,
                       const struct opt_spec *o, struct err *e)
 {
@@ -60,6 +99,7 @@ static int one_option(const struct config *conf, const config_setting_t *g, stru
     case OPT_INT: return cfg_int(conf, g, o->key, o->dflt, o->min, o->max, at, e);
     case OPT_WORD: return one_word(conf, g, fs, o, at, e);
     case OPT_PATH: return cfg_path(conf, g, o->key, o->required, at, e);
+    case OPT_PLACE: return one_place(conf, g, fs, o, at, e);
     }
     return -1;
 }
@@ -99,7 +139,7 @@ void cfg_free_kind_opts(struct fs_conf *fs)
     if (!fs->opts)
         return;
     for (const struct opt_spec *o = fs->kind->options; o && o->key; o++)
-        if (o->type == OPT_PATH)
+        if (o->type == OPT_PATH || o->type == OPT_PLACE)
             free(*(char **)(void *)((char *)fs->opts + o->offset));
     free(fs->opts);
     fs->opts = NULL;

@@ -140,6 +140,9 @@ static int prepare(const struct fs_run *f, char **venv, struct staging_result *s
     MPI_Comm_rank(f->comm, &rank);
     memset(st, 0, sizeof *st);
     *venv = nodes_dir(f->fs->path, f->ranks_per_node, rank);
+    /* Before any copy is touched: a run still using them is waited for. */
+    if (fs_hold_place(f, f->fs->path, e) < 0)
+        return err_wrap(e, "filesystem '%s': ", f->fs->name);
     nodes_split(f->comm, f->ranks_per_node, &node);
     MPI_Comm_rank(node, &local_rank);
     MPI_Comm_free(&node);
@@ -147,16 +150,21 @@ static int prepare(const struct fs_run *f, char **venv, struct staging_result *s
 
     MPI_Barrier(f->comm);
     double t0 = now_seconds();
+    int opened = 1;
     if (b.leaders != MPI_COMM_NULL) {
         MPI_Comm_rank(b.leaders, &b.rank);
         MPI_Comm_size(b.leaders, &b.st.leaders);
         b.level = b.st.level = ((const struct bcast_opts *)f->fs->opts)->compress_level;
         lead(&b, f->source, *venv, f->fs->lock_timeout, f->log);
+        opened = b.local != NULL;
         release(&b);
     }
     /* The other ranks of a node sleep meanwhile: they would take the
      * cores its leader is writing with. */
     coll_quiet_barrier(f->comm);
+    /* The cleanup may remove the copies only if every node's was made or
+     * accepted (marked, ours) by this run: never one the stager refused. */
+    MPI_Allreduce(&opened, &f->hold->accepted, 1, MPI_INT, MPI_MIN, f->comm);
     if (rank == 0)
         to_result(&b.st, now_seconds() - t0, st);
     if (coll_agree(f->comm, e) == 0)

@@ -40,12 +40,24 @@ static const struct image_opts *opts_of(const struct fs_conf *fs)
 
 static int mount_here(const struct fs_run *f, const char *dir, double *seconds, struct err *e)
 {
-    if (image_mount(f->fs->path, dir, opts_of(f->fs)->mount_with, f->log, seconds, e) < 0)
+    if (image_mount(f->fs->path, dir, opts_of(f->fs)->mount_with, &f->hold->point, seconds, e) < 0)
         return -1;
     return own_pycache(f->fs, dir, e);
 }
 
 static int stage(const struct fs_run *f, struct staging_result *st, struct err *e);
+
+/* Held for the whole run, before anything is mounted or built: a second
+ * run waits, and what this image left mounted here is a killed run's. */
+static int hold_mounts(const struct fs_run *f, struct err *e)
+{
+    const char *mount = opts_of(f->fs)->mount;
+    if (fs_hold_place(f, mount, e) < 0)
+        return -1;
+    if (fs_machine_first(f))
+        image_sweep(f->fs->path, mount, f->log, e);
+    return coll_agree(f->comm, e);
+}
 
 static int prepare(const struct fs_run *f, char **venv, struct staging_result *st, struct err *e)
 {
@@ -54,6 +66,8 @@ static int prepare(const struct fs_run *f, char **venv, struct staging_result *s
     MPI_Comm_rank(f->comm, &rank);
     *venv = nodes_dir(opts_of(f->fs)->mount, f->ranks_per_node, rank);
     int leader = fs_node_leader(f);
+    if (hold_mounts(f, e) < 0)
+        return err_wrap(e, "filesystem '%s': ", f->fs->name);
     MPI_Barrier(f->comm);
     double t0 = now_seconds();
     stage(f, st, e);
@@ -79,15 +93,17 @@ static int prepare(const struct fs_run *f, char **venv, struct staging_result *s
     return 0;
 }
 
+/* Only what this run mounted, and only while it is still this image's. */
 static int finish(const struct fs_run *f, const char *venv, struct staging_result *st, struct err *e)
 {
     (void)st;
+    (void)venv;
     coll_quiet_barrier(f->comm);
-    if (fs_node_leader(f))
-        image_unmount(venv, e);
-    if (coll_agree(f->comm, e) == 0)
-        return 0;
-    return err_wrap(e, "filesystem '%s': ", f->fs->name);
+    if (f->hold->point)
+        image_unmount(f->hold->point, f->fs->path, e);
+    int rc = coll_agree(f->comm, e);
+    fs_release(f);
+    return rc == 0 ? 0 : err_wrap(e, "filesystem '%s': ", f->fs->name);
 }
 
 /* A read-only image cannot take bytecode: the children keep it beside
@@ -116,7 +132,7 @@ static int stage(const struct fs_run *f, struct staging_result *st, struct err *
     if (rank == 0) {
         if (log)
             fprintf(log, "harness: the image %s of %s\n", fs->path, venv);
-        if (image_build(venv, fs->path, image_figures(st), e) == 0) {
+        if (image_build(venv, fs->path, fs->lock_timeout, log, image_figures(st), e) == 0) {
             st->done = 1;
             st->kind = &fs_kind_image;
             st->seconds = image_figures(st)->build_s;
@@ -149,7 +165,7 @@ static json_object *render_json(const struct staging_result *st)
 }
 
 static const struct opt_spec options[] = {
-    {.key = "mount", .type = OPT_PATH, .offset = offsetof(struct image_opts, mount), .required = 1,
+    {.key = "mount", .type = OPT_PLACE, .offset = offsetof(struct image_opts, mount), .required = 1,
      .what = "the node-local mount point"},
     {.key = "mount_with", .type = OPT_WORD, .offset = offsetof(struct image_opts, mount_with),
      .dflt = IMAGE_MOUNT_SQUASHFUSE, .words = mounters},

@@ -36,15 +36,24 @@ static inline struct image_figures *image_figures(struct staging_result *st)
 }
 
 /* Rank 0: IMAGE made from VENV unless the manifest it was built from
- * still matches; FIG gets its size, whether it was built and the time. */
-int image_build(const char *venv, const char *image, struct image_figures *fig, struct err *e);
+ * still matches, waiting at most LOCK_TIMEOUT s for another build (LOG:
+ * a line naming it); FIG gets its size, whether it was built and the time. */
+int image_build(const char *venv, const char *image, double lock_timeout, FILE *log, struct image_figures *fig,
+                struct err *e);
 
 
-/* fs_image_mount.c: IMAGE mounted at DIR (made ours first, a stale mount
- * undone; LOG: a line when it is) with HOW; *SECONDS the whole of it. */
-int image_mount(const char *image, const char *dir, enum image_mounter how, FILE *log, double *seconds, struct err *e);
-/* DIR unmounted if it is mounted (lazily when busy). */
-int image_unmount(const char *dir, struct err *e);
-int image_is_mounted(const char *dir);
+/* fs_image_mount.c: IMAGE mounted at DIR with HOW: DIR made ours first (a
+ * stage target's checks), refused while anything is mounted there;
+ * *POINT (a new string) where, as the kernel names it; *SECONDS the
+ * whole of it. */
+int image_mount(const char *image, const char *dir, enum image_mounter how, char **point, double *seconds,
+                struct err *e);
+/* The mount at POINT (canonical) undone if it is IMAGE's (squashfuse's
+ * named after it, or squashfs on a loop device backed by it), lazily
+ * when busy; any other filesystem there is left alone. */
+int image_unmount(const char *point, const char *image, struct err *e);
+/* IMAGE's mounts at PLACE or PLACE-node<k> undone, LOG a line each: the
+ * caller holds PLACE's lock, so they are a killed run's. */
+int image_sweep(const char *image, const char *place, FILE *log, struct err *e);
 
 #endif

@@ -59,18 +59,22 @@ static int squash(const char *venv, const char *tmp, struct err *e)
 }
 
 /* One build of an image at a time (cron may start two runs): a flock on
- * BASE.lock in the image's directory DFD, held until the descriptor is
- * closed. Holding it, every BASE.tmp.* there is a dead build's leftover. */
-static int lock_and_sweep(int dfd, const char *base, struct err *e)
+ * IMAGE.lock in the image's directory DFD (BASE.lock there), held until
+ * the descriptor is closed, waited for at most TIMEOUT s like a stage's.
+ * Holding it, every BASE.tmp.* there is a dead build's leftover. */
+static int lock_and_sweep(int dfd, const char *image, const char *base, double timeout, FILE *log, struct err *e)
 {
-    char name[512];
+    char name[512], shown[4200], what[4300];
+    double waited;
     snprintf(name, sizeof name, "%s.lock", base);
-    int fd = openat(dfd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return err_sys(e, EXIT_RUNTIME, "cannot open the lock %s", name);
-    if (flock(fd, LOCK_EX) < 0) {
-        close(fd);
-        return err_sys(e, EXIT_RUNTIME, "cannot lock %s", name);
+    snprintf(shown, sizeof shown, "%s.lock", image);
+    snprintf(what, sizeof what, "another build of the image %s is running", image);
+    struct lock_wait w = {.shown = shown, .what = what, .timeout = timeout, .log = log};
+    int fd = stage_lock_open(dfd, name, shown, e);
+    if (fd < 0 || stage_lock_wait(fd, &w, &waited, e) < 0) {
+        if (fd >= 0)
+            close(fd);
+        return -1;
     }
     snprintf(name, sizeof name, "%s.tmp.", base);
     DIR *d = fdopendir(dup(dfd));
@@ -99,7 +103,8 @@ static int build(const char *venv, const char *image, const char *want, size_t l
     return rc;
 }
 
-int image_build(const char *venv, const char *image, struct image_figures *fig, struct err *e)
+int image_build(const char *venv, const char *image, double lock_timeout, FILE *log, struct image_figures *fig,
+                struct err *e)
 {
     char manifest_path[4200], parent[4200];
     size_t len;
@@ -120,7 +125,7 @@ int image_build(const char *venv, const char *image, struct image_figures *fig, 
         free(want);
         return err_wrap(e, "the image's directory: ");
     }
-    int lock = lock_and_sweep(dfd, base, e);
+    int lock = lock_and_sweep(dfd, image, base, lock_timeout, log, e);
     close(dfd);
     if (lock < 0) {
         free(want);

@@ -1,48 +1,145 @@
 /* fs_image_mount.c: an image mounted on, and unmounted from, one node's mount
- * point: squashfuse or the kernel's loop mount, and a killed run's stale
- * mount found in /proc/self/mountinfo and undone. */
+ * point (squashfuse or the kernel's loop mount), and a killed run's mounts
+ * of it found in /proc/self/mountinfo: only a mount provably this image's. */
 #include "fs/fs_image.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "base/clock.h"
+#include "base/slurp.h"
 #include "proc/spawn.h"
 #include "proc/tool.h"
 #include "../staging/stage.h"
 
-/* DIR's filesystem type if DIR is a mount point in this process's view
- * (mountinfo: "id parent dev root POINT opts [optional...] - TYPE src
- * superopts"), into TYPE; 0: not mounted. Points with spaces are
- * escaped there, so never ours: config paths hold none. */
-static int mounted_type(const char *dir, char *type, size_t n)
+/* One line of mountinfo, its escapes undone. */
+struct mount_entry {
+    char point[PATH_MAX], type[64], source[PATH_MAX], options[1024];
+};
+
+/* mountinfo writes a space in a path as \040 (a tab \011, a newline
+ * \012, a backslash \134): undone in place. */
+static void unescape(char *s)
+{
+    char *w = s;
+    for (const char *r = s; *r;) {
+        int octal = r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' && r[3] >= '0' &&
+                    r[3] <= '7';
+        if (!octal) {
+            *w++ = *r++;
+            continue;
+        }
+        *w++ = (char)((r[1] - '0') * 64 + (r[2] - '0') * 8 + (r[3] - '0'));
+        r += 4;
+    }
+    *w = '\0';
+}
+
+/* "id parent dev root POINT opts [optional...] - TYPE SOURCE superopts" */
+static int parse_mount(char *line, struct mount_entry *m)
+{
+    char *save = NULL, *tok = strtok_r(line, " \n", &save);
+    for (int i = 0; tok && i < 4; i++)
+        tok = strtok_r(NULL, " \n", &save);
+    if (!tok)
+        return 0;
+    snprintf(m->point, sizeof m->point, "%s", tok);
+    while ((tok = strtok_r(NULL, " \n", &save)) && strcmp(tok, "-") != 0)
+        ;
+    const char *type = tok ? strtok_r(NULL, " \n", &save) : NULL, *src = type ? strtok_r(NULL, " \n", &save) : NULL;
+    const char *opts = src ? strtok_r(NULL, " \n", &save) : NULL;
+    if (!opts)
+        return 0;
+    snprintf(m->type, sizeof m->type, "%s", type);
+    snprintf(m->source, sizeof m->source, "%s", src);
+    snprintf(m->options, sizeof m->options, ",%s,", opts);
+    unescape(m->point);
+    unescape(m->type);
+    unescape(m->source);
+    return 1;
+}
+
+/* Calls FN on each mount of this process's view until it returns 1; 1 if
+ * one did, its entry in M. */
+static int find_mount(int (*fn)(const struct mount_entry *m, const void *arg), const void *arg,
+                      struct mount_entry *m)
 {
     FILE *f = fopen("/proc/self/mountinfo", "re");
-    char line[8192];
+    char *line = NULL;
+    size_t cap = 0;
     int found = 0;
-    while (f && !found && fgets(line, sizeof line, f)) {
-        char *save = NULL, *tok = strtok_r(line, " ", &save);
-        for (int i = 1; tok && i < 5; i++)
-            tok = strtok_r(NULL, " ", &save);
-        if (!tok || strcmp(tok, dir) != 0)
-            continue;
-        while ((tok = strtok_r(NULL, " ", &save)) && strcmp(tok, "-") != 0)
-            ;
-        tok = tok ? strtok_r(NULL, " ", &save) : NULL;
-        snprintf(type, n, "%s", tok ? tok : "");
-        found = 1;
-    }
+    while (f && !found && getline(&line, &cap, f) > 0)
+        found = parse_mount(line, m) && fn(m, arg);
+    free(line);
     if (f)
         fclose(f);
     return found;
 }
 
-int image_is_mounted(const char *dir)
+static int at_point(const struct mount_entry *m, const void *point)
 {
-    char type[64];
-    return mounted_type(dir, type, sizeof type);
+    return strcmp(m->point, point) == 0;
+}
+
+/* POINT's mount (the first one there), into M; 0: nothing is mounted there. */
+static int mount_at(const char *point, struct mount_entry *m)
+{
+    return find_mount(at_point, point, m);
+}
+
+/* Where IMAGE really is, as a loop device's backing_file names it: its
+ * directory opened as a stage target and named by the kernel. NULL:
+ * unknown. */
+static char *canonical_image(const char *image)
+{
+    struct fs_place p;
+    struct err ignored = {0};
+    if (fs_place_open(image, &p, &ignored) < 0)
+        return NULL;
+    char *dir = fs_fd_path(p.dfd), *path = NULL;
+    if (dir && asprintf(&path, "%s%s%s", dir, strcmp(dir, "/") ? "/" : "", p.base) < 0)
+        path = NULL;
+    free(dir);
+    fs_place_close(&p);
+    return path;
+}
+
+/* The loop device SOURCE (/dev/loopN) is backed by the file CANON, as
+ * it is now or was before a rebuild renamed a new image over it. */
+static int loop_backed_by(const char *source, const char *canon)
+{
+    char sys[128], *back;
+    size_t len = 0;
+    struct err ignored = {0};
+    if (strncmp(source, "/dev/loop", 9) != 0 || strchr(source + 5, '/') || !canon)
+        return 0;
+    snprintf(sys, sizeof sys, "/sys/block/%s/loop/backing_file", source + 5);
+    if (!(back = slurp("a loop device's backing file", sys, PATH_MAX + 16, &len, EXIT_RUNTIME, &ignored)))
+        return 0;
+    while (len > 0 && back[len - 1] == '\n')
+        back[--len] = '\0';
+    static const char deleted[] = " (deleted)";
+    if (len >= sizeof deleted - 1 && strcmp(back + len - (sizeof deleted - 1), deleted) == 0)
+        back[len - (sizeof deleted - 1)] = '\0';
+    int same = strcmp(back, canon) == 0;
+    free(back);
+    return same;
+}
+
+/* M is a mount of IMAGE (CANON where it really is): squashfuse's, which
+ * carries the image's name (image_mount gives it), mounted by this user
+ * (another could name theirs alike), or the kernel's squashfs on a loop
+ * device backed by it (root's alone). Anything else is not ours. */
+static int is_this_image(const struct mount_entry *m, const char *image, const char *canon)
+{
+    char user[64];
+    snprintf(user, sizeof user, ",user_id=%u,", (unsigned)geteuid());
+    if (strcmp(m->type, "fuse.squashfuse") == 0)
+        return strcmp(m->source, image) == 0 && strstr(m->options, user);
+    return strcmp(m->type, "squashfs") == 0 && loop_backed_by(m->source, canon);
 }
 
 /* The kernel's own mount (squashfs) goes with umount; a FUSE one with
@@ -68,43 +165,127 @@ static int unmount_with(const char *dir, const char *type, int lazy, struct err 
     return tool_run((char *const *)argv, 60, "unmounting the image", 0, e);
 }
 
-int image_unmount(const char *dir, struct err *e)
+/* M, a mount of this image's: undone, lazily when busy (a child a killed
+ * run left still holds it). Never called for another filesystem. */
+static int undo(const struct mount_entry *m, struct err *e)
 {
-    char type[64];
-    if (!mounted_type(dir, type, sizeof type))
+    struct mount_entry now;
+    if (unmount_with(m->point, m->type, 0, e) == 0)
         return 0;
-    if (unmount_with(dir, type, 0, e) == 0 || !image_is_mounted(dir))
+    if (!mount_at(m->point, &now)) {
+        *e = (struct err){0};
         return 0;
-    /* Busy: a child a killed run left still holds it. */
+    }
     struct err lazy = {0};
-    if (unmount_with(dir, type, 1, &lazy) < 0)
+    if (unmount_with(m->point, m->type, 1, &lazy) < 0)
         return -1;
     *e = (struct err){0};
     return 0;
 }
 
-int image_mount(const char *image, const char *dir, enum image_mounter how, FILE *log, double *seconds, struct err *e)
+int image_unmount(const char *point, const char *image, struct err *e)
 {
-    double t0 = now_seconds();
-    if (image_is_mounted(dir)) {
+    struct mount_entry m;
+    char *canon = canonical_image(image);
+    int rc = mount_at(point, &m) && is_this_image(&m, image, canon) ? undo(&m, e) : 0;
+    free(canon);
+    return rc;
+}
+
+/* What a stale mount must be: this image's, at PARENT/BASE or a pretend
+ * node's PARENT/BASE-node<k>. */
+struct stale {
+    const char *parent, *base, *image, *canon;
+};
+
+static int is_stale(const struct mount_entry *m, const void *arg)
+{
+    const struct stale *s = arg;
+    size_t n = strlen(s->parent);
+    const char *name = m->point + n + (n > 1);
+    if (strncmp(m->point, s->parent, n) != 0 || (n > 1 && m->point[n] != '/') || strchr(name, '/'))
+        return 0;
+    return fs_is_node_name(name, s->base) && is_this_image(m, s->image, s->canon);
+}
+
+int image_sweep(const char *image, const char *place, FILE *log, struct err *e)
+{
+    struct fs_place p;
+    struct mount_entry m;
+    if (fs_place_open(place, &p, e) < 0)
+        return err_wrap(e, "the image's mount point: ");
+    char *parent = fs_fd_path(p.dfd), *canon = canonical_image(image);
+    struct stale s = {.parent = parent, .base = p.base, .image = image, .canon = canon};
+    int rc = parent ? 0 : err_sys(e, EXIT_RUNTIME, "cannot tell where %s is", p.parent);
+    /* Each undone is gone from mountinfo: look again from the start. */
+    for (int i = 0; rc == 0 && i < 4096 && find_mount(is_stale, &s, &m); i++) {
         if (log)
-            fprintf(log, "harness: %s is still mounted (a killed run's): unmounting it first\n", dir);
-        if (image_unmount(dir, e) < 0)
-            return -1;
+            fprintf(log, "harness: %s is still mounted (a killed run's): unmounting it first\n", m.point);
+        rc = undo(&m, e);
     }
+    free(parent);
+    free(canon);
+    fs_place_close(&p);
+    return rc;
+}
+
+/* squashfuse names the mount after the image (FUSE's -o escapes `\` and
+ * `,`), so that a later run can tell it from any other FUSE mount. */
+static char *fuse_options(const char *image)
+{
+    size_t n = strlen(image);
+    char *o = malloc(2 * n + 32), *w = o + sprintf(o, "subtype=squashfuse,fsname=");
+    for (const char *r = image; *r; r++) {
+        if (*r == '\\' || *r == ',')
+            *w++ = '\\';
+        *w++ = *r;
+    }
+    *w = '\0';
+    return o;
+}
+
+static int run_mounter(const char *image, const char *dir, const char *point, enum image_mounter how, struct err *e)
+{
+    char what[2 * PATH_MAX];
+    snprintf(what, sizeof what, "mounting the image %s at %s", image, dir);
+    char *opts = fuse_options(image);
+    char *fuse[] = {"squashfuse", "-o", opts, (char *)image, (char *)point, NULL};
+    char *loop[] = {"mount", "-t", "squashfs", "-o", "ro,loop,nodev,nosuid", (char *)image, (char *)point, NULL};
+    int rc = tool_run(how == IMAGE_MOUNT_LOOP ? loop : fuse, 60, what, how == IMAGE_MOUNT_SQUASHFUSE, e);
+    free(opts);
+    return rc;
+}
+
+int image_mount(const char *image, const char *dir, enum image_mounter how, char **point, double *seconds,
+                struct err *e)
+{
+    struct mount_entry m;
+    double t0 = now_seconds();
     /* Mounted on, it is where every rank imports from: ours alone. */
     int fd = stage_trusted_dir(dir, e);
     if (fd < 0)
         return err_wrap(e, "the image's mount point: ");
+    char *canon = fs_fd_path(fd);
     close(fd);
-    if (how == IMAGE_MOUNT_LOOP && geteuid() != 0)
-        return err_set(e, EXIT_SETUP, "mount_with = \"loop\" needs root (the kernel's loop mount); use \"squashfuse\"");
-    char what[4200];
-    snprintf(what, sizeof what, "mounting the image %s at %s", image, dir);
-    char *fuse[] = {"squashfuse", (char *)image, (char *)dir, NULL};
-    char *loop[] = {"mount", "-t", "squashfs", "-o", "ro,loop,nodev,nosuid", (char *)image, (char *)dir, NULL};
-    if (tool_run(how == IMAGE_MOUNT_LOOP ? loop : fuse, 60, what, how == IMAGE_MOUNT_SQUASHFUSE, e) < 0)
+    if (!canon)
+        return err_sys(e, EXIT_RUNTIME, "the image's mount point: cannot tell where %s is", dir);
+    /* image_sweep undid this image's mounts a killed run left: anything
+     * still there is another filesystem, or a live run's of another config. */
+    if (mount_at(canon, &m)) {
+        err_set(e, EXIT_SETUP, "the image's mount point %s already has a %s filesystem mounted (%s): a mount this "
+                "run did not make is left alone", canon, m.type, m.source);
+        free(canon);
         return -1;
+    }
+    if (how == IMAGE_MOUNT_LOOP && geteuid() != 0) {
+        free(canon);
+        return err_set(e, EXIT_SETUP, "mount_with = \"loop\" needs root (the kernel's loop mount); use \"squashfuse\"");
+    }
+    if (run_mounter(image, dir, canon, how, e) < 0) {
+        free(canon);
+        return -1;
+    }
+    *point = canon;
     *seconds = now_seconds() - t0;
     return 0;
 }

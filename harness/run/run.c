@@ -31,6 +31,7 @@ struct run_ctx {
     struct fs_run fsr;   /* what the filesystem kind's operations see */
     struct child_result first_import; /* the first repeat's import: its wall-clock stamps */
     int finished;        /* the kind's finish ran */
+    struct fs_hold hold; /* what the kind's prepare took, for its finish */
 };
 
 /* The kind undoes what prepare did (a mount, node copies), once, also
@@ -204,7 +205,7 @@ static void describe(struct run_ctx *c, struct run_result *r)
 
 int run_benchmark(MPI_Comm comm, struct config *conf, const struct run_opts *o, struct run_result *r, struct err *e)
 {
-    struct run_ctx c = {.comm = comm, .o = o};
+    struct run_ctx c = {.comm = comm, .o = o, .hold = {.lock_fd = -1}};
     struct run_target t;
     MPI_Comm_rank(comm, &c.rank);
     MPI_Comm_size(comm, &c.size);
@@ -223,6 +224,7 @@ int run_benchmark(MPI_Comm comm, struct config *conf, const struct run_opts *o, 
     r->suite = suite.name;
     c.timeout = o->timeout > 0 ? o->timeout : c.m->timeout;
     c.fsr = run_target_fs(comm, &t, o, c.log);
+    c.fsr.hold = &c.hold;
     describe(&c, r);
     r->nodes = count_nodes(comm, o->ranks_per_node);
     /* harness_wall_s starts here: staging, checks, warm-up and every phase. */

@@ -23,6 +23,11 @@ class Bcast:
         self.json = tmp_path / "result.json"
         self.config = bcast_config(tmp_path / "bcast.cfg", source, self.local)
 
+    def set_cleanup(self, cleanup):
+        """The filesystem's `cleanup` setting in its config."""
+        text = self.config.read_text().replace('kind = "bcast";', f'kind = "bcast"; cleanup = "{cleanup}";')
+        self.config.write_text(text)
+
     def node(self, k):
         return Path(f"{self.local}-node{k}")
 

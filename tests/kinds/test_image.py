@@ -12,42 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from helpers.harness import HARNESS, harness, mpirun, sanitizer_clean
+from helpers.harness import HARNESS, harness, sanitizer_clean
 from helpers.hostile import as_nobody
+from helpers.image import Image, mounted
 from helpers.tmpfs import small_tmpfs
 
 pytestmark = pytest.mark.usefixtures("venv")
-
-
-def mounted(path):
-    with open("/proc/self/mountinfo") as f:
-        return any(line.split()[4] == str(path) for line in f)
-
-
-class Image:
-    def __init__(self, tmp_path, source, image=None, mount=None, extra=""):
-        self.image = image or tmp_path / "img/venv.sqfs"
-        self.mount = mount or tmp_path / "mnt"
-        self.json = tmp_path / "r.json"
-        self.config = tmp_path / "image.cfg"
-        self.config.write_text(f'machines = ({{ name = "local"; venv = "{source}"; filesystems = (\n'
-                               f'  {{ name = "img"; kind = "image"; path = "{self.image}"; '
-                               f'mount = "{self.mount}"; {extra} }}); }});\n')
-
-    def args(self, *extra):
-        return ["--config", self.config, "--machine", "local", "--filesystem", "img", "--ranks-per-node", 2,
-                "--no-startup", "--json", self.json, *extra]
-
-    def run(self, *extra, expect=0):
-        if self.json.exists():
-            self.json.unlink()
-        proc = mpirun(4, *self.args(*extra))
-        sanitizer_clean(proc)
-        assert proc.returncode == expect, proc.stdout + proc.stderr
-        return proc, json.loads(self.json.read_text()) if expect == 0 else None
-
-    def node(self, k):
-        return Path(f"{self.mount}-node{k}")
 
 
 @pytest.fixture(scope="module")
