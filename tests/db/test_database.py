@@ -329,7 +329,9 @@ def test_launch_figures_continue_the_original_series(pgdb, tmp_path):
     ok(run(pgdb, 2, "--quiet", "--json", out, "--launch-start", f"{time.time() - 5:.6f}"))
     r = json.loads(out.read_text())
     assert 5 <= r["launch_s"] < 120
-    assert r["original_s"] >= r["launch_s"] + r["elapsed_s"] * 0.99
+    # What holds whatever the barrier's skew between ranks: each rank's
+    # import ends after it began, and began after the launch.
+    assert r["original_s"] > r["launch_s"] and r["original_s"] >= r["elapsed_s"]
     # The harness's own wall time holds checks, warm-up and both phases.
     assert r["harness_wall_s"] > r["elapsed_s"] + r["startup"]["elapsed_s"]
     assert r["harness_wall_s"] > r["time_to_first_import_s"]

@@ -180,7 +180,7 @@ static void test_bad(void)
          "'directives' must hold only strings", 2},
         {"machines = ({ name = \"a\"; venv = \"/v\";\n harness = 3; filesystems = (); });\n",
          "'harness' must be a string", 2},
-        /* Issue 10, item 15: typos are named with the nearest known key, in every group. */
+        /* Typos are named with the nearest known key, in every group. */
         {"machines = ({ name = \"a\"; venv = \"/v\";\n timout = 5; filesystems = (); });\n",
          "unknown key 'timout' in a machine (did you mean 'timeout'?)", 2},
         {"database = {\n conninf = \"x\"; };\nmachines = ({ name = \"a\"; venv = \"/v\"; filesystems = (); });\n",
@@ -213,7 +213,7 @@ static void test_bad(void)
          "size 's': 100000000000 ranks", 3},
         {"machines = ({ name = \"a\"; venv = \"/v\"; filesystems = ();\n sizes = ({ name = \"s\";\n nodes = 2000000; }); });\n",
          "'nodes' must be at most 1000000", 3},
-        /* Issue 10, item 7: names become job and file names: one line, plain characters. */
+        /* Names become job and file names: one line, plain characters. */
         {"machines = ({ name = \"a\"; venv = \"/v\"; filesystems = ();\n sizes = ({\n name = \"s\\necho pwned\"; }); });\n",
          "size name 's\\necho pwned' cannot name a job or a file", 3},
         {"machines = ({ name = \"a\"; venv = \"/v\"; filesystems = (\n{ name = \"c d\"; kind = \"inplace\"; }); });\n",
