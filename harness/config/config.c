@@ -16,7 +16,7 @@
 /* A filesystem's keys every kind shares; its kind's own are in its table. */
 static const char *const fs_keys[] = {"name", "kind", "path", "directives", "lock_timeout", NULL};
 static const char *const machine_keys[] = {"name", "venv", "import", "suites", "timeout", "cores_per_node",
-                                           "launcher", "harness", "env_setup", "debug", "slurm", "filesystems",
+                                           "launcher", "launcher_args", "harness", "env_setup", "debug", "slurm", "filesystems",
                                            "sizes", "lock_timeout", NULL};
 static const char *const root_keys[] = {"database", "suites", "machines", NULL};
 
@@ -55,7 +55,9 @@ static int parse_machine(const struct config *conf, const config_setting_t *g, s
         cfg_path(conf, g, "venv", 1, &m->venv, e) < 0 || cfg_string(conf, g, "import", 0, &m->import_stmt, e) < 0 ||
         cfg_number(conf, g, "timeout", DEFAULT_TIMEOUT, 0.001, TIMEOUT_MAX_S, &m->timeout, e) < 0 ||
         cfg_int(conf, g, "cores_per_node", 1, 1, CORES_MAX, &m->cores_per_node, e) < 0 ||
-        cfg_string(conf, g, "launcher", 0, &m->launcher, e) < 0 || cfg_path(conf, g, "harness", 0, &m->harness, e) < 0 ||
+        cfg_string(conf, g, "launcher", 0, &m->launcher, e) < 0 ||
+        cfg_strings(conf, g, "launcher_args", &m->launcher_args, &m->nlauncher_args, e) < 0 ||
+        cfg_path(conf, g, "harness", 0, &m->harness, e) < 0 ||
         cfg_strings(conf, g, "env_setup", &m->env_setup, &m->nenv_setup, e) < 0 ||
         cfg_int(conf, g, "debug", 0, 0, 1, &m->debug, e) < 0 || cfg_parse_slurm(conf, g, &m->slurm, e) < 0)
         return -1;
@@ -220,6 +222,7 @@ static void free_machine(struct machine_conf *m)
     free(m->import_stmt);
     cfg_free_strings(m->suites, m->nsuites);
     free(m->launcher);
+    cfg_free_strings(m->launcher_args, m->nlauncher_args);
     free(m->harness);
 }
 

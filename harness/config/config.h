@@ -41,6 +41,9 @@ struct machine_conf {
     double timeout;      /* seconds a child may take before it is killed */
     int cores_per_node;
     char *launcher;      /* "srun" or "mpirun" */
+    char **launcher_args; /* the launcher's own options in the jobs, e.g. "--mpi=pmi2"
+                           * for an MPICH under a Slurm whose default is pmix */
+    int nlauncher_args;
     char *harness;       /* the harness binary jobs run; NULL: the one
                           * that writes them (--gen-jobs) */
     char **env_setup;    /* shell lines run first in each job (modules) */

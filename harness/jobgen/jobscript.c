@@ -121,7 +121,13 @@ static void write_settings(FILE *f, const struct jobscript *js)
     fprintf(f, "debug=%d\nstage=%d\nchecks=%d\n", m->debug ? 1 : 0, k->ops.stage != NULL, k->checks_step);
     /* --kill-on-bad-exit: a rank that dies (inside MPI_Init above all)
      * ends the step instead of leaving the others waiting for it. */
-    fputs(srun ? "launch_all=(srun --kill-on-bad-exit=1)\n" : "launch_all=(mpirun -n \"$ranks\")\n", f);
+    fputs(srun ? "launch_all=(srun --kill-on-bad-exit=1" : "launch_all=(mpirun -n \"$ranks\"", f);
+    /* The launcher's own options (an MPI's PMI, a binding), each one word. */
+    for (int i = 0; i < m->nlauncher_args; i++) {
+        fputc(' ', f);
+        sh_quote(f, m->launcher_args[i]);
+    }
+    fputs(")\n", f);
     write_setup_env(f, m);
     fputc('\n', f);
 }

@@ -71,6 +71,10 @@ static int check_lines(const struct jobscript *js, struct err *e)
         if (!one_line(m->env_setup[i]) || !m->env_setup[i][0])
             return err_set(e, EXIT_USAGE, "%s:%d: machine '%s': env_setup entry %d must be one non-empty line",
                            js->conf->path, m->line, m->name, i + 1);
+    for (int i = 0; i < m->nlauncher_args; i++)
+        if (!one_line(m->launcher_args[i]) || !m->launcher_args[i][0])
+            return err_set(e, EXIT_USAGE, "%s:%d: machine '%s': launcher_args entry %d must be one non-empty line",
+                           js->conf->path, m->line, m->name, i + 1);
     return 0;
 }
 

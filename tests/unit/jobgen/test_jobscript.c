@@ -33,6 +33,7 @@ static const char good_cfg[] =
     "              log_dir = \"/nonexistent/it's \\\"the\\\" log dir\"; log_max_age_days = 1.5; };\n"
     "  },\n"
     "  { name = \"local\"; venv = \"/v\"; launcher = \"mpirun\"; cores_per_node = 4; import = \"import os\";\n"
+    "    launcher_args = [\"--bind-to\", \"it's $HOME\"];\n"
     "    filesystems = ( { name = \"common\"; kind = \"inplace\"; } );\n"
     "    sizes = ( { name = \"one\"; nodes = 1; } );\n"
     "    slurm = { log_dir = \"/nonexistent/logs\"; };\n"
@@ -128,7 +129,7 @@ static const struct good_case {
     {"cori", "shifter", "large", "numpy-scipy", 1, "cori-mpi4py-import-150-shifter-numpy-scipy", 150, 32, 1, 0,
      "00:40:00", "numpy-scipy\n--suite numpy-scipy\n4800\n" LOG_DIR "\n2160\n0\n1\n0\nsrun --kill-on-bad-exit=1\n", 0},
     {"local", "common", "one", NULL, 0, "local-mpi4py-import-1-common", 1, 4, 0, 1, "00:40:00",
-     "none\n\n4\n/nonexistent/logs\n43200\n0\n0\n1\nmpirun -n 4\n", 0},
+     "none\n\n4\n/nonexistent/logs\n43200\n0\n0\n1\nmpirun -n 4 --bind-to it's $HOME\n", 0},
 };
 
 /* The #SBATCH lines a cori job has and a local one lacks. */
@@ -260,6 +261,9 @@ static const struct bad_case {
      "bad.cfg:1: machine 'm': env_setup entry 1 must be one non-empty line"},
     {'M', "env_setup = [\"ok\", \"\"];", "bad.cfg:1: machine 'm': env_setup entry 2 must be one non-empty line"},
     {'M', "env_setup = [\"module load a\\r\"];", "bad.cfg:1: machine 'm': env_setup entry 1"},
+    {'M', "launcher_args = [\"--mpi=pmi2\", \"a\\nb\"];",
+     "bad.cfg:1: machine 'm': launcher_args entry 2 must be one non-empty line"},
+    {'M', "launcher_args = [\"\"];", "bad.cfg:1: machine 'm': launcher_args entry 1 must be one non-empty line"},
     {'L', "account = \"a\\nb\";", "bad.cfg:5: machine 'm': slurm account 'a"},
     {'L', "partition = \"reg ular\";", "bad.cfg:5: machine 'm': slurm partition 'reg ular' cannot go on an #SBATCH"},
     {'L', "qos = \"\";", "slurm qos '' cannot go on an #SBATCH line (empty, white space or control characters)"},
