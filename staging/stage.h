@@ -52,10 +52,11 @@ int stage_tree(const struct stage_opts *opts, struct stage_stats *st, struct err
  * directory refused (exit 3); no marker. For places the run itself
  * writes or mounts on (an image, its mount point, its bytecode). */
 int stage_trusted_dir(const char *path, struct err *e);
-/* The same for the directory that holds such places: judged as a
- * target's ancestor (root's or ours, writable by no one else unless
- * sticky, as /tmp and /dev/shm are), not as a target. */
-int stage_trusted_parent(const char *path, struct err *e);
+/* The same for PATH, the directory that holds the place PLACE (named
+ * in messages as the target): judged as a target's ancestor (root's or
+ * ours, writable by no one else unless sticky, as /tmp and /dev/shm
+ * are), not as a target. */
+int stage_trusted_parent(const char *path, const char *place, struct err *e);
 
 /* The directory FD carries the stager's marker, as only its user can
  * have written it: 1, else 0. What a cleanup asks before it removes a

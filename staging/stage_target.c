@@ -213,10 +213,10 @@ int stage_trusted_dir(const char *path, struct err *e)
     return stage_open_target(&c, path, &fresh);
 }
 
-int stage_trusted_parent(const char *path, struct err *e)
+int stage_trusted_parent(const char *path, const char *place, struct err *e)
 {
-    struct stage_opts o = {.target = path};
-    struct stage_ctx c = {.o = &o, .e = e, .target = path};
+    struct stage_opts o = {.target = place};
+    struct stage_ctx c = {.o = &o, .e = e, .target = place};
     int fresh;
     char *dot;
     if (asprintf(&dot, "%s/.", path) < 0)

@@ -45,7 +45,7 @@ int fs_place_open(const char *place, struct fs_place *p, struct err *e)
     p->parent = path;
     /* Opened as a stage opens its target: never through another user's
      * link or directory, so what we find there is ours to judge. */
-    p->dfd = stage_trusted_parent(path, e);
+    p->dfd = stage_trusted_parent(path, place, e);
     if (p->dfd < 0) {
         fs_place_close(p);
         return -1;

@@ -237,6 +237,7 @@ def test_cleanup_keep_last_then_after_run_also_of_a_failed_run(tmp_path, small_v
     # with copy-like names, which are not copies of ours.
     dead = Path(f"{b.local}-node3")
     shutil.copytree(small_venv, dead / "half", symlinks=True)
+    (dead / ".mpi4py-import-stage.marker").write_text("the stager marks a copy before anything else\n")
     outside = tmp_path / "outside"
     outside.mkdir()
     (outside / "keep.txt").write_text("not ours\n")

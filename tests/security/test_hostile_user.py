@@ -151,7 +151,8 @@ def test_bcast_refuses_a_node_directory_another_user_made(tmp_path, tree, shm):
     b = bcast_at(tmp_path, tree, shm / "local")
     proc, _ = b.cheap(expect=3)
     assert proc.stderr.count("harness: ") == 1, proc.stderr
-    assert f"refusing the target {shm}/local-node" in proc.stderr and f"{shm} is owned by nobody" in proc.stderr
+    # Refused at the run's lock beside the copies, before any copy is opened.
+    assert f"refusing the target {shm}/local" in proc.stderr and f"{shm} is owned by nobody" in proc.stderr
     assert victim.read_bytes() == payload
 
 
