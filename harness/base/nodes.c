@@ -16,15 +16,20 @@ void nodes_split(MPI_Comm comm, int ranks_per_node, MPI_Comm *node)
         MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL, node);
 }
 
+int nodes_local_rank(MPI_Comm comm, int ranks_per_node)
+{
+    MPI_Comm node;
+    int local_rank;
+    nodes_split(comm, ranks_per_node, &node);
+    MPI_Comm_rank(node, &local_rank);
+    MPI_Comm_free(&node);
+    return local_rank;
+}
+
 int count_nodes(MPI_Comm comm, int ranks_per_node)
 {
-    MPI_Comm local;
-    int lrank, leaders = 0;
-    nodes_split(comm, ranks_per_node, &local);
-    MPI_Comm_rank(local, &lrank);
-    int leader = lrank == 0;
+    int leader = nodes_local_rank(comm, ranks_per_node) == 0, leaders = 0;
     MPI_Allreduce(&leader, &leaders, 1, MPI_INT, MPI_SUM, comm);
-    MPI_Comm_free(&local);
     return leaders;
 }
 

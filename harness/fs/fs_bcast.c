@@ -134,8 +134,7 @@ static void release(struct bcast_run *b)
 
 static int prepare(const struct fs_run *f, char **venv, struct staging_result *st, struct err *e)
 {
-    int rank, local_rank;
-    MPI_Comm node;
+    int rank;
     struct bcast_run b = {.e = e, .src = {.root = -1, .fd = -1}};
     MPI_Comm_rank(f->comm, &rank);
     memset(st, 0, sizeof *st);
@@ -143,10 +142,7 @@ static int prepare(const struct fs_run *f, char **venv, struct staging_result *s
     /* Before any copy is touched: a run still using them is waited for. */
     if (fs_hold_place(f, f->fs->path, e) < 0)
         return err_wrap(e, "filesystem '%s': ", f->fs->name);
-    nodes_split(f->comm, f->ranks_per_node, &node);
-    MPI_Comm_rank(node, &local_rank);
-    MPI_Comm_free(&node);
-    MPI_Comm_split(f->comm, local_rank == 0 ? 0 : MPI_UNDEFINED, rank, &b.leaders);
+    MPI_Comm_split(f->comm, fs_node_leader(f) ? 0 : MPI_UNDEFINED, rank, &b.leaders);
 
     MPI_Barrier(f->comm);
     double t0 = now_seconds();

@@ -15,13 +15,8 @@
 
 int fs_machine_first(const struct fs_run *f)
 {
-    MPI_Comm machine;
-    int rank;
     /* The real machine, not a pretend node: its places are all here. */
-    nodes_split(f->comm, 0, &machine);
-    MPI_Comm_rank(machine, &rank);
-    MPI_Comm_free(&machine);
-    return rank == 0;
+    return nodes_local_rank(f->comm, 0) == 0;
 }
 
 int fs_place_open(const char *place, struct fs_place *p, struct err *e)

@@ -26,23 +26,14 @@ int fs_check_venv(const struct fs_conf *fs, const char *venv, struct err *e)
 
 int fs_node_leader(const struct fs_run *f)
 {
-    MPI_Comm node;
-    int local_rank;
-    nodes_split(f->comm, f->ranks_per_node, &node);
-    MPI_Comm_rank(node, &local_rank);
-    MPI_Comm_free(&node);
-    return local_rank == 0;
+    return nodes_local_rank(f->comm, f->ranks_per_node) == 0;
 }
 
 int fs_warm_other_nodes(const struct fs_run *f, int ranks_per_node, char *const *argv, char *const *envp,
                         double timeout, struct err *e)
 {
-    int rank, local_rank;
-    MPI_Comm node;
+    int rank, local_rank = nodes_local_rank(f->comm, ranks_per_node);
     MPI_Comm_rank(f->comm, &rank);
-    nodes_split(f->comm, ranks_per_node, &node);
-    MPI_Comm_rank(node, &local_rank);
-    MPI_Comm_free(&node);
     if (f->log)
         fprintf(f->log, "harness: warm-up import on each other node's copy\n");
     struct spawn_job job;

@@ -69,19 +69,9 @@ static int sees_mark(const char *target, const char token[MARK_LEN])
     return n == MARK_LEN && memcmp(buf, token, MARK_LEN) == 0;
 }
 
-static int is_node_leader(MPI_Comm comm)
-{
-    MPI_Comm node;
-    int local_rank;
-    nodes_split(comm, 0, &node);
-    MPI_Comm_rank(node, &local_rank);
-    MPI_Comm_free(&node);
-    return local_rank == 0;
-}
-
 int stage_other_nodes(MPI_Comm comm, const struct stage_opts *so, int *copies, struct err *e)
 {
-    int rank, leader = is_node_leader(comm), staged = 0;
+    int rank, leader = nodes_local_rank(comm, 0) == 0, staged = 0;
     char token[MARK_LEN] = {0};
     *copies = 1;
     MPI_Comm_rank(comm, &rank);
