@@ -47,10 +47,11 @@ struct stage_stats {
  * otherwise) and no temporary file is left behind. */
 int stage_tree(const struct stage_opts *opts, struct stage_stats *st, struct err *e);
 
-/* PATH as a directory of ours, opened (its fd returned) as a stage opens
- * its target: missing components created, another user's symlink or
- * directory refused (exit 3); no marker. For places the run itself
- * writes or mounts on (an image, its mount point, its bytecode). */
+/* PATH (a relative one from the current directory) as a directory of
+ * ours, opened (its fd returned) as a stage opens its target: missing
+ * components created, another user's symlink or directory refused (exit
+ * 3); no marker. For places the run itself writes or mounts on (an image,
+ * its mount point, its bytecode, a report's or the spool's directory). */
 int stage_trusted_dir(const char *path, struct err *e);
 /* The same for PATH, the directory that holds the place PLACE (named
  * in messages as the target): judged as a target's ancestor (root's or

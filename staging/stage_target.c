@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "../staging/stage_ctx.h"
+#include "base/dirs.h"
 
 /* As the kernel's own limit on symlinks in one lookup. */
 #define MAX_LINKS 40
@@ -207,10 +208,15 @@ int stage_open_target(struct stage_ctx *c, const char *path, int *fresh)
 
 int stage_trusted_dir(const char *path, struct err *e)
 {
-    struct stage_opts o = {.target = path};
-    struct stage_ctx c = {.o = &o, .e = e, .target = path};
+    /* Its callers' paths (--out, a spool directory) may be relative: the
+     * walk from / judges every component, the current directory's too. */
+    char *abs = absolute_path(path);
+    struct stage_opts o = {.target = abs};
+    struct stage_ctx c = {.o = &o, .e = e, .target = abs};
     int fresh;
-    return stage_open_target(&c, path, &fresh);
+    int fd = stage_open_target(&c, abs, &fresh);
+    free(abs);
+    return fd;
 }
 
 int stage_trusted_parent(const char *path, const char *place, struct err *e)

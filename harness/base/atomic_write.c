@@ -11,20 +11,28 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* PATH's directory opened (the current one for a bare name); *NAME gets
+ * PATH's last part. -1 with errno. */
+static int open_parent(const char *path, const char **name)
+{
+    const char *slash = strrchr(path, '/');
+    *name = slash ? slash + 1 : path;
+    if (!slash)
+        return open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    char *dir = strndup(path, slash == path ? 1 : (size_t)(slash - path));
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    free(dir);
+    return fd;
+}
+
 void fsync_parent(const char *path)
 {
-    char *dir = strdup(path);
-    char *slash = strrchr(dir, '/');
-    if (slash == dir)
-        slash[1] = '\0';
-    else if (slash)
-        *slash = '\0';
-    int fd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    const char *name;
+    int fd = open_parent(path, &name);
     if (fd >= 0) {
         fsync(fd);
         close(fd);
     }
-    free(dir);
 }
 
 int write_full(int fd, const char *data, size_t n)
@@ -76,13 +84,8 @@ int atomic_write_at(int dfd, const char *name, const char *shown, const char *da
 
 int atomic_write(const char *path, const char *data, size_t len, mode_t mode, struct err *e)
 {
-    char *dir = strdup(path);
-    char *slash = strrchr(dir, '/');
-    const char *name = slash ? path + (slash - dir) + 1 : path;
-    if (slash)
-        slash[slash == dir] = '\0';
-    int dfd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    free(dir);
+    const char *name;
+    int dfd = open_parent(path, &name);
     if (dfd < 0)
         return err_sys(e, EXIT_RUNTIME, "cannot write %s", path);
     int rc = atomic_write_at(dfd, name, path, data, len, mode, e);
