@@ -40,7 +40,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c tests/unit/*/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:%.c=$(B)/asan/%)
 GEN      := build/gen/job_body.h
 
-.PHONY: all asan unit test bench demo cluster-demo clean deps venv report tools
+.PHONY: all asan unit test bench demo cluster-demo cluster-scaling clean deps venv report tools
 all: $(B)/harness build/spawn-loop
 
 $(GEN): jobs/job-body.sh harness/jobgen/embed_body.sh
@@ -123,10 +123,16 @@ demo: deps
 	@echo "demo: the results as JSON are in build/demo-common.json and build/demo-tmpfs.json"
 
 # The same on a virtual cluster of this machine (as root): 4 namespaces with
-# Slurm, Open MPI over a bridge and /shared over sshfs; one run per
+# Slurm, Open MPI over a bridge and /shared on MooseFS; one run per
 # filesystem of conf/vcluster.cfg, one table; JSON in build/cluster-demo/.
 cluster-demo:
 	tools/vcluster/demo.sh
+
+# A scaling series on the virtual cluster (as root): 1 to 16 nodes x 1 rank,
+# common, bcast and image, 3 runs each, into a throwaway PostgreSQL; then
+# the report: build/cluster-scaling/report.html and scaling.txt.
+cluster-scaling:
+	tools/vcluster/scaling.sh
 
 # Tables on stdout; plots and report.html in build/report, from the
 # configured database.

@@ -10,8 +10,10 @@ build_pkgs=(make gcc pkg-config openmpi-bin libopenmpi-dev mpich libmpich-dev li
             libjson-c-dev libgsl-dev python3 python3-dev python3-venv strace rsync gnuplot-nox)
 # tcsh and fish: the tests source the staged activate.csh and activate.fish.
 test_pkgs=(postgresql postgresql-client slurm-wlm munge procps shellcheck chromium tcsh fish)
-# tools/vcluster/vcluster: namespaces and a bridge, its own sshd, sshfs.
-cluster_pkgs=(slurm-wlm munge iproute2 util-linux openssh-server openssh-client sshfs fuse3)
+# tools/vcluster/vcluster: namespaces and a bridge, MooseFS (a master, chunk
+# servers, the FUSE client and mfscli) or its own sshd and sshfs.
+cluster_pkgs=(slurm-wlm munge iproute2 util-linux openssh-server openssh-client sshfs fuse3
+              moosefs-master moosefs-chunkserver moosefs-client moosefs-cli)
 
 usage() {
     cat <<'USAGE'
@@ -20,7 +22,8 @@ Usage: jobs/install-deps.sh [--test] [--cluster] [--check]
 Installs the Debian packages that build and run the benchmark; with --test
 also those its tests start (PostgreSQL, Slurm and munge, gnuplot, and the
 virtual cluster's); with --cluster those of the virtual cluster
-(tools/vcluster/vcluster: iproute2, openssh-server, sshfs, Slurm, munge).
+(tools/vcluster/vcluster: iproute2, MooseFS, openssh-server, sshfs, Slurm,
+munge).
 Run as root it calls apt-get install for what is missing and names it;
 as another user it prints the apt-get command to run and exits 1.
   --check   only report what is missing (exit 1 if anything is)
@@ -73,7 +76,7 @@ if ! apt-get install -y -q "${missing[@]}" >/tmp/install-deps.$$.log 2>&1; then
 fi
 rm -f /tmp/install-deps.$$.log
 # Debian starts these services on install; the tests run private instances.
-for svc in postgresql slurmctld slurmd munge ssh; do
+for svc in postgresql slurmctld slurmd munge ssh moosefs-master moosefs-chunkserver; do
     if command -v systemctl >/dev/null && systemctl is-active -q "$svc" 2>/dev/null; then systemctl stop "$svc" || true; fi
 done
 echo "install-deps: installed ${missing[*]}"

@@ -1,28 +1,25 @@
 """The benchmark on a virtual cluster of 4 nodes on this machine
 (tools/vcluster/vcluster: namespaces on a bridge, a real Slurm with one
-slurmd per node, Open MPI over TCP between the nodes, /shared served by an
-sshd of its own over sshfs): a cron-submitted 4-node job, bcast to 4 real
+slurmd per node, Open MPI over TCP between the nodes, /shared on MooseFS:
+a master, two chunk servers, mfsmount on every node): a cron-submitted 4-node job, bcast to 4 real
 nodes, a staged node-local path staged on every node, the slowest host,
 metadata operations and import times on the shared mount against local
 disk, and a node whose slurmd dies mid-job. One cluster for the module;
 root only (namespaces, a bridge, /etc/hosts): tests/conftest.py marks every
 test here cluster and root."""
-import json
 import os
 import re
 import shutil
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
-from helpers.harness import HARNESS, RELEASE_HARNESS, ROOT, harness, sanitizer_clean
+from helpers.harness import HARNESS, RELEASE_HARNESS, ROOT, harness
 from helpers.jobtools import gen_jobs
 from helpers.stager import expected, snapshot
+from helpers.vcluster import VC_CFG, VCLUSTER, VCluster
 
-VCLUSTER = ROOT / "tools/vcluster/vcluster"
-VC_CFG = ROOT / "conf/vcluster.cfg"
 NODES = 4
 PER_NODE = 2          # ranks per node of the direct srun runs: 8 ranks on 2 cores
 BCAST_PATH = "/dev/shm/mpi4py-import/bcast"
@@ -30,81 +27,10 @@ TMPFS_PATH = "/dev/shm/mpi4py-import/staged-mpi4py-import"
 DELTA_FILE = "share/vcluster-test.txt"   # a file of the source venv the bcast test changes
 
 
-class VCluster:
-    """The cluster of the module: up() and down() with the script, srun
-    and the Slurm clients with its environment, a node's files through
-    its holder process (/proc/PID/root sees the node's mounts)."""
-
-    def __init__(self, base):
-        self.dir = Path(base) / "cluster"
-        self.env = {}
-
-    def script(self, *args, timeout=120):
-        proc = subprocess.run([str(VCLUSTER), *map(str, args)], capture_output=True, text=True, timeout=timeout)
-        assert proc.returncode == 0, proc.stdout + proc.stderr
-        return proc
-
-    def up(self):
-        self.script("up", "--nodes", NODES, "--dir", self.dir)
-        out = self.script("env", "--dir", self.dir).stdout
-        self.env = dict(re.findall(r"^export (\w+)='(.*)'$", out, flags=re.M))
-        self.state = json.loads((self.dir / "vcluster.json").read_text())
-
-    def down(self):
-        self.script("down", "--dir", self.dir)
-
-    @property
-    def export(self):
-        return self.dir / "export"
-
-    def node_root(self, node):
-        return Path(f"/proc/{self.state['holders'][node]}/root")
-
-    def run(self, *cmd, timeout=300, env=None):
-        return subprocess.run(list(map(str, cmd)), capture_output=True, text=True, timeout=timeout,
-                              env={**os.environ, **self.env, **(env or {})})
-
-    def srun(self, fs, *extra, nodes=NODES, per_node=PER_NODE, harness_bin=HARNESS, config=VC_CFG, json_out,
-             expect=0, timeout=600, mpi=None):
-        """The harness on NODES x PER_NODE ranks; returns (proc, result). Run
-        once: a crash fails the test (a rank that dies takes the others down
-        with it, --kill-on-bad-exit, instead of leaving them in MPI_Init)."""
-        cmd = ("srun", "--kill-on-bad-exit=1", *([f"--mpi={mpi}"] if mpi else []), "-N", nodes, "--ntasks-per-node", per_node, harness_bin,
-               "--config", config, "--machine", "vcluster", "--filesystem", fs, "--quiet", "--json", json_out, *extra)
-        proc = self.run(*cmd, timeout=timeout)
-        sanitizer_clean(proc)
-        assert proc.returncode == expect, proc.stdout + proc.stderr + self.log("slurmctld")
-        return proc, json.loads(Path(json_out).read_text()) if expect == 0 else None
-
-    def log(self, name):
-        path = self.dir / "slurm" / f"{name}.log"
-        return "\n" + "\n".join(path.read_text(errors="replace").splitlines()[-30:]) if path.exists() else ""
-
-    def job(self, job_id):
-        proc = self.run("scontrol", "show", "job", "--oneliner", job_id, timeout=30)
-        return dict(re.findall(r"(\w+)=(\S*)", proc.stdout)) if proc.returncode == 0 else {}
-
-    def wait(self, what, predicate, timeout):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            value = predicate()
-            if value:
-                return value
-            time.sleep(0.5)
-        raise AssertionError(f"{what}: not after {timeout} s" + self.log("slurmctld"))
-
-    def wait_job(self, job_id, states=("COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL"), timeout=600):
-        return self.wait(f"job {job_id} in {states}",
-                         lambda: (lambda f: f if f.get("JobState") in states else None)(self.job(job_id)), timeout)
-
-    def node_states(self):
-        return self.run("sinfo", "--noheader", "--Node", "--format=%N %T", timeout=30).stdout.split()
-
-
 @pytest.fixture(scope="module")
 def vc(tmp_path_factory):
     assert RELEASE_HARNESS.exists() and HARNESS.exists(), "build first: make all asan"
-    cluster = VCluster(tmp_path_factory.mktemp("vc"))
+    cluster = VCluster(tmp_path_factory.mktemp("vc"), NODES, PER_NODE)
     try:
         cluster.up()
         # The venv on the shared server (conf/vcluster.cfg's /shared/venv),
@@ -140,13 +66,28 @@ def test_cluster_nodes_namespaces_and_shared_mount(vc):
                   "$(ip route | wc -l) $(stat -f -c %T /dev/shm) $(stat -f -c %T /shared)")
     assert proc.returncode == 0, proc.stderr
     # Each node: its name, its address, one route (the bridge's subnet), a
-    # tmpfs of its own and the FUSE (sshfs) mount.
+    # tmpfs of its own and the FUSE (MooseFS) mount.
     assert sorted(proc.stdout.splitlines()) == [f"node{k} 198.18.0.{10 + k}/24 1 tmpfs fuseblk"
                                                 for k in range(1, NODES + 1)], proc.stdout + proc.stderr
     # /dev/shm is each node's own.
     (vc.node_root("node1") / "dev/shm/vc-mark").write_text("1")
     assert not (vc.node_root("node2") / "dev/shm/vc-mark").exists()
     (vc.node_root("node1") / "dev/shm/vc-mark").unlink()
+    # /shared is one MooseFS: mounted from the master on the bridge on
+    # every node, its two chunk servers connected, what one node writes the
+    # others read, and each client's counters in its hidden .stats.
+    port = vc.state["mfs_port"]
+    for k in range(1, NODES + 1):
+        assert mount_sources(vc, f"node{k}", "/shared") == {"/shared": f"mfs#198.18.0.1:{port}"}, k
+    servers = vc.run("mfscli", "-H", "198.18.0.1", "-P", port, "-SCS", "-p", "-s", "|", timeout=30).stdout
+    assert len([line for line in servers.splitlines() if line.startswith("chunk servers")]) == 2, servers
+    (vc.node_root("node1") / "shared/vc-mark").write_text("from node1")
+    assert (vc.node_root("node4") / "shared/vc-mark").read_text() == "from node1"
+    assert (vc.export / "vc-mark").read_text() == "from node1"
+    (vc.export / "vc-mark").unlink()
+    stats = (vc.node_root("node2") / "shared/.stats").read_text()
+    assert re.search(r"^fuse_ops\.lookup\.master: \d+$", stats, flags=re.M), stats[:500]
+    assert re.search(r"^master\.packets_sent: \d+$", stats, flags=re.M), stats[:500]
 
 
 def vc_config(tmp, conninfo="", log_dir=None):
@@ -206,7 +147,7 @@ def node_copy_matches(vc, node, path, source):
     venv's place (top and bin/ only) name PATH."""
     copy = vc.node_root(node) / path.lstrip("/")
     want, have = expected(source), snapshot(copy)
-    # Rank 0 read the source over SFTP, whose times are whole seconds.
+    # Rank 0 read the source from MooseFS, whose times are whole seconds.
     for snap in (want, have):
         for k, (kind, mode, mtime, what) in list(snap.items()):
             snap[k] = (kind, mode, None if k.endswith("__pycache__") else mtime // 10**9, what)
@@ -253,6 +194,13 @@ def test_node_local_staged_path_is_staged_on_every_node(vc, tmp_path):
     # On the shared mount one copy serves every node: only rank 0 stages.
     _, r = vc.srun("scratch", "--no-startup", json_out=tmp_path / "scratch.json")
     assert r["ok"] == NODES * PER_NODE and r["staging"]["leaders"] == 1, r["staging"]
+
+
+def mount_sources(vc, node, mount):
+    """What NODE has mounted at MOUNT or below, as {point: source}."""
+    info = (Path(f"/proc/{vc.state['holders'][node]}/mountinfo")).read_text().splitlines()
+    return {line.split()[4]: line.split(" - ")[1].split()[1].replace("\\043", "#")
+            for line in info if line.split()[4].startswith(mount)}
 
 
 def mount_types(vc, node, mount):
@@ -318,8 +266,8 @@ def test_metadata_ops_equal_on_shared_and_local_and_shared_is_slower(vc, tmp_pat
     assert shared["metadata_ops"]["total"] == local["metadata_ops"]["total"], (shared["metadata_ops"],
                                                                                local["metadata_ops"])
     assert shared["metadata_ops"]["enoent"] == local["metadata_ops"]["enoent"]
-    # Every operation a round trip to the server: far slower per rank (the
-    # margin is wide: sshfs made it 4-10 times slower here).
+    # Lookups the client does not cache are round trips to the master:
+    # slower per rank.
     assert shared["per_rank"]["median"] > 1.5 * local["per_rank"]["median"], (shared["per_rank"],
                                                                               local["per_rank"])
 
@@ -354,3 +302,28 @@ def test_node_whose_slurmd_dies_mid_job_fails_the_job_then_down_up(vc, pg, tmp_p
     assert vc.node_states() == [x for k in range(1, NODES + 1) for x in (f"node{k}", "idle")]
     proc = vc.run("srun", "-N", NODES, "hostname")
     assert sorted(proc.stdout.split()) == [f"node{k}" for k in range(1, NODES + 1)], proc.stderr
+
+
+def test_server_ops_grow_with_the_ranks_on_common_and_stay_near_zero_for_bcast_and_image(vc, tmp_path):
+    """The master's operations of the import phase, summed over every
+    node's /shared/.stats (conf/vcluster.cfg's probe): each rank importing
+    from the shared mount adds its lookups, whereas ranks importing from
+    their node's copy or image add next to nothing (at most 5% of
+    common's, the bench's target)."""
+    totals = {}
+    for n in (1, 2, 4):
+        _, r = vc.srun("common", "--no-startup", "--skip-checks", nodes=n, per_node=1,
+                       json_out=tmp_path / f"common-{n}.json")
+        so = r["server_ops"]
+        assert (so["scope"], so["nodes"]) == ("node", n), so
+        assert so["counters"]["fuse_ops.lookup.master"] > 0, so
+        totals[n] = so["total"]
+    assert 0 < totals[1] < totals[2] < totals[4], totals
+    assert totals[4] >= 3 * totals[1], totals
+    for fs in ("bcast", "image"):
+        # The first run brings the copies and the image up to date; the
+        # second is what a cron job on the same nodes sees.
+        vc.srun(fs, "--no-startup", "--skip-checks", nodes=4, per_node=1, json_out=tmp_path / f"{fs}-0.json")
+        _, r = vc.srun(fs, "--no-startup", "--skip-checks", nodes=4, per_node=1, json_out=tmp_path / f"{fs}.json")
+        so = r["server_ops"]
+        assert so["nodes"] == 4 and so["total"] <= 0.05 * totals[4], (fs, so, totals)

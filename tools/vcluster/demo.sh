@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # tools/vcluster/demo.sh (make cluster-demo): the benchmark on a virtual
-# cluster of this machine: up, the venv onto the shared mount, one run per
-# filesystem of conf/vcluster.cfg under srun on every node, one comparison
-# table, down. With --filesystems: only print those filesystems, one a line.
+# cluster of this machine: up (MooseFS at /shared), the venv onto the shared
+# mount, one run per filesystem of conf/vcluster.cfg under srun on every
+# node, one comparison table, down. With --filesystems: only print those
+# filesystems, one a line. NODES, PER_NODE (4, 4), DEMO_OUT
+# (build/cluster-demo) and DEMO_SHARED (moosefs; or sshfs) from the
+# environment.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 nodes=${NODES:-4} per_node=${PER_NODE:-4}
 cfg=conf/vcluster.cfg
-out=build/cluster-demo
+out=${DEMO_OUT:-build/cluster-demo} shared=${DEMO_SHARED:-moosefs}
 vc=tools/vcluster/vcluster
 
 # The filesystems of $cfg in its order, as the harness's own parser reads
@@ -48,7 +51,7 @@ list=$(filesystems)
 mapfile -t fss <<<"$list"
 
 mkdir -p "$out"
-"$vc" up --nodes "$nodes" --dir "$out/cluster"
+"$vc" up --nodes "$nodes" --shared "$shared" --dir "$out/cluster"
 trap '"$vc" down --dir "$out/cluster"' EXIT
 eval "$("$vc" env --dir "$out/cluster")"
 # $cfg's venv, /shared/venv on the nodes: a --copies venv works where it is
