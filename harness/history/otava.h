@@ -1,5 +1,5 @@
 /* otava.h: change points by Apache Otava (E-divisive means with a
- * significance test), run as a program from the tools venv over CSV files. */
+ * significance test), through its Python API in the tools venv's python. */
 #ifndef OTAVA_H
 #define OTAVA_H
 
