@@ -22,6 +22,17 @@
 #define OTAVA_TIMEOUT 600.0
 #define OTAVA_OUTPUT_MAX (16u << 20)
 
+/* The python of otava's venv: beside the otava program. */
+static char *python_beside(const char *otava)
+{
+    size_t n = strlen(otava) + 16;
+    char *py = malloc(n);
+    snprintf(py, n, "%s", otava);
+    char *slash = strrchr(py, '/');
+    snprintf(slash ? slash + 1 : py, n - (size_t)(slash ? slash + 1 - py : 0), "python");
+    return py;
+}
+
 char *otava_find(char *why, size_t len)
 {
     const char *env = getenv("HARNESS_OTAVA");
@@ -33,10 +44,18 @@ char *otava_find(char *why, size_t len)
     }
     char dir[4096];
     char *found = beside_exe("tools-venv/bin/otava", X_OK, dir, sizeof dir);
-    if (!found)
+    if (!found) {
         snprintf(why, len, "no tools-venv/bin/otava beside %s or up to two directories above it "
                  "(make tools builds build/tools-venv; or set HARNESS_OTAVA)", dir);
-    return found;
+        return NULL;
+    }
+    char *py = python_beside(found);
+    free(found);
+    if (access(py, X_OK) == 0)
+        return py;
+    snprintf(why, len, "%s, the python of otava's venv, is not an executable", py);
+    free(py);
+    return NULL;
 }
 
 /* A new file NAME in the private directory DFD, never through a link. */
@@ -195,24 +214,13 @@ static const char analyze_py[] =
     "    cps = s.analyze(opts).change_points_by_time\n"
     "    print(Report(s, cps).produce_report(name, ReportType.JSON), flush=True)\n";
 
-/* The python of otava's venv: beside the otava program. */
-static char *python_beside(const char *otava)
-{
-    size_t n = strlen(otava) + 16;
-    char *py = malloc(n);
-    snprintf(py, n, "%s", otava);
-    char *slash = strrchr(py, '/');
-    snprintf(slash ? slash + 1 : py, n - (size_t)(slash ? slash + 1 - py : 0), "python");
-    return py;
-}
-
 /* -I: no PYTHONPATH, user site or current directory in the tools' way. */
-static char **analyze_argv(const char *otava, const char *dir, const struct history *h)
+static char **analyze_argv(const char *python, const char *dir, const struct history *h)
 {
     char **argv = calloc((size_t)h->n + 10, sizeof *argv);
     const char *fixed[] = {"-I", "-c", analyze_py, dir, OTAVA_MAX_PVALUE, OTAVA_MIN_MAGNITUDE};
     int k = 0;
-    argv[k++] = python_beside(otava);
+    argv[k++] = strdup(python);
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
         argv[k++] = strdup(fixed[i]);
     for (int i = 0; i < h->n; i++)
@@ -231,9 +239,9 @@ static void free_argv(char **argv)
     free(argv);
 }
 
-static int run_otava(const char *otava, const char *dir, struct history *h, struct err *e)
+static int run_otava(const char *python, const char *dir, struct history *h, struct err *e)
 {
-    char **argv = analyze_argv(otava, dir, h);
+    char **argv = analyze_argv(python, dir, h);
     struct spawn_job job;
     struct child_result res;
     int rc = -1;
@@ -267,7 +275,7 @@ static void remove_dir(int dfd, const char *dir, const struct history *h)
     rmdir(dir);
 }
 
-int otava_detect(const char *otava, struct history *h, struct err *e)
+int otava_detect(const char *python, struct history *h, struct err *e)
 {
     int any = 0;
     for (int i = 0; i < h->n; i++)
@@ -289,7 +297,7 @@ int otava_detect(const char *otava, struct history *h, struct err *e)
         if (h->s[i].nok >= OTAVA_MIN_RUNS)
             rc = write_series(dfd, i, &h->s[i], e);
     if (rc == 0)
-        rc = run_otava(otava, dir, h, e);
+        rc = run_otava(python, dir, h, e);
     remove_dir(dfd, dir, h);
     return rc;
 }
