@@ -40,7 +40,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c tests/unit/*/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:%.c=$(B)/asan/%)
 GEN      := build/gen/job_body.h
 
-.PHONY: all asan unit test bench demo cluster-demo cluster-scaling clean deps venv report tools
+.PHONY: all asan unit test bench bench-history demo cluster-demo cluster-scaling clean deps venv report tools
 all: $(B)/harness build/spawn-loop
 
 $(GEN): jobs/job-body.sh harness/jobgen/embed_body.sh
@@ -109,6 +109,11 @@ test-deps:
 
 bench: all venv
 	bench/run.sh
+
+# The report over a decade (175,200 rows): its time and its page's size
+# (as root: the tests' throwaway PostgreSQL). About a minute, apart from make bench.
+bench-history: all venv tools
+	bench/history_bench.sh
 
 # Set-up and a small run on this machine: 4 ranks importing numpy from the
 # venv where it was built, then from a copy the stager puts in /dev/shm.

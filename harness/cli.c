@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "config/config.h"
 #include "fs/fs_kind.h"
@@ -110,9 +111,18 @@ void cli_usage(FILE *out)
         "                           object per result (ReFrame perflog names) on\n"
         "                           stdout, or in DIR/results.jsonl with --out\n"
         "        --fail-on-regression RATIO\n"
-        "                           with --report: exit 1 when a setup's latest\n"
-        "                           change point is a slowdown of more than RATIO\n"
-        "                           (median after / before), e.g. 1.2\n"
+        "                           with --report: exit 1 when a setup's current\n"
+        "                           level (median since its latest change point,\n"
+        "                           else of its last report.level_runs runs) is\n"
+        "                           slower than its baseline by more than RATIO\n"
+        "                           (1.2: 20% slower). The baseline: the level\n"
+        "                           before the window's earliest change point, or\n"
+        "                           one accepted with --accept-baseline\n"
+        "        --baseline DATE    with --report: judge against the level a setup\n"
+        "                           had at DATE (UTC, 2026-11-01 or 2026-11-01T06:00)\n"
+        "        --accept-baseline  with --report: store each setup's current level\n"
+        "                           as its baseline (only --machine's, --filesystem's\n"
+        "                           when given): an accepted slowdown stops failing\n"
         "        --size NAME        with --gen-jobs: only this size\n"
         "    -h, --help             this text\n"
         "    -V, --version          the harness's version\n"
@@ -136,10 +146,14 @@ void cli_usage(FILE *out)
         "    reads sql/ beside the executable or above it, or $HARNESS_SQL_DIR.\n"
         "\n"
         "REPORT\n"
-        "    Change points come from Apache Otava (`otava analyze`), found in\n"
-        "    tools-venv/bin/otava beside the harness or above it (make tools), or at\n"
-        "    $HARNESS_OTAVA. Without it the report says so; --fail-on-regression then\n"
-        "    fails with status 3 rather than pass unchecked.\n"
+        "    The report opens with the verdict: the regressions the gate fails on,\n"
+        "    per machine and size the filesystems fastest first with their ratio to\n"
+        "    the in-place import, and the runs that failed. Change points come from\n"
+        "    Apache Otava's analysis, run by the python beside tools-venv/bin/otava\n"
+        "    (beside the harness or above it: make tools), or by $HARNESS_OTAVA (a\n"
+        "    python that imports otava). Without it the report says so;\n"
+        "    --fail-on-regression and --accept-baseline then fail with status 3\n"
+        "    rather than pass unchecked.\n"
         "\n"
         "EXIT STATUS\n"
         "    0  every rank's child succeeded\n"
@@ -164,7 +178,7 @@ void cli_usage(FILE *out)
 enum {
     OPT_CHILD = 256, OPT_SKIP_CHECKS, OPT_DELETE, OPT_RESULT_ID, OPT_RANKS, OPT_DAYS, OPT_OUT, OPT_STEP,
     OPT_MESSAGE, OPT_SIZE, OPT_REPEAT, OPT_NO_STARTUP, OPT_PROFILE, OPT_RANKS_PER_NODE, OPT_HTML, OPT_FORMAT,
-    OPT_FAIL_ON_REGRESSION, OPT_LAUNCH_START, OPT_CLEANUP,
+    OPT_FAIL_ON_REGRESSION, OPT_LAUNCH_START, OPT_CLEANUP, OPT_BASELINE, OPT_ACCEPT_BASELINE,
     OPT_MODE = 512,          /* + the mode's row in mode_rows[] */
 };
 
@@ -260,8 +274,12 @@ static int check_required(const struct options *o, struct err *e)
         return err_set(e, EXIT_USAGE, "--suite-packages needs --machine NAME");
     if (o->run.import_stmt && o->run.suite)
         return err_set(e, EXIT_USAGE, "--import and --suite exclude each other: a statement or a suite");
-    if (o->mode != MODE_REPORT && (o->html || o->format_given || o->fail_ratio > 0))
-        return err_set(e, EXIT_USAGE, "--html, --format and --fail-on-regression go with --report");
+    if (o->mode != MODE_REPORT && (o->html || o->format_given || o->fail_ratio > 0 || o->baseline_t > 0 ||
+                                   o->accept_baseline))
+        return err_set(e, EXIT_USAGE,
+                       "--html, --format, --fail-on-regression, --baseline and --accept-baseline go with --report");
+    if (o->accept_baseline && o->baseline_t > 0)
+        return err_set(e, EXIT_USAGE, "--accept-baseline stores the current levels: not with --baseline DATE");
     if (o->mode == MODE_GEN_JOBS && !o->out)
         return err_set(e, EXIT_USAGE, "--gen-jobs needs --out DIR");
     return 0;
@@ -304,6 +322,21 @@ static int parse_ratio(const char *arg, double *out, struct err *e)
     return 0;
 }
 
+/* --baseline: a UTC date, YYYY-MM-DD or YYYY-MM-DDTHH:MM. */
+static int parse_date(const char *arg, double *out, struct err *e)
+{
+    static const char *const formats[] = {"%Y-%m-%dT%H:%M", "%Y-%m-%d"};
+    for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++) {
+        struct tm tm = {0};
+        const char *end = strptime(arg, formats[i], &tm);
+        if (end && !*end && tm.tm_year >= 70) {
+            *out = (double)timegm(&tm);
+            return 0;
+        }
+    }
+    return err_set(e, EXIT_USAGE, "--baseline '%s' is not a UTC date (2026-11-01 or 2026-11-01T06:00)", arg);
+}
+
 int cli_parse(int argc, char **argv, struct options *o, struct err *e)
 {
     static const struct option longs[] = {
@@ -322,6 +355,7 @@ int cli_parse(int argc, char **argv, struct options *o, struct err *e)
         {"html", no_argument, 0, OPT_HTML},          {"format", required_argument, 0, OPT_FORMAT},
         {"fail-on-regression", required_argument, 0, OPT_FAIL_ON_REGRESSION},
         {"launch-start", required_argument, 0, OPT_LAUNCH_START}, {"cleanup", required_argument, 0, OPT_CLEANUP},
+        {"baseline", required_argument, 0, OPT_BASELINE}, {"accept-baseline", no_argument, 0, OPT_ACCEPT_BASELINE},
         {0, 0, 0, 0},
     };
     struct option all[64];
@@ -384,6 +418,11 @@ int cli_parse(int argc, char **argv, struct options *o, struct err *e)
             if (parse_ratio(optarg, &o->fail_ratio, e) < 0)
                 return -1;
             break;
+        case OPT_BASELINE:
+            if (parse_date(optarg, &o->baseline_t, e) < 0)
+                return -1;
+            break;
+        case OPT_ACCEPT_BASELINE: o->accept_baseline = 1; break;
         case 'h': o->mode = MODE_HELP; return 0;
         case 'V': o->mode = MODE_VERSION; return 0;
         case ':': return err_set(e, EXIT_USAGE, "option '%s' needs a value (see --help)", argv[optind - 1]);

@@ -40,6 +40,8 @@ struct options {
     int jsonl;               /* --format jsonl: one JSON object per result instead of tables */
     int format_given;        /* --format at all (text too): only with --report */
     double fail_ratio;       /* --fail-on-regression: exit 1 past this slowdown; 0: off */
+    double baseline_t;       /* --baseline DATE: unix seconds; 0: none */
+    int accept_baseline;     /* --accept-baseline: store the current levels as baselines */
 };
 
 /* Fills O from ARGV. Returns 0, or -1 with E set (EXIT_USAGE). */

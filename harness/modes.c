@@ -139,7 +139,8 @@ static int flush_body(const struct config *c, const struct options *o, struct er
 /* --report --fail-on-regression: 1 when a setup got slower. */
 static int report_body(const struct config *c, const struct options *o, struct err *e)
 {
-    struct report_opts r = {o->days, o->out, o->html, o->jsonl, o->fail_ratio, c};
+    struct report_opts r = {o->days,       o->out,    o->html,          o->jsonl,           o->fail_ratio,
+                            o->baseline_t, o->accept_baseline, o->run.machine, o->run.filesystem, c};
     return report_mode(&r, e);
 }
 

@@ -18,7 +18,7 @@ static const char *const fs_keys[] = {"name", "kind", "path", "directives", "loc
 static const char *const machine_keys[] = {"name", "venv", "import", "suites", "timeout", "cores_per_node",
                                            "launcher", "launcher_args", "harness", "env_setup", "debug", "slurm", "filesystems",
                                            "sizes", "lock_timeout", NULL};
-static const char *const root_keys[] = {"database", "suites", "machines", NULL};
+static const char *const root_keys[] = {"database", "report", "suites", "machines", NULL};
 
 static int parse_fs(const struct config *conf, const struct machine_conf *m, const config_setting_t *mg,
                     const config_setting_t *g, struct fs_conf *fs, struct err *e)
@@ -97,7 +97,8 @@ static int parse_machine(const struct config *conf, const config_setting_t *g, s
 
 static int parse_root(struct config *conf, const config_setting_t *root, struct err *e)
 {
-    if (cfg_known_keys(conf, root, "the file's top level", root_keys, e) < 0 || cfg_parse_db(conf, root, e) < 0 || cfg_parse_suites(conf, root, e) < 0)
+    if (cfg_known_keys(conf, root, "the file's top level", root_keys, e) < 0 || cfg_parse_db(conf, root, e) < 0 ||
+        cfg_parse_report(conf, root, e) < 0 || cfg_parse_suites(conf, root, e) < 0)
         return -1;
     const config_setting_t *ml = cfg_list(conf, root, "machines", 1, e);
     if (!ml || cfg_unique_names(conf, ml, "machine", e) < 0)

@@ -64,6 +64,11 @@ struct db_conf {
     double statement_timeout; /* seconds a statement may take (server and client side) */
 };
 
+/* What the report's regression gate reads from the config. */
+struct report_conf {
+    int level_runs;      /* a setup's current level without a change point: its last N ok runs */
+};
+
 /* config_parse_flags: $VARS unset here are kept as written, not errors,
  * and such paths are left unresolved. For --gen-jobs, which runs where
  * $SCRATCH or DataWarp's $DW_JOB_STRIPED need not exist: the jobs pass
@@ -79,6 +84,7 @@ struct config {
     struct suite_conf *suites;   /* never empty: the built-in "numpy" when the file has none */
     int nsuites;
     struct db_conf db;
+    struct report_conf report;
 };
 
 /* Parses TEXT (the contents of PATH) into CONF. On error fills E with

@@ -59,6 +59,7 @@ int cfg_parse_suites(struct config *conf, const config_setting_t *root, struct e
 int cfg_parse_machine_suites(const struct config *conf, const config_setting_t *g, struct machine_conf *m,
                              struct err *e);
 int cfg_parse_db(struct config *conf, const config_setting_t *root, struct err *e);
+int cfg_parse_report(struct config *conf, const config_setting_t *root, struct err *e);
 /* A filesystem's staging keys (lock_timeout, in it or its machine MG) and
  * the checks of a staged or broadcast path (FS->path resolved already). */
 int cfg_parse_staging(const struct config *conf, const config_setting_t *mg, const config_setting_t *g,

@@ -17,6 +17,11 @@
 #define DEFAULT_STATEMENT_TIMEOUT 30
 #define MAX_STATEMENT_TIMEOUT 86400
 
+/* Five days of a run every 6 hours: enough runs that one slow run does
+ * not move a median, few enough to be the level of now. */
+#define DEFAULT_LEVEL_RUNS 20
+#define LEVEL_RUNS_MAX 100000
+
 /* Ten years of hours: a row reserved longer ago is lost whatever the setting. */
 #define LOST_AFTER_HOURS_MAX 87600.0
 
@@ -24,6 +29,7 @@ static const char *const slurm_keys[] = {"account", "partition", "qos", "license
                                          "log_dir", "log_max_age_days", NULL};
 static const char *const size_keys[] = {"name", "nodes", "tasks_per_node", "time", NULL};
 static const char *const suite_keys[] = {"name", "import", "packages", NULL};
+static const char *const report_keys[] = {"level_runs", NULL};
 static const char *const db_keys[] = {"conninfo", "spool_dir", "lost_after_hours", "statement_timeout", NULL};
 
 /* A size's ranks (nodes x tasks, or x the machine's cores) fill an int. */
@@ -179,6 +185,19 @@ int cfg_parse_db(struct config *conf, const config_setting_t *root, struct err *
         conf->db.conninfo = NULL;
     }
     return conf->db.conninfo ? check_conninfo(conf, g, e) : 0;
+}
+
+int cfg_parse_report(struct config *conf, const config_setting_t *root, struct err *e)
+{
+    const config_setting_t *g = config_setting_get_member(root, "report");
+    conf->report.level_runs = DEFAULT_LEVEL_RUNS;
+    if (!g)
+        return 0;
+    if (!config_setting_is_group(g))
+        return cfg_bad(e, conf->path, g, "'report' must be a group { ... }");
+    if (cfg_known_keys(conf, g, "report", report_keys, e) < 0)
+        return -1;
+    return cfg_int(conf, g, "level_runs", DEFAULT_LEVEL_RUNS, 1, LEVEL_RUNS_MAX, &conf->report.level_runs, e);
 }
 
 /* A stage of a minute on a loaded node is not stuck; one of an hour is. */

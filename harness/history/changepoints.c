@@ -58,8 +58,7 @@ int changes_find(struct history *h, int required, struct change_scan *scan, stru
     return 0;
 }
 
-/* S's label for the terminal: the database's names made printable. */
-static char *text_label(const struct setup *s)
+char *setup_text_label(const struct setup *s)
 {
     char label[1024];
     setup_label(s, label, sizeof label);
@@ -83,29 +82,11 @@ void changes_print(FILE *out, const struct history *h, const struct change_scan 
     for (int i = 0; i < h->n; i++)
         for (int k = 0; k < h->s[i].nchanges; k++) {
             const struct change *c = &h->s[i].changes[k];
-            char when[64], *label = text_label(&h->s[i]);
+            char when[64], *label = setup_text_label(&h->s[i]);
             format_utc(c->t, when, sizeof when);
             fprintf(out, "%-48s  %-20s  %9.3f  %9.3f  %6.2f  %8.6f\n", label, when, c->median_before,
                     c->median_after, c->ratio, c->pvalue);
             free(label);
         }
     fputc('\n', out);
-}
-
-int changes_regressions(FILE *out, const struct history *h, double ratio)
-{
-    int n = 0;
-    for (int i = 0; i < h->n; i++) {
-        const struct setup *s = &h->s[i];
-        if (!s->nchanges || !(s->changes[s->nchanges - 1].ratio > ratio))
-            continue;
-        const struct change *c = &s->changes[s->nchanges - 1];
-        char when[64], *label = text_label(s);
-        format_utc(c->t, when, sizeof when);
-        fprintf(out, "regression: %s: %.2fx slower since %s (median %.3f s -> %.3f s), more than %.2fx\n", label,
-                c->ratio, when, c->median_before, c->median_after, ratio);
-        free(label);
-        n++;
-    }
-    return n;
 }

@@ -1,6 +1,5 @@
 /* changepoints.h: the report's change points: found by otava, measured
- * here as the medians of the runs on either side, listed, and the
- * latest one per setup checked against --fail-on-regression. */
+ * here as the medians of the runs on either side, and listed. */
 #ifndef CHANGEPOINTS_H
 #define CHANGEPOINTS_H
 
@@ -23,9 +22,8 @@ int changes_find(struct history *h, int required, struct change_scan *scan, stru
 /* The table of changes (or why there is none) on OUT. */
 void changes_print(FILE *out, const struct history *h, const struct change_scan *scan);
 
-/* Setups whose latest change made them slower by more than RATIO (the
- * median after over the median before), each named on OUT. Returns their count. */
-int changes_regressions(FILE *out, const struct history *h, double ratio);
+/* S's label for the terminal: the database's names made printable. A new string. */
+char *setup_text_label(const struct setup *s);
 
 /* "2026-01-31 18:00 UTC" for unix time T. */
 void format_utc(double t, char *buf, size_t len);

@@ -261,8 +261,9 @@ static void page(FILE *f, const struct html_input *in)
     html_text(f, in->conf && in->conf->path ? in->conf->path : "?");
     fputs("'s database, ", f);
     html_text(f, in->window);
-    fputs(". Times are the elapsed_s of each run: the first barrier to the last, seconds.</p>\n"
-          "<section id=\"changes\"><h2>Change points</h2>\n", f);
+    fputs(". Times are the elapsed_s of each run: the first barrier to the last, seconds.</p>\n", f);
+    verdict_html(f, in->verdict);
+    fputs("<section id=\"changes\"><h2>Change points</h2>\n", f);
     changes_table(f, in->h, in->scan);
     if (nonfinite_note(in->h->nonfinite)) {
         fputs("<p class=\"warning\" id=\"nonfinite\">", f);

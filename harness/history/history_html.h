@@ -10,11 +10,13 @@
 #include "config/config.h"
 #include "base/err.h"
 #include "history/report_data.h"
+#include "history/verdict.h"
 
 struct html_input {
     const PGresult *summary;          /* the summary table, drawn column by column */
     const struct history *h;
     const struct change_scan *scan;
+    const struct verdict *verdict;    /* the page's first section */
     const struct config *conf;        /* for each machine's largest configured size */
     const char *window;               /* "last 60 days" */
 };

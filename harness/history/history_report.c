@@ -11,12 +11,14 @@
 
 #include "../staging/stage.h"
 #include "history/changepoints.h"
+#include "history/gate.h"
 #include "base/utf8.h"
 #include "history/history_html.h"
 #include "db/pg.h"
 #include "history/plot.h"
 #include "history/report_data.h"
 #include "history/report_jsonl.h"
+#include "history/verdict.h"
 
 /* A named suite by its name; a statement of its own ("custom") by itself. */
 #define SUITE "CASE WHEN suite IS NULL OR suite = 'custom' THEN coalesce(import_statement, '') ELSE suite END"
@@ -166,30 +168,41 @@ static int open_out_dir(const char *dir, struct err *e)
     return fd;
 }
 
-/* The change points, the page, and the verdict of --fail-on-regression. */
-static int changes_and_page(PGconn *c, const struct report_opts *o, int dfd, const char *dir, const PGresult *sum,
-                            const char *window, FILE *out, struct err *e)
-{
+/* Everything the verdict, the page and the gate read: the runs, their
+ * change points (otava is required when the gate or an acceptance needs
+ * them), the accepted baselines, and each setup's levels. */
+struct analysis {
     struct history h;
     struct change_scan scan;
-    if (history_load(c, o->days, &h, e) < 0)
+    struct gate g;
+};
+
+static int analyse(PGconn *c, const struct report_opts *o, struct analysis *a, FILE *out, struct err *e)
+{
+    struct gate_opts go = {o->fail_ratio > 0 ? o->fail_ratio : GATE_DEFAULT_RATIO, o->baseline_t,
+                           o->conf ? o->conf->report.level_runs : 1};
+    *a = (struct analysis){0};
+    if (history_load(c, o->days, &a->h, e) < 0 || gate_load_accepted(c, &a->h, e) < 0 ||
+        changes_find(&a->h, o->fail_ratio > 0 || o->accept, &a->scan, e) < 0)
         return -1;
-    int rc = changes_find(&h, o->fail_ratio > 0, &scan, e);
-    if (rc == 0 && !o->jsonl && nonfinite_note(h.nonfinite))
-        fprintf(out, "%s\n\n", nonfinite_note(h.nonfinite));
-    if (rc == 0 && !o->jsonl)
-        changes_print(out, &h, &scan);
-    if (rc == 0 && o->html) {
-        struct html_input in = {sum, &h, &scan, o->conf, window};
-        rc = html_write(dfd, dir, &in, e);
-        if (rc == 0)
-            fprintf(out, "page: %s/report.html\n", dir);
-    }
-    /* With jsonl on stdout the verdict goes to stderr, keeping the stream parseable. */
-    if (rc == 0 && o->fail_ratio > 0 && changes_regressions(o->jsonl ? stderr : out, &h, o->fail_ratio) > 0)
-        rc = 1;
-    history_free(&h);
-    return rc;
+    if (o->accept && (gate_accept(c, out, &a->h, &go, o->machine, o->filesystem, e) < 0 ||
+                      gate_load_accepted(c, &a->h, e) < 0))
+        return -1;
+    gate_evaluate(&a->h, &go, &a->g);
+    return 0;
+}
+
+static void analysis_free(struct analysis *a)
+{
+    gate_free(&a->g);
+    history_free(&a->h);
+}
+
+/* --fail-on-regression's verdict: 1 when a setup is slower than its
+ * baseline by more than the ratio, each named on OUT. */
+static int gate_verdict(const struct report_opts *o, const struct analysis *a, FILE *out)
+{
+    return o->fail_ratio > 0 && gate_print(out, &a->h, &a->g) > 0;
 }
 
 static int tables_and_plots(PGconn *c, const struct report_opts *o, const char *dir, FILE *out, struct err *e)
@@ -200,8 +213,14 @@ static int tables_and_plots(PGconn *c, const struct report_opts *o, const char *
     const char *p[] = {d};
     struct series_set over_time = {0}, hours = {0};
     PGresult *sum = NULL, *hour = NULL, *series = NULL, *prof = NULL;
+    struct analysis a = {0};
+    struct verdict v = {0};
     int rc = -1, dfd = open_out_dir(dir, e);
-    if (dfd < 0 || !(sum = pg_exec(c, "report summary", summary_sql, 1, p, e)) ||
+    if (dfd < 0 || analyse(c, o, &a, out, e) < 0)
+        goto out;
+    verdict_build(&a.h, &a.g, &a.scan, &v);
+    verdict_text(out, &v, window);
+    if (!(sum = pg_exec(c, "report summary", summary_sql, 1, p, e)) ||
         !(hour = pg_exec(c, "report by hour", by_hour_sql, 1, p, e)) ||
         !(series = pg_exec(c, "report series", series_sql, 1, p, e)) ||
         !(prof = pg_exec(c, "report import profiles", profile_sql, 1, p, e)))
@@ -223,17 +242,40 @@ static int tables_and_plots(PGconn *c, const struct report_opts *o, const char *
         fprintf(out, "plots: %s/elapsed.png, elapsed.svg, by_hour.png, by_hour.svg\n", dir);
     else if (rc == 0)
         fprintf(out, "no ok runs in the %s: no plots\n", window);
+    if (rc == 0 && nonfinite_note(a.h.nonfinite))
+        fprintf(out, "%s\n\n", nonfinite_note(a.h.nonfinite));
     if (rc == 0)
-        rc = changes_and_page(c, o, dfd, dir, sum, window, out, e);
+        changes_print(out, &a.h, &a.scan);
+    if (rc == 0 && o->html) {
+        struct html_input in = {sum, &a.h, &a.scan, &v, o->conf, window};
+        rc = html_write(dfd, dir, &in, e);
+        if (rc == 0)
+            fprintf(out, "page: %s/report.html\n", dir);
+    }
+    if (rc == 0)
+        rc = gate_verdict(o, &a, out);
 out:
     if (dfd >= 0)
         close(dfd);
+    verdict_free(&v);
+    analysis_free(&a);
     PQclear(sum);
     PQclear(hour);
     PQclear(series);
     PQclear(prof);
     series_free(&over_time);
     series_free(&hours);
+    return rc;
+}
+
+/* jsonl on stdout: the gate's lines go to stderr, keeping the stream parseable. */
+static int jsonl_gate(PGconn *c, const struct report_opts *o, struct err *e)
+{
+    struct analysis a;
+    int rc = analyse(c, o, &a, stderr, e);
+    if (rc == 0)
+        rc = gate_verdict(o, &a, stderr);
+    analysis_free(&a);
     return rc;
 }
 
@@ -249,7 +291,7 @@ int report_run(PGconn *c, const struct report_opts *o, FILE *out, struct err *e)
         close(dfd);
     if (rc < 0)
         return -1;
-    return o->fail_ratio > 0 ? changes_and_page(c, o, -1, NULL, NULL, NULL, out, e) : 0;
+    return o->fail_ratio > 0 || o->accept ? jsonl_gate(c, o, e) : 0;
 }
 
 int report_mode(const struct report_opts *o, struct err *e)

@@ -15,7 +15,10 @@ struct report_opts {
     const char *dir;          /* --out; NULL: "report" (tables) or stdout (jsonl) */
     int html;                 /* also DIR/report.html */
     int jsonl;                /* results as JSON lines instead of tables and plots */
-    double fail_ratio;        /* > 0: a latest change slower than this is a failure */
+    double fail_ratio;        /* > 0: a current level this much slower than its baseline fails */
+    double baseline_t;        /* --baseline: unix seconds; 0: none */
+    int accept;               /* --accept-baseline */
+    const char *machine, *filesystem; /* what --accept-baseline accepts; NULL: every one */
     const struct config *conf;
 };
 

@@ -10,10 +10,14 @@
 #include "history/changepoints.h"
 #include "history/plot.h"
 #include "history/svg.h"
+#include "history/thin.h"
 
 #define PANEL_W 340
 #define PANEL_H 210
 #define RUG 12           /* pixels under the values for the failure marks */
+#define RUN_R 2.3        /* a run's marker's radius: runs closer than its diameter are drawn once */
+#define LABEL_ROWS 6     /* rows the change points' labels stagger over */
+#define LABEL_W 36.0     /* "x1.33" at 11px bold, and a gap */
 
 static struct frame panel_frame(void)
 {
@@ -50,30 +54,100 @@ static void failure_marks(FILE *f, const struct setup *s, const struct axis *x, 
                  {RUN_TIMEOUT, 4, 0, MARK_TIMEOUT, "timed out"},
                  {RUN_LOST, 0, 1, MARK_LOST, "lost (never reported)"}};
     char tip[128];
+    int *idx = malloc((size_t)(s->nruns + 1) * sizeof *idx), *keep = malloc((size_t)(s->nruns + 1) * sizeof *keep);
+    double *px = malloc((size_t)(s->nruns + 1) * sizeof *px), *py = malloc((size_t)(s->nruns + 1) * sizeof *py);
     fputs("<g class=\"failures\">", f);
-    for (int i = 0; i < s->nruns; i++)
-        for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
+    /* Every kind is marked wherever it happened; marks that would cover
+     * one another (a decade on 300 pixels) are drawn once. */
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        int n = 0;
+        for (int i = 0; i < s->nruns; i++)
             if (s->runs[i].state == kinds[k].state) {
-                run_tip(s->runs[i].t, NAN, kinds[k].what, tip, sizeof tip);
-                svg_marker(f, kinds[k].marker, axis_px(x, s->runs[i].t), fr->bottom - RUG / 2.0, 3,
-                           kinds[k].colour, kinds[k].hollow, tip);
+                idx[n] = i;
+                px[n] = axis_px(x, s->runs[i].t);
+                py[n++] = fr->bottom - RUG / 2.0;
             }
+        int kept = thin_points(px, py, n, 3.0, keep);
+        for (int j = 0; j < kept; j++) {
+            run_tip(s->runs[idx[keep[j]]].t, NAN, kinds[k].what, tip, sizeof tip);
+            svg_marker(f, kinds[k].marker, px[keep[j]], py[keep[j]], 3, kinds[k].colour, kinds[k].hollow, tip);
+        }
+    }
     fputs("</g>\n", f);
+    free(idx);
+    free(keep);
+    free(px);
+    free(py);
 }
 
+/* The first row whose labels end before [X0, X1) begins; when every row
+ * is taken there, the one that ends soonest. Marks the span taken. */
+static int label_row(double *ends, double x0, double x1)
+{
+    int best = 0;
+    for (int r = 0; r < LABEL_ROWS; r++) {
+        if (ends[r] <= x0) {
+            best = r;
+            break;
+        }
+        best = ends[r] < ends[best] ? r : best;
+    }
+    ends[best] = x1;
+    return best;
+}
+
+/* Changes in time order; a label that would overlap one to its left
+ * goes a row down (x1.33 and x1.07 three days apart on a 60-day axis). */
 static void change_marks(FILE *f, const struct setup *s, const struct axis *x, const struct frame *fr)
 {
+    double ends[LABEL_ROWS];
+    for (int r = 0; r < LABEL_ROWS; r++)
+        ends[r] = -INFINITY;
     for (int k = 0; k < s->nchanges; k++) {
         const struct change *c = &s->changes[k];
         char when[64];
         double px = axis_px(x, c->t);
+        int left = px > fr->right - LABEL_W;   /* near the right edge: the label ends at the line */
+        double x0 = left ? px - 3 - LABEL_W : px + 3;
+        int row = label_row(ends, x0, x0 + LABEL_W);
         format_utc(c->t, when, sizeof when);
         fprintf(f, "<g class=\"changepoint\" data-ratio=\"%.3f\"><title>change point %s: median %.3f s -> %.3f s "
                 "(x%.2f, p = %.4f)</title><line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\"/>"
                 "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\">x%.2f</text></g>\n",
                 c->ratio, when, c->median_before, c->median_after, c->ratio, c->pvalue, px, px, fr->top, fr->bottom - RUG,
-                px > fr->right - 40 ? px - 3 : px + 3, fr->top + 12, px > fr->right - 40 ? "end" : "start", c->ratio);
+                left ? px - 3 : px + 3, fr->top + 12 + 12.0 * row, left ? "end" : "start", c->ratio);
     }
+}
+
+/* The hour (UTC, fractional) a run started at. */
+static double hour_of(double t)
+{
+    double day = fmod(t, 86400.0);
+    return (day < 0 ? day + 86400.0 : day) / 3600.0;
+}
+
+/* Each ok run's pixels: X of its time (or of its hour of day, BY_HOUR), Y of its elapsed time. */
+static void run_pixels(const struct setup *s, const struct axis *x, const struct axis *y, int by_hour, double *px,
+                       double *py)
+{
+    for (int i = 0; i < s->nok; i++) {
+        px[i] = axis_px(x, by_hour ? hour_of(s->ok_t[i]) : s->ok_t[i]);
+        py[i] = axis_px(y, s->ok_y[i]);
+    }
+}
+
+/* The ok runs at pixels (PX, PY), one marker per marker-sized cell. */
+static void run_markers(FILE *f, const struct setup *s, const double *px, const double *py, int series, double r)
+{
+    int *keep = malloc((size_t)(s->nok + 1) * sizeof *keep), kept = thin_points(px, py, s->nok, 2 * r, keep);
+    char tip[128];
+    fputs("<g class=\"runs\">", f);
+    for (int j = 0; j < kept; j++) {
+        run_tip(s->ok_t[keep[j]], s->ok_y[keep[j]], "", tip, sizeof tip);
+        svg_marker(f, series_marker(series), px[keep[j]], py[keep[j]], r, series_colour(series), 0, tip);
+    }
+    fputs("</g>\n", f);
+    free(keep);
 }
 
 static void running_median_line(FILE *f, const struct setup *s, const struct axis *x, const struct axis *y,
@@ -85,11 +159,15 @@ static void running_median_line(FILE *f, const struct setup *s, const struct axi
         px[i] = axis_px(x, s->ok_t[i]);
         med[i] = axis_px(y, med[i]);
     }
+    double *lx = malloc((size_t)(s->nok + 1) * sizeof *lx), *ly = malloc((size_t)(s->nok + 1) * sizeof *ly);
+    int n = thin_line(px, med, s->nok, lx, ly);
     fputs("<g class=\"median\">", f);
-    svg_polyline(f, px, med, s->nok, colour, 2.2, NULL);
+    svg_polyline(f, lx, ly, n, colour, 2.2, NULL);
     fputs("</g>\n", f);
     free(med);
     free(px);
+    free(lx);
+    free(ly);
 }
 
 static void panel_heading(FILE *f, const struct setup *s)
@@ -111,7 +189,7 @@ void panel_over_time(FILE *f, const struct setup *s, int series, double t0, doub
     struct axis x = {.p0 = fr.left, .p1 = fr.right, .kind = AXIS_DATE}, y;
     axis_fit(&x, t0, t1, 0);
     y_axis(&y, &fr, s->ok_y, s->nok);
-    char label[1024], tip[128];
+    char label[1024];
     setup_label(s, label, sizeof label);
     fprintf(f, "<figure class=\"panel\" data-setup=\"");
     html_text(f, label);
@@ -119,25 +197,16 @@ void panel_over_time(FILE *f, const struct setup *s, int series, double t0, doub
     panel_heading(f, s);
     svg_open(f, &fr, "over-time", label);
     svg_axes(f, &fr, &x, &y, "elapsed, s");
-    fputs("<g class=\"runs\">", f);
-    for (int i = 0; i < s->nok; i++) {
-        run_tip(s->ok_t[i], s->ok_y[i], "", tip, sizeof tip);
-        svg_marker(f, series_marker(series), axis_px(&x, s->ok_t[i]), axis_px(&y, s->ok_y[i]), 2.3,
-                   series_colour(series), 0, tip);
-    }
-    fputs("</g>\n", f);
+    double *px = malloc((size_t)(s->nok + 1) * sizeof *px), *py = malloc((size_t)(s->nok + 1) * sizeof *py);
+    run_pixels(s, &x, &y, 0, px, py);
+    run_markers(f, s, px, py, series, RUN_R);
+    free(px);
+    free(py);
     running_median_line(f, s, &x, &y, series_colour(series));
     failure_marks(f, s, &x, &fr);
     change_marks(f, s, &x, &fr);
     svg_close(f);
     fputs("</figure>\n", f);
-}
-
-/* The hour (UTC, fractional) a run started at. */
-static double hour_of(double t)
-{
-    double day = fmod(t, 86400.0);
-    return (day < 0 ? day + 86400.0 : day) / 3600.0;
 }
 
 static void hour_medians(FILE *f, const struct setup *s, const struct axis *x, const struct axis *y,
@@ -167,7 +236,7 @@ void panel_by_hour(FILE *f, const struct setup *s, int series)
     struct axis x = {.p0 = fr.left, .p1 = fr.right, .kind = AXIS_HOUR}, y;
     axis_fit(&x, 0, 24, 0);
     y_axis(&y, &fr, s->ok_y, s->nok);
-    char label[1024], tip[128];
+    char label[1024];
     setup_label(s, label, sizeof label);
     fputs("<figure class=\"hour-panel\" data-setup=\"", f);
     html_text(f, label);
@@ -175,13 +244,11 @@ void panel_by_hour(FILE *f, const struct setup *s, int series)
     panel_heading(f, s);
     svg_open(f, &fr, "by-hour", label);
     svg_axes(f, &fr, &x, &y, "elapsed, s");
-    fputs("<g class=\"runs\">", f);
-    for (int i = 0; i < s->nok; i++) {
-        run_tip(s->ok_t[i], s->ok_y[i], "", tip, sizeof tip);
-        svg_marker(f, series_marker(series), axis_px(&x, hour_of(s->ok_t[i])), axis_px(&y, s->ok_y[i]), 2,
-                   series_colour(series), 0, tip);
-    }
-    fputs("</g>\n", f);
+    double *px = malloc((size_t)(s->nok + 1) * sizeof *px), *py = malloc((size_t)(s->nok + 1) * sizeof *py);
+    run_pixels(s, &x, &y, 1, px, py);
+    run_markers(f, s, px, py, series, 2);
+    free(px);
+    free(py);
     hour_medians(f, s, &x, &y, series_colour(series));
     fprintf(f, "<text class=\"tick\" x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">hour of day, UTC</text>\n",
             (fr.left + fr.right) / 2, PANEL_H - 2);

@@ -1,6 +1,6 @@
-/* otava.c: the setups' series as CSV files and an otava YAML config in a
- * private temporary directory, one `otava analyze --output json` run,
- * and its output (one JSON object per test and line) read back. */
+/* otava.c: the setups' series as files in a private temporary directory,
+ * one python of otava's venv running otava's analysis over all of them,
+ * and its output (otava analyze's JSON, one object per test and line) read back. */
 #include "history/otava.h"
 
 #include <fcntl.h>
@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "base/beside_exe.h"
@@ -23,6 +22,17 @@
 #define OTAVA_TIMEOUT 600.0
 #define OTAVA_OUTPUT_MAX (16u << 20)
 
+/* The python of otava's venv: beside the otava program. */
+static char *python_beside(const char *otava)
+{
+    size_t n = strlen(otava) + 16;
+    char *py = malloc(n);
+    snprintf(py, n, "%s", otava);
+    char *slash = strrchr(py, '/');
+    snprintf(slash ? slash + 1 : py, n - (size_t)(slash ? slash + 1 - py : 0), "python");
+    return py;
+}
+
 char *otava_find(char *why, size_t len)
 {
     const char *env = getenv("HARNESS_OTAVA");
@@ -34,10 +44,18 @@ char *otava_find(char *why, size_t len)
     }
     char dir[4096];
     char *found = beside_exe("tools-venv/bin/otava", X_OK, dir, sizeof dir);
-    if (!found)
+    if (!found) {
         snprintf(why, len, "no tools-venv/bin/otava beside %s or up to two directories above it "
                  "(make tools builds build/tools-venv; or set HARNESS_OTAVA)", dir);
-    return found;
+        return NULL;
+    }
+    char *py = python_beside(found);
+    free(found);
+    if (access(py, X_OK) == 0)
+        return py;
+    snprintf(why, len, "%s, the python of otava's venv, is not an executable", py);
+    free(py);
+    return NULL;
 }
 
 /* A new file NAME in the private directory DFD, never through a link. */
@@ -61,43 +79,18 @@ static int close_file(FILE *f, const char *name, struct err *e)
     return 0;
 }
 
+/* "unix-seconds value" per line: the times otava's CSV importer would
+ * reach after parsing each date (it keeps whole seconds). */
 static int write_series(int dfd, int i, const struct setup *s, struct err *e)
 {
-    char name[64], when[32];
-    snprintf(name, sizeof name, "s%d.csv", i);
+    char name[64];
+    snprintf(name, sizeof name, "s%d.tsv", i);
     FILE *f = create_in(dfd, name, e);
     if (!f)
         return -1;
-    fputs("time,elapsed_s\n", f);
-    for (int j = 0; j < s->nok; j++) {
-        time_t t = (time_t)floor(s->ok_t[j]);
-        struct tm tm;
-        strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
-        fprintf(f, "%s,%.9g\n", when, s->ok_y[j]);
-    }
+    for (int j = 0; j < s->nok; j++)
+        fprintf(f, "%lld %.9g\n", (long long)floor(s->ok_t[j]), s->ok_y[j]);
     return close_file(f, name, e);
-}
-
-/* The config names each analysed setup's test s<index>; the directory's
- * path is single-quoted YAML (quotes doubled). */
-static int write_config(int dfd, const char *dir, const struct history *h, struct err *e)
-{
-    FILE *f = create_in(dfd, "otava.yaml", e);
-    if (!f)
-        return -1;
-    fputs("tests:\n", f);
-    for (int i = 0; i < h->n; i++) {
-        if (h->s[i].nok < OTAVA_MIN_RUNS)
-            continue;
-        fprintf(f, "  s%d:\n    type: csv\n    file: '", i);
-        for (const char *p = dir; *p; p++) {
-            if (*p == '\'')
-                fputc('\'', f);
-            fputc(*p, f);
-        }
-        fprintf(f, "/s%d.csv'\n    time_column: time\n    metrics: [elapsed_s]\n", i);
-    }
-    return close_file(f, "otava.yaml", e);
 }
 
 static void add_change(struct setup *s, double t, int index, double pvalue)
@@ -199,13 +192,35 @@ static int parse_output(char *out, struct history *h, struct err *e)
     return rc;
 }
 
-static char **analyze_argv(const char *otava, const char *dir, const struct history *h, char *config, size_t len)
+/* Otava's own analysis, as `otava analyze --output json` runs it on each
+ * test, through its Python API in one process: its CSV importer parses
+ * each date with dateparser, about 5 ms a row, which made a decade of
+ * runs take minutes; the series go in as unix seconds instead. ARGV:
+ * the directory, the p-value, the magnitude, then the tests. */
+static const char analyze_py[] =
+    "import sys\n"
+    "from otava.report import Report, ReportType\n"
+    "from otava.series import AnalysisOptions, Metric, Series\n"
+    "opts = AnalysisOptions()\n"
+    "opts.max_pvalue, opts.min_magnitude = float(sys.argv[2]), float(sys.argv[3])\n"
+    "for name in sys.argv[4:]:\n"
+    "    t, v = [], []\n"
+    "    with open(sys.argv[1] + '/' + name + '.tsv') as f:\n"
+    "        for line in f:\n"
+    "            a, b = line.split()\n"
+    "            t.append(int(a))\n"
+    "            v.append(float(b))\n"
+    "    s = Series(name, None, t, {'elapsed_s': Metric(1, 1.0)}, {'elapsed_s': v}, {})\n"
+    "    cps = s.analyze(opts).change_points_by_time\n"
+    "    print(Report(s, cps).produce_report(name, ReportType.JSON), flush=True)\n";
+
+/* -I: no PYTHONPATH, user site or current directory in the tools' way. */
+static char **analyze_argv(const char *python, const char *dir, const struct history *h)
 {
-    snprintf(config, len, "%s/otava.yaml", dir);
-    char **argv = calloc((size_t)h->n + 12, sizeof *argv);
-    const char *fixed[] = {otava, "analyze", "--config-file", config, "--output", "json",
-                           "-P", OTAVA_MAX_PVALUE, "-M", OTAVA_MIN_MAGNITUDE};
+    char **argv = calloc((size_t)h->n + 10, sizeof *argv);
+    const char *fixed[] = {"-I", "-c", analyze_py, dir, OTAVA_MAX_PVALUE, OTAVA_MIN_MAGNITUDE};
     int k = 0;
+    argv[k++] = strdup(python);
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
         argv[k++] = strdup(fixed[i]);
     for (int i = 0; i < h->n; i++)
@@ -224,10 +239,9 @@ static void free_argv(char **argv)
     free(argv);
 }
 
-static int run_otava(const char *otava, const char *dir, struct history *h, struct err *e)
+static int run_otava(const char *python, const char *dir, struct history *h, struct err *e)
 {
-    char config[4200];
-    char **argv = analyze_argv(otava, dir, h, config, sizeof config);
+    char **argv = analyze_argv(python, dir, h);
     struct spawn_job job;
     struct child_result res;
     int rc = -1;
@@ -238,7 +252,7 @@ static int run_otava(const char *otava, const char *dir, struct history *h, stru
     if (spawn_run(&job, OTAVA_TIMEOUT, &res, e) == 0 && !e->status) {
         char *out = spawn_captured(job.out_fd, OTAVA_OUTPUT_MAX), *why = spawn_stderr_line(&job, 600);
         if (res.status != CHILD_OK)
-            err_set(e, EXIT_RUNTIME, "report: %s analyze failed (%s %d): %s", otava,
+            err_set(e, EXIT_RUNTIME, "report: otava's analysis (%s) failed (%s %d): %s", argv[0],
                     res.status == CHILD_TIMEOUT ? "timed out, exit" : "exit", res.exit_code, why);
         else
             rc = parse_output(out, h, e);
@@ -254,15 +268,14 @@ static void remove_dir(int dfd, const char *dir, const struct history *h)
 {
     char name[64];
     for (int i = 0; i < h->n; i++) {
-        snprintf(name, sizeof name, "s%d.csv", i);
+        snprintf(name, sizeof name, "s%d.tsv", i);
         unlinkat(dfd, name, 0);
     }
-    unlinkat(dfd, "otava.yaml", 0);
     close(dfd);
     rmdir(dir);
 }
 
-int otava_detect(const char *otava, struct history *h, struct err *e)
+int otava_detect(const char *python, struct history *h, struct err *e)
 {
     int any = 0;
     for (int i = 0; i < h->n; i++)
@@ -279,12 +292,12 @@ int otava_detect(const char *otava, struct history *h, struct err *e)
         rmdir(dir);
         return err_sys(e, EXIT_RUNTIME, "report: opening %s", dir);
     }
-    int rc = write_config(dfd, dir, h, e);
+    int rc = 0;
     for (int i = 0; rc == 0 && i < h->n; i++)
         if (h->s[i].nok >= OTAVA_MIN_RUNS)
             rc = write_series(dfd, i, &h->s[i], e);
     if (rc == 0)
-        rc = run_otava(otava, dir, h, e);
+        rc = run_otava(python, dir, h, e);
     remove_dir(dfd, dir, h);
     return rc;
 }

@@ -14,21 +14,23 @@
 static const char runs_sql[] =
     "SELECT machine, filesystem, coalesce(ranks, 0) AS ranks,"
     " CASE WHEN suite IS NULL OR suite = 'custom' THEN coalesce(import_statement, '') ELSE suite END AS suite,"
-    " extract(epoch FROM run_at) AS run_epoch, status, elapsed_s"
+    " extract(epoch FROM run_at) AS run_epoch, status, elapsed_s, coalesce(fs_kind, '') AS fs_kind,"
+    " CASE WHEN time_to_first_import_s NOT IN ('NaN', 'Infinity', '-Infinity') THEN time_to_first_import_s END"
+    "  AS first_import_s"
     " FROM results WHERE run_at >= now() - make_interval(days => $1::integer) AND status <> 'reserved'"
     " ORDER BY 1, 2, 3, 4, run_at, id";
 
 struct cols {
-    int machine, filesystem, ranks, suite, t, status, elapsed;
+    int machine, filesystem, ranks, suite, t, status, elapsed, kind, first;
 };
 
 static int find_cols(const PGresult *r, struct cols *k, struct err *e)
 {
     *k = (struct cols){PQfnumber(r, "machine"), PQfnumber(r, "filesystem"), PQfnumber(r, "ranks"),
                        PQfnumber(r, "suite"),   PQfnumber(r, "run_epoch"),  PQfnumber(r, "status"),
-                       PQfnumber(r, "elapsed_s")};
+                       PQfnumber(r, "elapsed_s"), PQfnumber(r, "fs_kind"), PQfnumber(r, "first_import_s")};
     if (k->machine < 0 || k->filesystem < 0 || k->ranks < 0 || k->suite < 0 || k->t < 0 || k->status < 0 ||
-        k->elapsed < 0)
+        k->elapsed < 0 || k->kind < 0 || k->first < 0)
         return err_set(e, EXIT_RUNTIME, "report: the runs query lacks a column it names");
     return 0;
 }
@@ -53,7 +55,8 @@ static struct setup *setup_for(struct history *h, const PGresult *r, int i, cons
         return s;
     h->s = realloc(h->s, (size_t)(h->n + 1) * sizeof *h->s);
     s = &h->s[h->n++];
-    *s = (struct setup){.machine = strdup(m), .filesystem = strdup(fs), .suite = strdup(suite), .ranks = ranks};
+    *s = (struct setup){.machine = strdup(m), .filesystem = strdup(fs), .suite = strdup(suite), .ranks = ranks,
+                        .kind = strdup("")};
     return s;
 }
 
@@ -70,9 +73,11 @@ static void split_ok(struct setup *s)
 {
     s->ok_t = malloc((size_t)(s->nruns + 1) * sizeof *s->ok_t);
     s->ok_y = malloc((size_t)(s->nruns + 1) * sizeof *s->ok_y);
+    s->ok_first = malloc((size_t)(s->nruns + 1) * sizeof *s->ok_first);
     for (int i = 0; i < s->nruns; i++)
         if (s->runs[i].state == RUN_OK && !isnan(s->runs[i].elapsed)) {
             s->ok_t[s->nok] = s->runs[i].t;
+            s->ok_first[s->nok] = s->runs[i].first_import;
             s->ok_y[s->nok++] = s->runs[i].elapsed;
         }
 }
@@ -97,7 +102,12 @@ int history_load(PGconn *c, int days, struct history *h, struct err *e)
         /* Drawn nowhere (one Infinity would scale a panel's axis to NaN),
          * counted, and said. */
         h->nonfinite += timed && !isfinite(y);
-        add_run(s, (struct run_point){atof(PQgetvalue(r, i, k.t)), isfinite(y) ? y : NAN, st});
+        double first = PQgetisnull(r, i, k.first) ? y : atof(PQgetvalue(r, i, k.first));
+        add_run(s, (struct run_point){atof(PQgetvalue(r, i, k.t)), isfinite(y) ? y : NAN, first, st});
+        if (PQgetvalue(r, i, k.kind)[0] && strcmp(s->kind, PQgetvalue(r, i, k.kind))) {
+            free(s->kind);
+            s->kind = strdup(PQgetvalue(r, i, k.kind));
+        }
     }
     PQclear(r);
     for (int i = 0; i < h->n; i++)
@@ -122,7 +132,9 @@ void history_free(struct history *h)
         free(s->machine);
         free(s->filesystem);
         free(s->suite);
+        free(s->kind);
         free(s->runs);
+        free(s->ok_first);
         free(s->ok_t);
         free(s->ok_y);
         free(s->changes);

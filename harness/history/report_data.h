@@ -13,6 +13,7 @@ enum run_state { RUN_OK, RUN_FAILED, RUN_TIMEOUT, RUN_LOST };
 struct run_point {
     double t;            /* run_at, unix seconds */
     double elapsed;      /* seconds; NAN unless the run is ok with a time */
+    double first_import; /* time_to_first_import_s, else elapsed (rows recorded before it existed) */
     enum run_state state;
 };
 
@@ -26,13 +27,18 @@ struct change {
 
 struct setup {
     char *machine, *filesystem, *suite;
+    char *kind;          /* fs_kind of its latest row that has one; "" for none */
     int ranks;           /* 0 when the rows had none */
     struct run_point *runs;
     int nruns, cap;
     double *ok_t, *ok_y; /* the ok runs with a time, in time order */
+    double *ok_first;    /* their time to first import (staging + import) */
     int nok;
     struct change *changes;
     int nchanges;
+    /* --accept-baseline's level for this setup, if one is stored. */
+    int accepted;
+    double accepted_level, accepted_since;
 };
 
 struct history {

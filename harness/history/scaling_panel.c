@@ -9,6 +9,7 @@
 
 #include "history/scaling_fit.h"
 #include "history/svg.h"
+#include "history/thin.h"
 
 struct sizes {
     double *n, *t;       /* every ok run: ranks, seconds */
@@ -41,6 +42,26 @@ static void gather(const struct history *h, const char *machine, const char *fs,
         z->rank[z->distinct] = s->ranks;
         z->median[z->distinct++] = median_of(s->ok_y, s->nok);
     }
+}
+
+/* Every run in grey, one dot per dot-sized cell: thousands of runs at one
+ * rank count are a column of dots, drawn once each. */
+static void grey_runs(FILE *f, const struct sizes *z, const struct axis *x, const struct axis *y)
+{
+    double *px = malloc((size_t)(z->count + 1) * sizeof *px), *py = malloc((size_t)(z->count + 1) * sizeof *py);
+    int *keep = malloc((size_t)(z->count + 1) * sizeof *keep);
+    for (int i = 0; i < z->count; i++) {
+        px[i] = axis_px(x, z->n[i]);
+        py[i] = axis_px(y, z->t[i]);
+    }
+    int kept = thin_points(px, py, z->count, 2.6, keep);
+    fputs("<g class=\"runs\">", f);
+    for (int j = 0; j < kept; j++)
+        svg_marker(f, 0, px[keep[j]], py[keep[j]], 1.3, "#999999", 0, NULL);
+    fputs("</g>\n", f);
+    free(px);
+    free(py);
+    free(keep);
 }
 
 /* Log-log whatever the span: a power law is a line there. Whole decades. */
@@ -93,10 +114,8 @@ static void draw(FILE *f, const struct sizes *z, const struct scaling_fit *fit, 
     }
     fputs("<g class=\"fit-curve\">", f);
     svg_polyline(f, px, py, 64, "#444444", 1.5, "5 3");
-    fputs("</g><g class=\"runs\">", f);
-    for (int i = 0; i < z->count; i++)
-        svg_marker(f, 0, axis_px(&x, z->n[i]), axis_px(&y, z->t[i]), 1.3, "#999999", 0, NULL);
-    fputs("</g>\n", f);
+    fputs("</g>", f);
+    grey_runs(f, z, &x, &y);
     char tip[128];
     for (int i = 0; i < z->distinct; i++) {
         snprintf(tip, sizeof tip, "%g ranks: median %.3f s", z->rank[i], z->median[i]);

@@ -4,14 +4,13 @@ build/tools-venv), --fail-on-regression, the HTML page rendered by headless
 Chromium, the scaling fit's extrapolation, and the jsonl export."""
 import json
 import os
-import shutil
 import struct
-import subprocess
 import zlib
 from datetime import datetime, timezone
 
 import pytest
 
+from helpers.browser import chromium, console_clean
 from helpers.harness import ROOT, harness
 from helpers.results import ok
 
@@ -112,15 +111,6 @@ def _png_colours(path):
     return colours
 
 
-def _chromium(page, *args, height=2200):
-    exe = shutil.which("chromium")
-    assert exe, "chromium is missing: jobs/install-deps.sh --test"
-    cmd = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0",
-           "--hide-scrollbars", f"--window-size=1500,{height}", *args, page.as_uri()]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=180,
-                          env={**os.environ, "HOME": str(page.parent)})
-
-
 @pytest.fixture
 def otava():
     assert OTAVA.exists(), "build the tools venv first: make tools"
@@ -153,7 +143,7 @@ def test_change_points_regression_exit_and_html(pgdb, tmp_path, otava):
     assert "<script" not in html and "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
     assert "https://" not in html
     # Rendered by a real browser: the DOM it built, its console, a screenshot.
-    dom = _chromium(page, "--dump-dom")
+    dom = chromium(page, "--dump-dom")
     assert dom.returncode == 0, dom.stderr[-2000:]
     setups = 3 * 2 + len(EXTRA_SIZES)
     assert dom.stdout.count('<figure class="panel"') == setups
@@ -163,12 +153,10 @@ def test_change_points_regression_exit_and_html(pgdb, tmp_path, otava):
     assert 'class="changepoint" data-ratio="1.5' in marked
     assert dom.stdout.count('class="scaling-panel"') == 1   # project: 4 sizes; the others 2
     assert "At 9600 ranks</b> (the largest configured size)" in dom.stdout
-    for line in dom.stderr.splitlines():
-        assert "CONSOLE" not in line or "ERROR" not in line.upper(), line
-        assert "Uncaught" not in line, line
+    console_clean(dom)
     shot = ROOT / "build/report-screenshot.png"
     shot.unlink(missing_ok=True)
-    proc = _chromium(page, f"--screenshot={shot}", height=4000)   # the whole page, scaling panel included
+    proc = chromium(page, f"--screenshot={shot}", height=4000)   # the whole page, scaling panel included
     assert shot.exists(), proc.stderr[-2000:]
     assert len(_png_colours(shot)) > 20    # not blank: the series' colours, the marks, text
 

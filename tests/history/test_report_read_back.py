@@ -51,11 +51,11 @@ def test_otava_output_of_the_wrong_shape_is_an_error_never_no_change(pgdb, tmp_p
 
 
 FAKE_OTAVA_WITH_A_CHANGE = r'''#!/usr/bin/env python3
-"""otava analyze's JSON for s0: one change at its 16th run."""
-import calendar, csv, json, sys, time
-config = sys.argv[sys.argv.index("--config-file") + 1]
-rows = list(csv.DictReader(open(config.rsplit("/", 1)[0] + "/s0.csv")))
-t = calendar.timegm(time.strptime(rows[15]["time"], "%Y-%m-%dT%H:%M:%SZ"))
+"""otava analyze's JSON for s0: one change at its 16th run. Run as the
+harness runs otava's python: -I -c CODE DIR P-VALUE MAGNITUDE TESTS..."""
+import json, sys
+rows = [line.split() for line in open(sys.argv[4] + "/s0.tsv")]
+t = int(rows[15][0])
 print(json.dumps({"s0": [{"time": t, "changes": [{"metric": "elapsed_s", "time": t, "pvalue": "0.000001"}]}]}))
 '''
 
@@ -80,7 +80,7 @@ def test_database_strings_reach_the_terminal_with_control_characters_escaped(pgd
     for c in "\x1b\x07\x7f\u009b":
         assert c not in text, repr(text)
     label = r"m\x1b]0;pwned\x07\x1b[2J / fs\u009b31m\x7f / 4 ranks / s\x0aregression: none"
-    assert text.count(label) == 2, text      # the change point's row and the regression line
+    assert text.count(label) == 3, text      # the verdict, the change point's row and the regression line
     assert "regression: " + label + ": 2.0" in text
     assert [line for line in text.splitlines() if line.startswith("regression: ")] == \
         [line for line in text.splitlines() if line.startswith("regression: " + label)]

@@ -25,6 +25,7 @@ static const char *parse(const char *name, const char *text, struct config *conf
 
 static const char good[] =
     "database = { conninfo = \"service=bench\"; spool_dir = \"spool\"; lost_after_hours = 12; };\n"
+    "report = { level_runs = 8; };\n"
     "machines = (\n"
     "  { name = \"m1\"; venv = \"venvs/v\"; timeout = 5; cores_per_node = 32; launcher = \"mpirun\";\n"
     "    import = \"import numpy, scipy\";\n"
@@ -62,6 +63,7 @@ static void test_good(void)
     CHECK(m->slurm.nextra == 1 && strcmp(m->slurm.account, "acct") == 0);
     CHECK(strcmp(c.db.conninfo, "service=bench") == 0);
     CHECK(c.db.lost_after_hours == 12);
+    CHECK(c.report.level_runs == 8);
     CHECK(config_fs(&c, m, "scratch", &e) == &m->fs[1]);
     CHECK(config_fs(&c, m, "nope", &e) == NULL);
     CHECK_CONTAINS(e.msg, "no filesystem 'nope'");
@@ -130,6 +132,7 @@ static void test_defaults(void)
     CHECK(c.machines[0].nsuites == 1 && strcmp(c.machines[0].suites[0], "numpy") == 0);
     CHECK(c.machines[0].timeout == 600);
     CHECK(c.db.conninfo == NULL);
+    CHECK(c.report.level_runs == 20);
     CHECK(c.machines[0].harness == NULL && c.machines[0].fs[0].directives == NULL);
     config_free(&c);
 }
@@ -196,6 +199,12 @@ static void test_bad(void)
          "unknown key 'node' in a size (did you mean 'nodes'?)", 3},
         {"machines = ({ name = \"a\"; venv = \"/v\"; filesystems = ();\n slurm = {\n acount = \"x\"; }; });\n",
          "unknown key 'acount' in slurm (did you mean 'account'?)", 3},
+        {"report = {\n level_run = 5; };\nmachines = ({ name = \"a\"; venv = \"/v\"; filesystems = (); });\n",
+         "unknown key 'level_run' in report (did you mean 'level_runs'?)", 2},
+        {"report = {\n level_runs = 0; };\nmachines = ({ name = \"a\"; venv = \"/v\"; filesystems = (); });\n",
+         "'level_runs' must be at least 1", 2},
+        {"report = 5;\nmachines = ({ name = \"a\"; venv = \"/v\"; filesystems = (); });\n",
+         "'report' must be a group", 1},
         /* Values that would fail later, or overflow, are refused with their line. */
         {"machines = ({ name = \"a\"; venv = \"/v\";\n timeout = 1e300; filesystems = (); });\n",
          "'timeout' must be at most 604800", 2},
