@@ -23,10 +23,12 @@ def test_db_init_is_idempotent(pgdb):
     assert "schema version 4 (004_bcast_compression): applied" in first
     assert "schema version 5 (005_image): applied" in first
     assert "schema version 6 (006_kind_figures_in_json): applied" in first
+    assert "schema version 7 (007_server_ops): applied" in first
     assert "already there" in db_init(pgdb).stdout
     assert pgdb.psql("SELECT version, name FROM schema_migrations ORDER BY 1") == [
         ["1", "schema"], ["2", "002_suite_profile_bcast"], ["3", "003_launch_figures"],
-        ["4", "004_bcast_compression"], ["5", "005_image"], ["6", "006_kind_figures_in_json"]]
+        ["4", "004_bcast_compression"], ["5", "005_image"], ["6", "006_kind_figures_in_json"],
+        ["7", "007_server_ops"]]
     assert pgdb.rows() == "0"
 
 
