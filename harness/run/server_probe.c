@@ -47,11 +47,22 @@ static void why_failed(const struct child_result *res, struct spawn_job *job, do
         return;
     }
     char *tail = spawn_stderr_line(job, 300);
+    const char *said = tail && *tail ? tail : "nothing on stderr";
     if (res->signal)
-        snprintf(out, n, "the probe was killed by signal %d (%s)", res->signal, tail && *tail ? tail : "nothing on stderr");
+        snprintf(out, n, "the probe was killed by signal %d (%s)", res->signal, said);
     else
-        snprintf(out, n, "the probe exited %d (%s)", res->exit_code, tail && *tail ? tail : "nothing on stderr");
+        snprintf(out, n, "the probe exited %d (%s)", res->exit_code, said);
     free(tail);
+}
+
+static void parse_reading(struct spawn_job *job, const struct probe_conf *conf, struct counters *out, char *reason,
+                          size_t n)
+{
+    char *text = spawn_captured(job->out_fd, PROBE_OUTPUT_MAX);
+    counters_parse(text, (const char *const *)conf->counters, conf->ncounters, out);
+    free(text);
+    if (out->n == 0)
+        snprintf(reason, n, "the probe printed no %s", conf->counters ? "counter of probe_counters" : "counters");
 }
 
 /* One reading into OUT; -1 with REASON when the probe failed or printed
@@ -62,6 +73,7 @@ static int read_counters(const struct probe_conf *conf, struct counters *out, ch
     struct spawn_job job;
     struct child_result res = {0};
     struct err e = {0};
+    memset(out, 0, sizeof *out);
     if (spawn_prepare_keep(&job, argv, environ, 1, PROBE_STDERR_KEEP, &e) < 0) {
         snprintf(reason, n, "the probe could not be prepared: %s", e.msg);
         return -1;
@@ -71,15 +83,10 @@ static int read_counters(const struct probe_conf *conf, struct counters *out, ch
         snprintf(reason, n, "the probe could not be started: %s", e.msg);
     else if (res.status != CHILD_OK)
         why_failed(&res, &job, conf->timeout, reason, n);
-    else {
-        char *text = spawn_captured(job.out_fd, PROBE_OUTPUT_MAX);
-        counters_parse(text, (const char *const *)conf->counters, conf->ncounters, out);
-        free(text);
-        if (out->n == 0)
-            snprintf(reason, n, "the probe printed no %s", conf->counters ? "counter of probe_counters" : "counters");
-    }
+    else
+        parse_reading(&job, conf, out, reason, n);
     spawn_release(&job);
-    return rc < 0 || res.status != CHILD_OK || out->n == 0 ? -1 : 0;
+    return out->n > 0 ? 0 : -1;
 }
 
 void server_probe_before(struct server_probe *p)
@@ -119,9 +126,7 @@ static void sum_records(const struct probe_record *all, int n, struct server_ops
 
 void server_probe_collect(struct server_probe *p, struct server_ops *out)
 {
-    if (!p->conf)
-        return;
-    if (p->probers == MPI_COMM_NULL)
+    if (!p->conf || p->probers == MPI_COMM_NULL)
         return;
     int rank, n;
     MPI_Comm_rank(p->probers, &rank);
