@@ -8,6 +8,7 @@
 #include "base/clock.h"
 #include "base/collective.h"
 #include "base/nodes.h"
+#include "base/utf8.h"
 #include "config/suite.h"
 #include "fs/fs.h"
 #include "run/checks.h"
@@ -213,6 +214,17 @@ static void describe(struct run_ctx *c, struct run_result *r)
     r->slurm_nodes = nn ? atoi(nn) : 0;
 }
 
+/* A broken probe costs the figure, not the run: said once, printable (its
+ * reason holds the probe's stderr), and kept in the result. */
+static void warn_server_ops(const struct server_ops *so)
+{
+    if (!so->probed || so->available)
+        return;
+    char *line = utf8_printable(so->reason);
+    fprintf(stderr, "harness: warning: server ops unavailable: %s\n", line);
+    free(line);
+}
+
 int run_benchmark(MPI_Comm comm, struct config *conf, const struct run_opts *o, struct run_result *r, struct err *e)
 {
     struct run_ctx c = {.comm = comm, .o = o, .hold = {.lock_fd = -1}, .probe = {.probers = MPI_COMM_NULL}};
@@ -256,9 +268,8 @@ int run_benchmark(MPI_Comm comm, struct config *conf, const struct run_opts *o, 
         goto out;
     if (c.rank == 0)
         r->status = run_status_of(r);
-    /* A broken probe costs the figure, not the run: said once, kept in the result. */
-    if (c.rank == 0 && r->server_ops.probed && !r->server_ops.available)
-        fprintf(stderr, "harness: warning: server ops unavailable: %s\n", r->server_ops.reason);
+    if (c.rank == 0)
+        warn_server_ops(&r->server_ops);
     status = r->status == RUN_OK ? EXIT_ALL_OK : EXIT_RANKS_FAILED;
     MPI_Bcast(&status, 1, MPI_INT, 0, comm);
 out:

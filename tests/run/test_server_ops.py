@@ -159,3 +159,13 @@ def test_bad_probe_settings_are_refused_by_line(tmp_path, keys, line, message):
     assert proc.returncode == 2, proc.stderr
     lines = [l for l in proc.stderr.splitlines() if l.startswith("harness: ")]   # one, not one per rank
     assert len(lines) == 1 and lines[0].startswith(f"harness: {cfg}:{line}: ") and message in lines[0], proc.stderr
+
+
+def test_a_probes_stderr_reaches_the_terminal_printable(tmp_path):
+    script = counter_probe(tmp_path, "#!/bin/sh\nprintf 'bad \\033]0;owned\\007 news\\n' >&2\nexit 2\n")
+    cfg = write_cfg(tmp_path, f'probe = "{script}";')
+    proc, r = run(tmp_path, cfg, 2, *CHEAP)
+    assert proc.returncode == 0, proc.stderr
+    warning = next(l for l in proc.stderr.splitlines() if l.startswith("harness: warning: server ops"))
+    assert warning.endswith("the probe exited 2 (bad \\x1b]0;owned\\x07 news)")
+    assert "\x1b" in r["server_ops"]["error"]   # the JSON keeps the text, escaped as JSON
