@@ -14,7 +14,8 @@
 #define DEFAULT_TIMEOUT 600.0
 
 /* A filesystem's keys every kind shares; its kind's own are in its table. */
-static const char *const fs_keys[] = {"name", "kind", "path", "directives", "lock_timeout", NULL};
+static const char *const fs_keys[] = {"name",  "kind",        "path",           "directives",    "lock_timeout",
+                                      "probe", "probe_scope", "probe_counters", "probe_timeout", NULL};
 static const char *const machine_keys[] = {"name", "venv", "import", "suites", "timeout", "cores_per_node",
                                            "launcher", "launcher_args", "harness", "env_setup", "debug", "slurm", "filesystems",
                                            "sizes", "lock_timeout", NULL};
@@ -39,7 +40,7 @@ static int parse_fs(const struct config *conf, const struct machine_conf *m, con
     free(kind);
     if (cfg_path(conf, g, "path", fs->kind->path_required, &fs->path, e) < 0 ||
         cfg_strings(conf, g, "directives", &fs->directives, &fs->ndirectives, e) < 0 ||
-        cfg_parse_staging(conf, mg, g, fs, e) < 0 ||
+        cfg_parse_staging(conf, mg, g, fs, e) < 0 || cfg_parse_probe(conf, g, fs, e) < 0 ||
         cfg_parse_kind_opts(conf, g, fs, e) < 0)
         return -1;
     if (!fs->path)
@@ -201,6 +202,7 @@ static void free_machine(struct machine_conf *m)
         free(m->fs[i].name);
         free(m->fs[i].path);
         cfg_free_kind_opts(&m->fs[i]);
+        cfg_free_probe(&m->fs[i]);
         cfg_free_strings(m->fs[i].directives, m->fs[i].ndirectives);
     }
     free(m->fs);

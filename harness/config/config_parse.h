@@ -64,5 +64,9 @@ int cfg_parse_report(struct config *conf, const config_setting_t *root, struct e
  * the checks of a staged or broadcast path (FS->path resolved already). */
 int cfg_parse_staging(const struct config *conf, const config_setting_t *mg, const config_setting_t *g,
                       struct fs_conf *fs, struct err *e);
+/* config_probe.c: the filesystem's probe keys into FS->probe (any kind);
+ * freed by cfg_free_probe. */
+int cfg_parse_probe(const struct config *conf, const config_setting_t *g, struct fs_conf *fs, struct err *e);
+void cfg_free_probe(struct fs_conf *fs);
 
 #endif

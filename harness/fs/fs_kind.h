@@ -14,6 +14,19 @@
 struct fs_run;
 struct fs_kind;
 
+/* How a filesystem's metadata load is read (README "The metadata server's
+ * load"): a command printing named counters, run before and after the
+ * import phase. Any kind may have one. */
+enum probe_scope { PROBE_NODE = 0, PROBE_JOB = 1 };
+
+struct probe_conf {
+    char *command;           /* run as /bin/sh -c COMMAND; NULL: no probe */
+    enum probe_scope scope;  /* node: one leader per node, summed; job: rank 0 alone */
+    char **counters;         /* the names kept and summed; NULL: every one printed */
+    int ncounters;
+    double timeout;          /* seconds before the probe is killed */
+};
+
 /* A filesystem of a machine, as configured. */
 struct fs_conf {
     char *name;
@@ -25,6 +38,7 @@ struct fs_conf {
     double lock_timeout;     /* seconds to wait for another stage's lock
                               * (lock_timeout, the filesystem's or the machine's; default 300) */
     int line;                /* line of this block in the file, for messages */
+    struct probe_conf probe;
     void *opts;              /* the kind's own settings: its struct, as its option table lays it out */
 };
 

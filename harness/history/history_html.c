@@ -272,6 +272,10 @@ static void page(FILE *f, const struct html_input *in)
     }
     fputs("</section>\n<section id=\"summary\"><h2>Runs per setup (statistics of the ok runs, seconds)</h2>\n", f);
     summary_table(f, in->summary);
+    if (PQfnumber(in->summary, "server_ops") >= 0)
+        fputs("<p class=\"note\" id=\"server-ops\">server_ops: the median, over ok runs with a probe, of the metadata "
+              "server's operations during the import phase (the filesystem probe's counters, summed over nodes); "
+              "server_ops_per_rank: the same per rank and per import.</p>\n", f);
     fputs("</section>\n", f);
     for (int i = 0; i < in->h->n; i++) {
         if (i && !strcmp(in->h->s[i].machine, in->h->s[i - 1].machine))

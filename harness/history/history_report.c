@@ -35,7 +35,18 @@
         SECONDS("min(elapsed_s) " OK_FINITE, "min_s") ", " SECONDS("max(elapsed_s) " OK_FINITE, "max_s")
 #define WINDOW " FROM results WHERE run_at >= now() - make_interval(days => $1::integer) "
 
+/* The server's load (README "The metadata server's load"): medians over
+ * ok runs of the probe's total per run and per rank per import. */
+#define SERVER_OPS                                                                                          \
+    ", round(percentile_cont(0.5) WITHIN GROUP (ORDER BY server_ops_total) " OK_ONLY ")::bigint AS server_ops, " \
+    "round((percentile_cont(0.5) WITHIN GROUP (ORDER BY json_number(result -> 'server_ops', 'per_rank_import')) " \
+    OK_ONLY ")::numeric, 1) AS server_ops_per_rank"
 static const char summary_sql[] = "SELECT " SETUP ", " STATS WINDOW "GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4";
+static const char summary_probe_sql[] =
+    "SELECT " SETUP ", " STATS SERVER_OPS WINDOW "GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4";
+/* Whether any run of the window had a probe (one that failed too): else
+ * the summary has no server_ops columns at all. */
+static const char any_probe_sql[] = "SELECT EXISTS (SELECT 1" WINDOW "AND result ? 'server_ops')";
 static const char by_hour_sql[] = "SELECT " SETUP ", extract(hour FROM run_at AT TIME ZONE 'UTC')::integer AS hour_utc, " STATS
     WINDOW "GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5";
 static const char series_sql[] = "SELECT " SETUP ", extract(epoch FROM run_at) AS run_epoch, elapsed_s" WINDOW
@@ -168,6 +179,16 @@ static int open_out_dir(const char *dir, struct err *e)
     return fd;
 }
 
+static int any_probe(PGconn *c, const char *const *p, int *yes, struct err *e)
+{
+    PGresult *r = pg_exec(c, "report probes", any_probe_sql, 1, p, e);
+    if (!r)
+        return -1;
+    *yes = PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+    PQclear(r);
+    return 0;
+}
+
 /* Everything the verdict, the page and the gate read: the runs, their
  * change points (otava is required when the gate or an acceptance needs
  * them), the accepted baselines, and each setup's levels. */
@@ -215,17 +236,19 @@ static int tables_and_plots(PGconn *c, const struct report_opts *o, const char *
     PGresult *sum = NULL, *hour = NULL, *series = NULL, *prof = NULL;
     struct analysis a = {0};
     struct verdict v = {0};
-    int rc = -1, dfd = open_out_dir(dir, e);
+    int rc = -1, probed = 0, dfd = open_out_dir(dir, e);
     if (dfd < 0 || analyse(c, o, &a, out, e) < 0)
         goto out;
     verdict_build(&a.h, &a.g, &a.scan, &v);
     verdict_text(out, &v, window);
-    if (!(sum = pg_exec(c, "report summary", summary_sql, 1, p, e)) ||
+    if (any_probe(c, p, &probed, e) < 0 ||
+        !(sum = pg_exec(c, "report summary", probed ? summary_probe_sql : summary_sql, 1, p, e)) ||
         !(hour = pg_exec(c, "report by hour", by_hour_sql, 1, p, e)) ||
         !(series = pg_exec(c, "report series", series_sql, 1, p, e)) ||
         !(prof = pg_exec(c, "report import profiles", profile_sql, 1, p, e)))
         goto out;
-    snprintf(title, sizeof title, "Runs per setup, %s (elapsed_s statistics over ok runs, seconds)", window);
+    snprintf(title, sizeof title, "Runs per setup, %s (elapsed_s statistics over ok runs, seconds%s)", window,
+             probed ? "; server_ops: the probe's median total per run and per rank per import" : "");
     if (print_table(c, out, sum, title, e) < 0)
         goto out;
     snprintf(title, sizeof title, "The same by hour of day (UTC), %s", window);

@@ -116,6 +116,31 @@ static json_object *profile_json(const struct import_profile *p)
     return res;
 }
 
+/* Absent without a probe; {"error": why} when it failed. */
+static json_object *server_ops_json(const struct run_result *r)
+{
+    const struct server_ops *so = &r->server_ops;
+    json_object *o = json_object_new_object();
+    if (!so->available) {
+        json_object_object_add(o, "error", json_object_new_string(so->reason));
+        return o;
+    }
+    json_object *counters = json_object_new_object(), *reset = json_object_new_array();
+    for (int i = 0; i < so->delta.n; i++) {
+        json_object_object_add(counters, so->delta.c[i].name, json_object_new_int64(so->delta.c[i].value));
+        if (so->delta.c[i].reset)
+            json_object_array_add(reset, json_object_new_string(so->delta.c[i].name));
+    }
+    json_object_object_add(o, "scope", json_object_new_string(so->scope));
+    json_object_object_add(o, "nodes", json_object_new_int(so->nodes));
+    json_object_object_add(o, "total", json_object_new_int64(so->total));
+    json_object_object_add(o, "per_rank_import", json_object_new_double(server_ops_per_rank_import(r)));
+    json_object_object_add(o, "counters", counters);
+    json_object_object_add(o, "reset", reset);
+    json_object_object_add(o, "dropped", json_object_new_int(so->delta.dropped));
+    return o;
+}
+
 json_object *render_json(const struct run_result *r)
 {
     const struct phase_summary *imp = &r->phase[PHASE_IMPORT];
@@ -158,6 +183,8 @@ json_object *render_json(const struct run_result *r)
     json_object_object_add(o, "warmup_s", s->checked ? json_object_new_double(s->warmup_s) : NULL);
     json_object_object_add(o, "import_profile", profile_json(&r->profile));
     json_object_object_add(o, "staging", r->staging.done ? fs_result_json(&r->staging) : NULL);
+    if (r->server_ops.probed)
+        json_object_object_add(o, "server_ops", server_ops_json(r));
     json_object_object_add(o, "started_at", json_object_new_string(r->started_at));
     json_object_object_add(o, "job_id", str_or_null(r->job_id));
     json_object_object_add(o, "slurm_nodes", r->slurm_nodes ? json_object_new_int(r->slurm_nodes) : NULL);

@@ -1,5 +1,6 @@
 /* render_text.c: the human-readable result table, in the spirit of
  * mdtest's summary: one row per phase, per-rank statistics in columns. */
+#include <stdio.h>
 #include <string.h>
 
 #include "output/render.h"
@@ -22,6 +23,31 @@ static void metaops_lines(const struct metaops *m, FILE *out)
     fprintf(out, "  metadata ops  %ld per import, %ld failed, %ld ENOENT:", m->total, m->failed, m->enoent);
     for (int i = 0; i < m->ncalls; i++)
         fprintf(out, " %s %ld", m->calls[i].name, m->calls[i].count);
+    fputc('\n', out);
+}
+
+/* The probe's figure, or why there is none; nothing without a probe. */
+static void server_ops_line(const struct run_result *r, FILE *out)
+{
+    const struct server_ops *so = &r->server_ops;
+    if (!so->probed)
+        return;
+    if (!so->available) {
+        fprintf(out, "  server ops    unavailable (%s)\n", so->reason);
+        return;
+    }
+    char probed[64];
+    if (strcmp(so->scope, "job") == 0)
+        snprintf(probed, sizeof probed, "job scope, read by rank 0");
+    else
+        snprintf(probed, sizeof probed, "node scope, %d node%s summed", so->nodes, so->nodes == 1 ? "" : "s");
+    fprintf(out, "  server ops    %lld over the import phase (%s), %.1f per rank per import:", so->total, probed,
+            server_ops_per_rank_import(r));
+    for (int i = 0; i < so->delta.n; i++)
+        fprintf(out, " %s %lld%s", so->delta.c[i].name, (long long)so->delta.c[i].value,
+                so->delta.c[i].reset ? " (reset, not counted)" : "");
+    if (so->delta.dropped)
+        fprintf(out, "; %d more counters not kept", so->delta.dropped);
     fputc('\n', out);
 }
 
@@ -87,6 +113,7 @@ void render_text(const struct run_result *r, FILE *out)
         fprintf(out, "  leftovers     %d processes the children left running were killed (set-up %d, import %d, "
                      "startup %d)\n",
                 left, s->leftover_descendants, imp->leftover_descendants, st->leftover_descendants);
+    server_ops_line(r, out);
     fprintf(out, "  harness wall  %.3f s from the run's first barrier to the end of its phases (rank 0)\n",
             r->harness_wall_s);
     if (r->has_launch)

@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <stdint.h>
 
+#include "base/counters.h"
 #include "base/stats.h"
 #include "fs/fs_result.h"
 
@@ -79,6 +80,18 @@ struct import_profile {
     struct profile_module top[PROFILE_TOP];
 };
 
+/* The filesystem's probe (README "The metadata server's load"): its
+ * counters' growth over the import phase, summed over the nodes probed. */
+struct server_ops {
+    int probed;              /* the filesystem has a probe; 0: none, nothing to say */
+    int available;           /* 0: a probe failed or printed nothing; see reason */
+    char reason[512];
+    char scope[8];           /* "node" or "job" */
+    int nodes;               /* probes summed (node leaders, or rank 0 alone) */
+    struct counters delta;   /* per counter, after - before, over every repeat */
+    long long total;         /* the sum of delta's counters not reset */
+};
+
 /* Decided once, by the run, from both phases' counts: any timed-out child
  * makes it a timeout, else any failed one a failure. */
 enum run_status { RUN_OK = 0, RUN_FAILED = 1, RUN_TIMEOUT = 2 };
@@ -96,6 +109,7 @@ struct run_result {
     struct phase_summary phase[NPHASES];
     struct staging_result staging;
     struct import_profile profile;
+    struct server_ops server_ops;
     enum run_status status;
     /* --launch-start (README "Which figure to compare"): absent, has_launch 0. */
     int has_launch;
@@ -110,5 +124,8 @@ const char *run_status_name(enum run_status s);
 /* Staging (if any) plus the import's elapsed time: what a job waits for
  * before its first import is done. */
 double run_first_import_s(const struct run_result *r);
+/* The server's operations per rank and per import: the total over ranks
+ * and repeats (0 when there are none). */
+double server_ops_per_rank_import(const struct run_result *r);
 
 #endif

@@ -8,6 +8,7 @@
 #include "base/clock.h"
 #include "base/collective.h"
 #include "base/nodes.h"
+#include "base/utf8.h"
 #include "config/suite.h"
 #include "fs/fs.h"
 #include "run/checks.h"
@@ -16,6 +17,7 @@
 #include "run/launch.h"
 #include "run/phase.h"
 #include "run/run.h"
+#include "run/server_probe.h"
 #include "run/target.h"
 
 struct run_ctx {
@@ -32,6 +34,7 @@ struct run_ctx {
     struct child_result first_import; /* the first repeat's import: its wall-clock stamps */
     int finished;        /* the kind's finish ran */
     struct fs_hold hold; /* what the kind's prepare took, for its finish */
+    struct server_probe probe; /* the filesystem's probe, around each import phase */
 };
 
 /* The kind undoes what prepare did (a mount, node copies), once, also
@@ -96,7 +99,13 @@ static int one_repeat(struct run_ctx *c, struct spawn_job jobs[NPHASES], struct 
             fprintf(c->log, "harness: timing %s on %d ranks\n",
                     id == PHASE_IMPORT ? (c->o->child ? c->o->child : c->stmt) : "python -c pass (start-up)",
                     c->size);
+        /* Outside the timed region, around the import alone: the start-up
+         * phases between repeats are no part of the figure. */
+        if (id == PHASE_IMPORT)
+            server_probe_before(&c->probe);
         phase_run(c->comm, &jobs[id], c->timeout, &res, &text, &elapsed[id], e);
+        if (id == PHASE_IMPORT)
+            server_probe_after(&c->probe);
         if (coll_agree(c->comm, e) < 0) {
             free(text);
             return -1;
@@ -152,6 +161,8 @@ static int timed_phases(struct run_ctx *c, const struct child_cmd *cmd, struct r
         free(el);
     }
     r->repeats = reps;
+    if (!e->status)
+        server_probe_collect(&c->probe, &r->server_ops);
     for (int i = 0; i < prepared; i++)
         spawn_release(&jobs[i]);
     for (int id = 0; id < NPHASES; id++)
@@ -203,9 +214,20 @@ static void describe(struct run_ctx *c, struct run_result *r)
     r->slurm_nodes = nn ? atoi(nn) : 0;
 }
 
+/* A broken probe costs the figure, not the run: said once, printable (its
+ * reason holds the probe's stderr), and kept in the result. */
+static void warn_server_ops(const struct server_ops *so)
+{
+    if (!so->probed || so->available)
+        return;
+    char *line = utf8_printable(so->reason);
+    fprintf(stderr, "harness: warning: server ops unavailable: %s\n", line);
+    free(line);
+}
+
 int run_benchmark(MPI_Comm comm, struct config *conf, const struct run_opts *o, struct run_result *r, struct err *e)
 {
-    struct run_ctx c = {.comm = comm, .o = o, .hold = {.lock_fd = -1}};
+    struct run_ctx c = {.comm = comm, .o = o, .hold = {.lock_fd = -1}, .probe = {.probers = MPI_COMM_NULL}};
     struct run_target t;
     MPI_Comm_rank(comm, &c.rank);
     MPI_Comm_size(comm, &c.size);
@@ -227,6 +249,7 @@ int run_benchmark(MPI_Comm comm, struct config *conf, const struct run_opts *o, 
     c.fsr.hold = &c.hold;
     describe(&c, r);
     r->nodes = count_nodes(comm, o->ranks_per_node);
+    server_probe_init(comm, &c.fs->probe, &c.probe);
     /* harness_wall_s starts here: staging, checks, warm-up and every phase. */
     MPI_Barrier(comm);
     double first_barrier = now_seconds();
@@ -245,10 +268,13 @@ int run_benchmark(MPI_Comm comm, struct config *conf, const struct run_opts *o, 
         goto out;
     if (c.rank == 0)
         r->status = run_status_of(r);
+    if (c.rank == 0)
+        warn_server_ops(&r->server_ops);
     status = r->status == RUN_OK ? EXIT_ALL_OK : EXIT_RANKS_FAILED;
     MPI_Bcast(&status, 1, MPI_INT, 0, comm);
 out:
     finish_fs(&c, venv, r, e);
+    server_probe_free(&c.probe);
     child_cmd_free(&cmd);
     free(venv);
     return e->status ? e->status : status;

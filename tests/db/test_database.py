@@ -23,12 +23,13 @@ def test_db_init_is_idempotent(pgdb):
     assert "schema version 4 (004_bcast_compression): applied" in first
     assert "schema version 5 (005_image): applied" in first
     assert "schema version 6 (006_kind_figures_in_json): applied" in first
+    assert "schema version 7 (007_server_ops): applied" in first
     assert "schema version 8 (008_accepted_baselines): applied" in first
     assert "already there" in db_init(pgdb).stdout
     assert pgdb.psql("SELECT version, name FROM schema_migrations ORDER BY 1") == [
         ["1", "schema"], ["2", "002_suite_profile_bcast"], ["3", "003_launch_figures"],
         ["4", "004_bcast_compression"], ["5", "005_image"], ["6", "006_kind_figures_in_json"],
-        ["8", "008_accepted_baselines"]]
+        ["7", "007_server_ops"], ["8", "008_accepted_baselines"]]
     assert pgdb.rows() == "0"
 
 
@@ -367,3 +368,27 @@ def test_staged_figures_reach_the_row(pgdb, tmp_path):
                     "FROM results")
     assert got == [["ok", "staged", "staged", str(st["entries"]), str(st["copied"]), str(st["bytes_sent"])]]
     assert st["copied"] > 1000 and st["bytes_sent"] == st["literal_bytes"] > 10_000_000
+
+
+def test_server_ops_reach_the_row(pgdb, tmp_path):
+    """The probe's total in its column, the per-counter detail in the stored
+    JSON; NULL without a probe and when the probe failed (its reason kept)."""
+    db_init(pgdb)
+    probe = tmp_path / "probe.sh"
+    probe.write_text('#!/bin/sh\nf="$(dirname "$0")/n"\nn=$(($(cat "$f" 2>/dev/null || echo 0) + 7))\n'
+                     'echo $n > "$f"\necho "fuse_ops.lookup.master: $((n * 3))"\necho "fuse_ops.getattr: $n"\n')
+    probe.chmod(0o755)
+    text = pgdb.config.read_text()
+    old = '{ name = "common"; kind = "inplace"; }'
+    cfg = tmp_path / "probe.cfg"
+    cfg.write_text(text.replace(old, old + f',\n      {{ name = "probed"; kind = "inplace"; probe = "{probe}"; }}'
+                                f',\n      {{ name = "broken"; kind = "inplace"; probe = "exit 4"; }}'))
+    for fs in ("probed", "broken", "common"):
+        ok(run(pgdb, 2, *CHEAP, filesystem=fs, config=cfg))
+    got = pgdb.psql("SELECT filesystem, server_ops_total, result #>> '{server_ops,counters,fuse_ops.getattr}', "
+                    "result #>> '{server_ops,per_rank_import}', result #>> '{server_ops,error}' "
+                    "FROM results ORDER BY id")
+    assert got[0] == ["probed", "28", "7", "14.0", ""]   # 3 x 7 lookups + 7 getattrs, over 2 ranks
+    assert got[1][:4] == ["broken", "", "", ""] and got[1][4].startswith("on ")
+    assert got[1][4].endswith("the probe exited 4 (nothing on stderr)")
+    assert got[2] == ["common", "", "", "", ""]

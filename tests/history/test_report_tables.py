@@ -1,5 +1,6 @@
 """The report's tables and plots (harness --report, make report) over a
 history of known runs inserted into a real PostgreSQL."""
+import os
 import subprocess
 
 import pytest
@@ -68,3 +69,32 @@ def test_make_report_uses_the_config(pgdb):
                           text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Runs per setup" in proc.stdout and (ROOT / "build/report/elapsed.png").stat().st_size > 0
+
+
+def test_report_server_ops_columns(pgdb, tmp_path):
+    """The server's load per setup: absent while no run had a probe, then
+    the median over ok runs of the total and of the per-rank figure."""
+    db_init(pgdb)
+    _insert_history(pgdb)
+    env = {**os.environ, "HARNESS_OTAVA": str(tmp_path / "no-otava")}
+    plain = ok(harness("--report", "--html", "--config", pgdb.config, "--out", tmp_path / "a", env=env))
+    assert "server_ops" not in report_table(plain.stdout, "Runs per setup")[0]
+    assert "<th>server_ops" not in (tmp_path / "a/report.html").read_text()
+    pgdb.psql("""
+        INSERT INTO results (status, machine, filesystem, ranks, import_statement, started_at, elapsed_s,
+                             server_ops_total, result)
+        SELECT 'ok', 'cori', 'probed', 4, 'import numpy', now() - (d || ' hours')::interval, 2.0,
+               t, jsonb_build_object('server_ops', jsonb_build_object('total', t, 'per_rank_import', t / 4.0))
+        FROM unnest(ARRAY[400, 800, 1200]) WITH ORDINALITY AS x(t, d);
+        INSERT INTO results (status, machine, filesystem, ranks, import_statement, started_at, elapsed_s, result)
+        VALUES ('ok', 'cori', 'probed', 4, 'import numpy', now() - interval '5 hours', 2.0,
+                '{"server_ops": {"error": "on node1: the probe exited 1"}}');
+    """)
+    proc = ok(harness("--report", "--html", "--config", pgdb.config, "--out", tmp_path / "b", env=env))
+    summary = {r["filesystem"]: r for r in report_table(proc.stdout, "Runs per setup")}
+    assert summary["probed"]["server_ops"] == "800" and summary["probed"]["server_ops_per_rank"] == "200.0"
+    assert summary["probed"]["runs"] == "4"
+    assert summary["scratch"]["server_ops"] == "-"
+    html = (tmp_path / "b/report.html").read_text()
+    assert "<th>server_ops</th>" in html and "<th>server_ops_per_rank</th>" in html
+    assert 'id="server-ops"' in html and '<td class="num">800</td>' in html

@@ -137,6 +137,27 @@ static void test_defaults(void)
     config_free(&c);
 }
 
+/* A probe's keys on any kind; without them, no probe. */
+static void test_probe(void)
+{
+    struct config c;
+    CHECK(strcmp(parse("probe.cfg", "machines = ({ name = \"a\"; venv = \"/v\"; filesystems = (\n"
+                                      "  { name = \"c\"; kind = \"inplace\"; probe = \"cat /shared/.stats\"; },\n"
+                                      "  { name = \"s\"; path = \"/s\"; probe = \"lctl get_param -n mdt.*.md_stats\";\n"
+                                      "    probe_scope = \"job\"; probe_counters = [\"getattr\", \"open\"];\n"
+                                      "    probe_timeout = 5; },\n"
+                                      "  { name = \"p\"; kind = \"inplace\"; }); });\n",
+                       &c),
+                 "") == 0);
+    const struct probe_conf *p0 = &c.machines[0].fs[0].probe, *p1 = &c.machines[0].fs[1].probe;
+    CHECK(strcmp(p0->command, "cat /shared/.stats") == 0 && p0->scope == PROBE_NODE);
+    CHECK(p0->counters == NULL && p0->timeout == 30);
+    CHECK(p1->scope == PROBE_JOB && p1->ncounters == 2 && strcmp(p1->counters[1], "open") == 0);
+    CHECK(p1->timeout == 5);
+    CHECK(c.machines[0].fs[2].probe.command == NULL);
+    config_free(&c);
+}
+
 struct bad_case {
     const char *text;
     const char *expect;   /* in the message, after "file:line: " */
@@ -306,6 +327,7 @@ int main(int argc, char **argv)
     dir = argc > 1 ? argv[1] : "/tmp";
     test_good();
     test_defaults();
+    test_probe();
     test_jobs_keys_and_deferred_vars();
     test_bad();
     test_suites();

@@ -123,6 +123,46 @@ static void test_status(void)
     json_object_put(o);
 }
 
+/* server_ops: absent without a probe, {error} when it failed, the sums otherwise. */
+static void test_server_ops(void)
+{
+    struct run_result r;
+    fill(&r);
+    r.repeats = 2;
+    json_object *o = render_json(&r), *so = NULL, *x = NULL;
+    CHECK(!json_object_object_get_ex(o, "server_ops", &so));
+    json_object_put(o);
+
+    r.server_ops = (struct server_ops){.probed = 1, .available = 1, .scope = "node", .nodes = 2, .total = 40};
+    counters_add(&r.server_ops.delta, "fuse_ops.lookup.master", 22, 40);
+    counters_add(&r.server_ops.delta, "master.reconnects", 17, 0);
+    r.server_ops.delta.c[1].reset = 1;
+    o = render_json(&r);
+    CHECK(json_object_object_get_ex(o, "server_ops", &so));
+    CHECK_NEAR(num(o, "server_ops", "per_rank_import"), 5.0);   /* 40 / (4 ranks x 2 repeats) */
+    CHECK_NEAR(num(o, "server_ops", "total"), 40);
+    CHECK_NEAR(num(o, "server_ops", "nodes"), 2);
+    CHECK(json_object_object_get_ex(so, "counters", &x) && json_object_object_length(x) == 2);
+    CHECK(json_object_object_get_ex(so, "reset", &x) && json_object_array_length(x) == 1);
+    json_object_put(o);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    render_text(&r, f);
+    fclose(f);
+    CHECK_CONTAINS(buf, "server ops    40 over the import phase (node scope, 2 nodes summed), 5.0 per rank per import: "
+                        "fuse_ops.lookup.master 40 master.reconnects 0 (reset, not counted)");
+    free(buf);
+
+    r.server_ops.available = 0;
+    strcpy(r.server_ops.reason, "on node1: the probe exited 1 (no)");
+    o = render_json(&r);
+    CHECK(json_object_object_get_ex(o, "server_ops", &so) && json_object_object_get_ex(so, "error", &x));
+    CHECK(strcmp(json_object_get_string(x), "on node1: the probe exited 1 (no)") == 0);
+    CHECK(json_object_object_length(so) == 1);
+    json_object_put(o);
+}
+
 int main(void)
 {
     struct run_result r;
@@ -130,5 +170,6 @@ int main(void)
     test_json(&r);
     test_text(&r);
     test_status();
+    test_server_ops();
     return check_summary();
 }
