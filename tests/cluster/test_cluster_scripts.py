@@ -58,7 +58,8 @@ def test_cluster_scaling_short_series_fits_every_filesystem_then_leaves_nothing(
     assert [line.split()[0] for line in table.splitlines()[2:5]] == ["1", "2", "4"], table
     # Every run reached the database: the report's first table has each
     # filesystem at each node count, one ok run.
-    report = (out / "report.txt").read_text().split("\n\n")[0]
+    report = next(block for block in (out / "report.txt").read_text().split("\n\n")
+                  if block.startswith("Runs per setup"))
     setups = re.findall(r"^vcluster +(\w+) +(\d+) +numpy +1 +1 +0 +0 +0 ", report, flags=re.M)
     assert sorted(setups) == sorted((fs, n) for fs in ("common", "bcast", "image") for n in ("1", "2", "4")), report
     assert leftovers() == []

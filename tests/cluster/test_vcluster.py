@@ -214,7 +214,7 @@ def test_image_on_four_nodes_by_squashfuse_then_by_loop(vc, tmp_path):
     squashfuse, then with the kernel's loop mount: every rank imports from
     its node's mount, which is gone from every node at the end."""
     text = VC_CFG.read_text()
-    old = 'mount = "/dev/shm/mpi4py-import/image-mnt"; }'
+    old = 'mount = "/dev/shm/mpi4py-import/image-mnt";'
     assert old in text, "conf/vcluster.cfg no longer holds the image's mount"
     seen = tmp_path / "seen"
     seen.mkdir()
@@ -222,7 +222,7 @@ def test_image_on_four_nodes_by_squashfuse_then_by_loop(vc, tmp_path):
             "print(numpy.__file__)")
     for how, fstype in (("squashfuse", "fuse.squashfuse"), ("loop", "squashfs")):
         cfg = tmp_path / f"{how}.cfg"
-        cfg.write_text(text.replace(old, f'mount = "/dev/shm/mpi4py-import/{how}-mnt"; mount_with = "{how}"; }}'))
+        cfg.write_text(text.replace(old, f'mount = "/dev/shm/mpi4py-import/{how}-mnt"; mount_with = "{how}";'))
         _, r = vc.srun("image", "--no-startup", "--import", stmt, config=cfg, json_out=tmp_path / f"{how}.json")
         st = r["staging"]
         assert r["ok"] == NODES * PER_NODE and st["leaders"] == NODES and st["image"]["mount_with"] == how, st

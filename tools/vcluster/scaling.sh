@@ -27,7 +27,8 @@ Environment (defaults in brackets):
   SCALING_RUNS         runs per point [3]
   SCALING_FILESYSTEMS  filesystems of conf/vcluster.cfg ["common bcast image"]
   SCALING_OUT          output directory [build/cluster-scaling]
-  SCALING_CACHE        the MooseFS clients' caches: none, default, long [default]
+  SCALING_CACHE        the MooseFS clients' metadata caches: none (every
+                       lookup reaches the master, as in the bench), default, long [none]
 Exit status: 0 done, 1 a run or a step failed (its message on stderr),
 2 bad usage.
 USAGE
@@ -42,7 +43,7 @@ counts=${SCALING_NODES:-"1 2 4 8 16"}
 runs=${SCALING_RUNS:-3}
 filesystems=${SCALING_FILESYSTEMS:-"common bcast image"}
 out=${SCALING_OUT:-build/cluster-scaling}
-cache=${SCALING_CACHE:-default}
+cache=${SCALING_CACHE:-none}
 max=0
 for n in $counts; do
     [[ "$n" =~ ^[1-9][0-9]*$ ]] || { echo "cluster-scaling: SCALING_NODES: '$n' is not a node count" >&2; exit 2; }
