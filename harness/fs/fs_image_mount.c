@@ -205,7 +205,15 @@ static int is_stale(const struct mount_entry *m, const void *arg)
     const char *name = m->point + n + (n > 1);
     if (strncmp(m->point, s->parent, n) != 0 || (n > 1 && m->point[n] != '/') || strchr(name, '/'))
         return 0;
-    return fs_is_node_name(name, s->base) && is_this_image(m, s->image, s->canon);
+    if (!fs_is_node_name(name, s->base))
+        return 0;
+    if (s->image)
+        return is_this_image(m, s->image, s->canon);
+    /* A node's own copy beside its point, named as the kernel knows it. */
+    char *copy = image_local_path(m->point);
+    int mine = copy && is_this_image(m, copy, copy);
+    free(copy);
+    return mine;
 }
 
 int image_sweep(const char *image, const char *place, FILE *log, struct err *e)
@@ -214,7 +222,7 @@ int image_sweep(const char *image, const char *place, FILE *log, struct err *e)
     struct mount_entry m;
     if (fs_place_open(place, &p, e) < 0)
         return err_wrap(e, "the image's mount point: ");
-    char *parent = fs_fd_path(p.dfd), *canon = canonical_image(image);
+    char *parent = fs_fd_path(p.dfd), *canon = image ? canonical_image(image) : NULL;
     struct stale s = {.parent = parent, .base = p.base, .image = image, .canon = canon};
     int rc = parent ? 0 : err_sys(e, EXIT_RUNTIME, "cannot tell where %s is", p.parent);
     /* Each undone is gone from mountinfo: look again from the start. */
