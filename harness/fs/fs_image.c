@@ -128,13 +128,28 @@ static int prepare(const struct fs_run *f, char **venv, struct staging_result *s
     return 0;
 }
 
+/* Delivered shared, each node's mount read the pages its imports needed
+ * from the shared filesystem: counted before the unmount, summed on rank 0. */
+static void count_shared_pages(const struct fs_run *f, struct staging_result *st)
+{
+    long long mine = 0, all = 0;
+    if (opts_of(f->fs)->deliver != IMAGE_DELIVER_SHARED)
+        return;
+    if (f->hold->point)
+        mine = image_mount_bytes_read(f->hold->point);
+    mine = mine > 0 ? mine : 0;   /* unknown: not counted */
+    MPI_Reduce(&mine, &all, 1, MPI_LONG_LONG, MPI_SUM, 0, f->comm);
+    if (st->crossed && all > 0)
+        st->shared_bytes_read += all;
+}
+
 /* Only what this run mounted, and only while it is still the image's
  * (or its node's copy's) that this run mounted there. */
 static int finish(const struct fs_run *f, const char *venv, struct staging_result *st, struct err *e)
 {
-    (void)st;
     (void)venv;
     coll_quiet_barrier(f->comm);
+    count_shared_pages(f, st);
     if (f->hold->point)
         image_unmount(f->hold->point, f->hold->image, e);
     int rc = coll_agree(f->comm, e);

@@ -124,6 +124,10 @@ int image_mount(const char *image, const char *dir, enum image_mounter how, char
  * named after it, or squashfs on a loop device backed by it), lazily
  * when busy; any other filesystem there is left alone. */
 int image_unmount(const char *point, const char *image, struct err *e);
+/* What the mount at POINT (canonical) has read of its image so far: a
+ * loop device's sectors read, or squashfuse's reads (its FUSE requests
+ * included: a bound from above); -1 when unknown. */
+long long image_mount_bytes_read(const char *point);
 /* IMAGE's mounts at PLACE or PLACE-node<k> undone, LOG a line each: the
  * caller holds PLACE's lock, so they are a killed run's. IMAGE NULL: the
  * nodes' own copies (image_local_path of each point). */

@@ -128,20 +128,28 @@ static int pipeline(struct xfer *x)
     return 1;
 }
 
-/* Over X->comm: a copy begun, the chunks, the copy put in place. */
+/* Over X->comm (its buffers agreed on): a copy begun, the chunks, the
+ * copy put in place. */
 static void transfer(struct xfer *x, const struct image_ident *src)
 {
-    x->buf[0] = malloc(HEADER + CHUNK);
-    x->buf[1] = malloc(HEADER + CHUNK);
     x->req = MPI_REQUEST_NULL;
-    if (!x->buf[0] || !x->buf[1])
-        abort();   /* 8 MiB: nothing sensible is left to do without them */
     if (x->local && image_local_begin(x->local, x->e) < 0)
         node_failed(x);
     if (pipeline(x) && x->local && !x->failed && image_local_commit(x->local, src, x->e) < 0)
         node_failed(x);
-    free(x->buf[0]);
-    free(x->buf[1]);
+}
+
+/* Every rank of X->comm must take part in every chunk: one that cannot
+ * hold two says so before the first. */
+static int take_buffers(struct xfer *x)
+{
+    x->buf[0] = malloc(HEADER + CHUNK);
+    x->buf[1] = malloc(HEADER + CHUNK);
+    if (!x->buf[0] || !x->buf[1]) {
+        err_set(x->e, EXIT_RUNTIME, "out of memory for the image's broadcast (2 x %zu bytes)", HEADER + CHUNK);
+        node_failed(x);
+    }
+    return coll_agree(x->comm, x->e);
 }
 
 /* Rank 0: the image opened (never through a link), still the one whose
@@ -201,9 +209,14 @@ static void lead(MPI_Comm leaders, const struct fs_run *f, const char *point, ch
         MPI_Comm_split(leaders, need || x.node == 0 ? 0 : MPI_UNDEFINED, x.node, &x.comm);
     }
     if (needing > 0 && x.comm != MPI_COMM_NULL) {
-        if (x.node == 0 && (x.src = open_image(f->fs->path, &src, e)) >= 0)
-            io->files_opened++;
-        transfer(&x, &src);
+        if (take_buffers(&x) == 0) {
+            /* A failed open still sends the first chunk: marked, it stops everyone. */
+            if (x.node == 0 && (x.src = open_image(f->fs->path, &src, e)) >= 0)
+                io->files_opened++;
+            transfer(&x, &src);
+        }
+        free(x.buf[0]);
+        free(x.buf[1]);
     }
     if (x.comm != MPI_COMM_NULL)
         MPI_Comm_free(&x.comm);
