@@ -135,6 +135,23 @@ def test_a_node_out_of_space_mid_broadcast_fails_in_one_line_leaving_nothing(tmp
     assert sorted(os.listdir(img.copy(0).parent)) in ([], ["venv.sqfs", "venv.sqfs.from"])
 
 
+def test_an_image_rank_0_cannot_read_stops_every_node_before_anything_is_written(tmp_path, source):
+    """As root without the capabilities that ignore permissions, rank 0
+    cannot open the image: its first chunk says so and every leader stops."""
+    img = Image(tmp_path, source, extra='deliver = "bcast";')
+    img.stage()
+    img.image.chmod(0)
+    drop = ["setpriv", "--bounding-set=-dac_override,-dac_read_search"] if os.geteuid() == 0 else []
+    cmd = [*drop, "mpirun", "--oversubscribe", "-n", "4", HARNESS, *img.args(*CHEAP, "--quiet")]
+    proc = subprocess.run(list(map(str, cmd)), capture_output=True, text=True, timeout=300)
+    sanitizer_clean(proc)
+    assert proc.returncode == 4, proc.stdout + proc.stderr
+    assert proc.stderr.count("harness: ") == 1, proc.stderr
+    assert f"harness: filesystem 'img': cannot open the image {img.image}: Permission denied" in proc.stderr
+    for k in (0, 1):
+        assert os.listdir(img.copy(k).parent) == [] and not mounted(img.node(k))
+
+
 def test_deliver_names_its_choices(tmp_path, source):
     img = Image(tmp_path, source, extra='deliver = "nfs";')
     proc, _ = img.run(*CHEAP, expect=2)
