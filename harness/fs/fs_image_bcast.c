@@ -168,13 +168,32 @@ static int open_image(const char *image, const struct image_ident *want, struct 
     return fd;
 }
 
+/* Over X->comm, some leader lacking the image: rank 0 opens it (one
+ * read of the shared filesystem per job) and the chunks go. */
+static void send(struct xfer *x, const struct image_ident *src, struct image_io *io)
+{
+    if (take_buffers(x) == 0) {
+        /* A failed open still sends the first chunk: marked, it stops everyone. */
+        if (x->node == 0 && (x->src = open_image(x->image, src, x->e)) >= 0)
+            io->files_opened++;
+        transfer(x, src);
+    }
+    free(x->buf[0]);
+    free(x->buf[1]);
+    if (x->src >= 0)
+        close(x->src);
+    io->bytes_read += x->bytes_read;
+}
+
 /* Rank 0's word to the leaders: the image's identity, or that it failed. */
 static int share_ident(MPI_Comm leaders, int node, const char *image, struct image_ident *id, struct err *e)
 {
     struct stat s;
     int64_t msg[6] = {0};
-    if (node == 0 && stat(image, &s) < 0)
+    if (node == 0 && lstat(image, &s) < 0)
         err_sys(e, EXIT_RUNTIME, "cannot stat the image %s", image);
+    else if (node == 0 && !S_ISREG(s.st_mode))
+        err_set(e, EXIT_RUNTIME, "the image %s is not a regular file", image);
     else if (node == 0) {
         image_ident_of(&s, id);
         int64_t v[6] = {1, id->size, (int64_t)id->ino, (int64_t)id->dev, id->mtime_ns, id->ctime_ns};
@@ -208,21 +227,10 @@ static void lead(MPI_Comm leaders, const struct fs_run *f, const char *point, ch
         x.local = need ? &l : NULL;
         MPI_Comm_split(leaders, need || x.node == 0 ? 0 : MPI_UNDEFINED, x.node, &x.comm);
     }
-    if (needing > 0 && x.comm != MPI_COMM_NULL) {
-        if (take_buffers(&x) == 0) {
-            /* A failed open still sends the first chunk: marked, it stops everyone. */
-            if (x.node == 0 && (x.src = open_image(f->fs->path, &src, e)) >= 0)
-                io->files_opened++;
-            transfer(&x, &src);
-        }
-        free(x.buf[0]);
-        free(x.buf[1]);
-    }
+    if (needing > 0 && x.comm != MPI_COMM_NULL)
+        send(&x, &src, io);
     if (x.comm != MPI_COMM_NULL)
         MPI_Comm_free(&x.comm);
-    if (x.src >= 0)
-        close(x.src);
-    io->bytes_read += x.bytes_read;
     if (x.node == 0) {
         fig->nodes_warm = nleaders - needing;
         *between = src.size * (long long)(needing - need);
