@@ -16,6 +16,7 @@ struct fs_hold {
     int lock_fd;             /* PLACE.lock, on each machine's first rank; -1: not held */
     int accepted;            /* prepare took the lock and made or accepted this run's copies */
     char *point;             /* where this rank mounted, as the kernel names it; NULL: nowhere */
+    char *image;             /* what it mounted there (an image file); NULL: nothing */
 };
 
 /* What a kind's operations get: the run's setting, read-only. */
@@ -63,6 +64,9 @@ void fs_place_close(struct fs_place *p);
 /* The path the kernel knows the open FD by (canonical: no link, no `//`);
  * a new string, NULL if unknown. */
 char *fs_fd_path(int fd);
+/* Every entry of DFD whose name starts with PREFIX removed: a killed
+ * run's temporary files, once the caller holds the lock they were made under. */
+void fs_sweep_prefixed(int dfd, const char *prefix);
 /* NAME is BASE itself or a pretend node's BASE-node<k>. */
 int fs_is_node_name(const char *name, const char *base);
 

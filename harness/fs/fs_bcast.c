@@ -68,6 +68,7 @@ static void decide(struct bcast_run *b)
         b->st.full_files += b->decision[i] == BCAST_FULL;
         b->st.delta_files += b->decision[i] == BCAST_DELTA;
         b->st.remade += !file && merged[i] != BCAST_HAVE;
+        b->st.dirs += b->man.v[i].type == TREE_DIR;
     }
     free(merged);
     MPI_Bcast(b->decision, (int)n, MPI_UNSIGNED_CHAR, 0, b->leaders);
@@ -112,6 +113,12 @@ static void to_result(const struct bcast_stats *bs, double seconds, struct stagi
         /* What crossed between nodes: each other leader received it. */
         .bytes_sent = bs->bytes_sent * (bs->leaders - 1),
         .leaders = bs->leaders,
+        /* Rank 0 alone reads the source: its walk opens each directory
+         * (and the top), a file sent whole or as a delta is read whole. */
+        .crossed = 1,
+        .shared_bytes_read = bs->bytes_uncompressed + bs->literal_bytes + bs->matched_bytes,
+        .shared_files_opened = 1 + bs->dirs + bs->full_files + bs->delta_files,
+        .bytes_between_nodes = bs->bytes_sent * (bs->leaders - 1),
     };
     *bcast_figures(st) = (struct bcast_figures){
         .signature_bytes = bs->signature_bytes,
@@ -173,6 +180,7 @@ static void render_text(const struct staging_result *st, FILE *out)
 {
     const struct bcast_figures *b = bcast_figures((struct staging_result *)st);
     fs_result_text_copies(st, out);
+    fs_result_text_crossed(st, out);
     fprintf(out, "  bcast         %lld signature bytes back; whole files %lld bytes, %lld as sent (zstd level %d)\n",
             b->signature_bytes, b->bytes_uncompressed, b->bytes_compressed, b->compress_level);
     if (b->cleanup)

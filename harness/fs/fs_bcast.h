@@ -48,6 +48,7 @@ enum bcast_decision { BCAST_NONE = 0, BCAST_FULL = 1, BCAST_DELTA = 2 };
 struct bcast_stats {
     long long entries, up_to_date, full_files, delta_files;
     long long remade;          /* directories and symlinks some node made or put right */
+    long long dirs;            /* of the source: each opened by rank 0's walk */
     long long bytes_sent;      /* manifest, decisions, whole files (once), deltas */
     long long signature_bytes; /* from the leaders to rank 0 */
     long long literal_bytes, matched_bytes; /* of the deltas */

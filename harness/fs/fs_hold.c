@@ -2,6 +2,7 @@
  * a lock beside them from prepare to finish, and how they are found. */
 #include "fs/fs.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -68,6 +69,17 @@ char *fs_fd_path(int fd)
     return strdup(path);
 }
 
+void fs_sweep_prefixed(int dfd, const char *prefix)
+{
+    DIR *d = fdopendir(dup(dfd));
+    struct dirent *de;
+    while (d && (de = readdir(d)))
+        if (strncmp(de->d_name, prefix, strlen(prefix)) == 0)
+            unlinkat(dfd, de->d_name, 0);
+    if (d)
+        closedir(d);
+}
+
 int fs_is_node_name(const char *name, const char *base)
 {
     size_t n = strlen(base);
@@ -119,5 +131,6 @@ void fs_release(const struct fs_run *f)
     if (f->hold->lock_fd >= 0)
         close(f->hold->lock_fd);
     free(f->hold->point);
+    free(f->hold->image);
     *f->hold = (struct fs_hold){.lock_fd = -1};
 }

@@ -4,6 +4,7 @@
 #define FS_IMAGE_H
 
 #include <stdio.h>
+#include <sys/stat.h>
 
 #include "base/err.h"
 #include "fs/fs.h"
@@ -14,19 +15,31 @@ enum image_mounter {
     IMAGE_MOUNT_LOOP,        /* the kernel's squashfs on a loop device: root only */
 };
 
+/* How the image reaches the nodes (`deliver`). */
+enum image_delivery {
+    IMAGE_DELIVER_SHARED,    /* each node mounts it from the shared filesystem (default) */
+    IMAGE_DELIVER_BCAST,     /* rank 0 reads it once, MPI carries it into each node's memory */
+};
+
 /* The kind's settings (fs_conf.opts). */
 struct image_opts {
     char *mount;             /* the node-local mount point */
     int mount_with;          /* enum image_mounter */
+    int deliver;             /* enum image_delivery */
 };
 
 /* The kind's own figures (staging_result.figures): the squashfs file,
- * its build (0 s when reused), the slowest node's mount. */
+ * its check (the stamp, or a walk of the venv) and build (0 s when
+ * reused), its broadcast, the slowest node's mount. */
 struct image_figures {
     long long bytes;
+    long long entries_walked; /* the venv's entries the check visited: 0 when the stamp sufficed */
     int built;
-    double build_s, mount_s;
+    int nodes_warm;          /* bcast: nodes that held this very image already, sent nothing */
+    double build_s, mount_s, bcast_s;
     const char *mount_with;  /* "squashfuse", "loop"; NULL: not mounted */
+    const char *check;       /* "stamp", "walk" */
+    const char *deliver;     /* "shared", "bcast"; NULL: not delivered (--stage-only) */
 };
 _Static_assert(sizeof(struct image_figures) <= FS_FIGURES_MAX, "image's figures fit the result");
 
@@ -35,12 +48,71 @@ static inline struct image_figures *image_figures(struct staging_result *st)
     return (struct image_figures *)(void *)st->figures.bytes;
 }
 
+/* What the shared filesystem served this process: bytes read, files opened. */
+struct image_io {
+    long long bytes_read, files_opened;
+};
+
 /* Rank 0: IMAGE made from VENV unless the manifest it was built from
  * still matches, waiting at most LOCK_TIMEOUT s for another build (LOG:
- * a line naming it); FIG gets its size, whether it was built and the time. */
-int image_build(const char *venv, const char *image, double lock_timeout, FILE *log, struct image_figures *fig,
-                struct err *e);
+ * a line naming it); FIG gets its size, whether it was built, how it was
+ * checked and the time. PREP (the prep step): the venv is walked and a
+ * stamp written; else a current stamp spares the walk. */
+int image_build(const char *venv, const char *image, double lock_timeout, FILE *log, int prep,
+                struct image_figures *fig, struct image_io *io, struct err *e);
 
+/* fs_image_stamp.c: a file's identity; the stamp beside the image. */
+struct image_ident {
+    long long size;
+    unsigned long long ino, dev;
+    long long mtime_ns, ctime_ns;
+};
+void image_ident_of(const struct stat *s, struct image_ident *id);
+int image_ident_same(const struct image_ident *a, const struct image_ident *b);
+/* BASE.stamp in DFD (SHOWN: the image's path) written atomically: VENV,
+ * the MANIFEST (LEN bytes) the image BASE was built from, and its identity. */
+int image_stamp_write(int dfd, const char *base, const char *shown, const char *venv, const char *manifest,
+                      size_t len, struct err *e);
+/* 1 when BASE.stamp in DFD is ours, names VENV and the image BASE as it is
+ * now (*ID); 0 otherwise (no stamp, another venv, the image replaced).
+ * *BYTES_READ grows by the stamp's size. */
+int image_stamp_current(int dfd, const char *base, const char *venv, struct image_ident *id, long long *bytes_read);
+
+
+/* fs_image_local.c: a node's own copy of the image, in POINT-image/
+ * beside its mount point POINT: a directory of ours (a stage target's
+ * checks), the file venv.sqfs and venv.sqfs.from, the identity of the
+ * image it was copied from and its own. */
+struct image_local {
+    int dfd;                 /* POINT-image */
+    int fd;                  /* the temporary file being written; -1: none */
+    char *dir;               /* POINT-image, for messages */
+    char *path;              /* the copy, as the kernel names it: what is mounted */
+    char tmp[64];            /* the temporary file's name; "": none */
+};
+/* POINT-image/venv.sqfs: the copy a node of POINT mounts (a new string). */
+char *image_local_path(const char *point);
+/* Opened (made if missing), a killed run's temporary files removed: the
+ * caller holds the run's lock. */
+int image_local_open(struct image_local *l, const char *point, struct err *e);
+/* 1: the copy is whole and of the image SRC (a warm node). */
+int image_local_holds(const struct image_local *l, const struct image_ident *src);
+/* A new temporary file (O_EXCL, never a name someone planted), written
+ * at offsets, then renamed over the copy once SRC->size bytes are there. */
+int image_local_begin(struct image_local *l, struct err *e);
+int image_local_write(struct image_local *l, const char *data, size_t n, long long off, struct err *e);
+int image_local_commit(struct image_local *l, const struct image_ident *src, struct err *e);
+/* A temporary file not put in place is removed. */
+void image_local_close(struct image_local *l);
+
+/* fs_image_bcast.c: deliver = "bcast". Rank 0 reads IMAGE once, in chunks
+ * broadcast to one leader per node (reading chunk k+1 while chunk k is in
+ * flight); each leader whose copy beside POINT (its node's mount point) is
+ * not of this image writes it there. A leader's *COPY (a new string) is
+ * what it mounts. Figures on rank 0: FIG's nodes_warm and bcast_s, *BETWEEN
+ * the bytes that crossed between nodes; IO what this rank read. Collective. */
+int image_bcast(const struct fs_run *f, const char *point, char **copy, struct image_figures *fig,
+                long long *between, struct image_io *io, struct err *e);
 
 /* fs_image_mount.c: IMAGE mounted at DIR with HOW: DIR made ours first (a
  * stage target's checks), refused while anything is mounted there;
@@ -52,8 +124,13 @@ int image_mount(const char *image, const char *dir, enum image_mounter how, char
  * named after it, or squashfs on a loop device backed by it), lazily
  * when busy; any other filesystem there is left alone. */
 int image_unmount(const char *point, const char *image, struct err *e);
+/* What the mount at POINT (canonical) has read of its image so far: a
+ * loop device's sectors read, or squashfuse's reads (its FUSE requests
+ * included: a bound from above); -1 when unknown. */
+long long image_mount_bytes_read(const char *point);
 /* IMAGE's mounts at PLACE or PLACE-node<k> undone, LOG a line each: the
- * caller holds PLACE's lock, so they are a killed run's. */
+ * caller holds PLACE's lock, so they are a killed run's. IMAGE NULL: the
+ * nodes' own copies (image_local_path of each point). */
 int image_sweep(const char *image, const char *place, FILE *log, struct err *e);
 
 #endif

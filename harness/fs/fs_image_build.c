@@ -1,12 +1,10 @@
-/* fs_image_build.c: the kind `image`'s squashfs file, built from the venv by
- * mksquashfs when the venv's manifest differs from the one it was built
- * from, through a temporary file renamed over the old image. */
+/* fs_image_build.c: the kind `image`'s squashfs file, built by mksquashfs
+ * when the venv's manifest changed; a run trusts the prep step's stamp. */
 #include "fs/fs_image.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -20,19 +18,6 @@
 #include "proc/spawn.h"
 #include "proc/tool.h"
 #include "../staging/stage.h"
-
-/* The venv as the stager sees it (entries, sizes, mtimes, modes, links;
- * no *.pyc) in bytes, for comparing with the manifest the image was
- * built from. */
-static char *venv_manifest(const char *venv, size_t *len, struct err *e)
-{
-    struct tree_manifest m;
-    if (tree_manifest_walk(venv, &m, e) < 0)
-        return NULL;
-    char *buf = tree_manifest_pack(&m, len);
-    tree_manifest_free(&m);
-    return buf;
-}
 
 static int up_to_date(const char *image, const char *manifest_path, const char *want, size_t len)
 {
@@ -77,13 +62,7 @@ static int lock_and_sweep(int dfd, const char *image, const char *base, double t
         return -1;
     }
     snprintf(name, sizeof name, "%s.tmp.", base);
-    DIR *d = fdopendir(dup(dfd));
-    struct dirent *de;
-    while (d && (de = readdir(d)))
-        if (strncmp(de->d_name, name, strlen(name)) == 0)
-            unlinkat(dfd, de->d_name, 0);
-    if (d)
-        closedir(d);
+    fs_sweep_prefixed(dfd, name);
     return fd;
 }
 
@@ -103,13 +82,48 @@ static int build(const char *venv, const char *image, const char *want, size_t l
     return rc;
 }
 
-int image_build(const char *venv, const char *image, double lock_timeout, FILE *log, struct image_figures *fig,
-                struct err *e)
+/* What a walk costs the shared filesystem: each directory opened to be
+ * listed, the old manifest read; a build, every file read by mksquashfs. */
+static void walk_io(const struct tree_manifest *m, int built, size_t manifest_len, struct image_io *io)
 {
-    char manifest_path[4200], parent[4200];
-    size_t len;
-    double t0 = now_seconds();
+    io->files_opened += 2;   /* the venv's top, the old manifest */
+    io->bytes_read += (long long)manifest_len;
+    for (size_t i = 0; i < m->n; i++) {
+        io->files_opened += m->v[i].type == TREE_DIR || (built && m->v[i].type == TREE_FILE);
+        io->bytes_read += built && m->v[i].type == TREE_FILE ? m->v[i].size : 0;
+    }
+}
+
+/* Under the build lock: the venv walked and compared with the manifest
+ * the image was built from, the image rebuilt if they differ; the prep
+ * step then stamps it. */
+static int walk_and_build(const char *venv, const char *image, int dfd, const char *base, int prep,
+                          struct image_figures *fig, struct image_io *io, struct err *e)
+{
+    char manifest_path[4200];
+    struct tree_manifest m;
     snprintf(manifest_path, sizeof manifest_path, "%s.manifest", image);
+    if (tree_manifest_walk(venv, &m, e) < 0)
+        return -1;
+    size_t len;
+    char *want = tree_manifest_pack(&m, &len);
+    fig->check = "walk";
+    fig->entries_walked = (long long)m.n;
+    fig->built = !up_to_date(image, manifest_path, want, len);
+    walk_io(&m, fig->built, len, io);
+    tree_manifest_free(&m);
+    int rc = fig->built ? build(venv, image, want, len, e) : 0;
+    if (rc == 0 && prep)
+        rc = image_stamp_write(dfd, base, image, venv, want, len, e);
+    free(want);
+    return rc;
+}
+
+int image_build(const char *venv, const char *image, double lock_timeout, FILE *log, int prep,
+                struct image_figures *fig, struct image_io *io, struct err *e)
+{
+    char parent[4200];
+    double t0 = now_seconds();
     snprintf(parent, sizeof parent, "%s", image);
     char *slash = strrchr(parent, '/');
     const char *base = slash ? slash + 1 : image;
@@ -118,27 +132,32 @@ int image_build(const char *venv, const char *image, double lock_timeout, FILE *
     else if (slash)
         *slash = '\0';
     /* The image runs as the venv: its directory must be ours alone, or a
-     * neighbour could swap the image or its manifest under the next run. */
-    char *want = venv_manifest(venv, &len, e);
-    int dfd = want ? stage_trusted_dir(parent, e) : -1;
-    if (dfd < 0) {
-        free(want);
+     * neighbour could swap the image, its manifest or its stamp under
+     * the next run. */
+    int dfd = stage_trusted_dir(parent, e);
+    if (dfd < 0)
         return err_wrap(e, "the image's directory: ");
-    }
     int lock = lock_and_sweep(dfd, image, base, lock_timeout, log, e);
-    close(dfd);
     if (lock < 0) {
-        free(want);
+        close(dfd);
         return err_wrap(e, "the image's directory %s: ", parent);
     }
+    struct image_ident id;
     int rc = 0;
-    fig->built = !up_to_date(image, manifest_path, want, len);
-    if (fig->built)
-        rc = build(venv, image, want, len, e);
+    /* A run trusts the prep step's stamp: one stat, no walk of the venv
+     * on the shared filesystem. */
+    io->files_opened += !prep;
+    if (!prep && image_stamp_current(dfd, base, venv, &id, &io->bytes_read)) {
+        fig->check = "stamp";
+        fig->built = 0;
+        fig->bytes = id.size;
+    } else {
+        rc = walk_and_build(venv, image, dfd, base, prep, fig, io, e);
+    }
     close(lock);
-    free(want);
+    close(dfd);
     struct stat s;
-    if (rc == 0 && stat(image, &s) == 0)
+    if (rc == 0 && !fig->bytes && stat(image, &s) == 0)
         fig->bytes = (long long)s.st_size;
     fig->build_s = now_seconds() - t0;
     return rc;

@@ -3,6 +3,7 @@
  * of it found in /proc/self/mountinfo: only a mount provably this image's. */
 #include "fs/fs_image.h"
 
+#include <dirent.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -205,7 +206,15 @@ static int is_stale(const struct mount_entry *m, const void *arg)
     const char *name = m->point + n + (n > 1);
     if (strncmp(m->point, s->parent, n) != 0 || (n > 1 && m->point[n] != '/') || strchr(name, '/'))
         return 0;
-    return fs_is_node_name(name, s->base) && is_this_image(m, s->image, s->canon);
+    if (!fs_is_node_name(name, s->base))
+        return 0;
+    if (s->image)
+        return is_this_image(m, s->image, s->canon);
+    /* A node's own copy beside its point, named as the kernel knows it. */
+    char *copy = image_local_path(m->point);
+    int mine = copy && is_this_image(m, copy, copy);
+    free(copy);
+    return mine;
 }
 
 int image_sweep(const char *image, const char *place, FILE *log, struct err *e)
@@ -214,7 +223,7 @@ int image_sweep(const char *image, const char *place, FILE *log, struct err *e)
     struct mount_entry m;
     if (fs_place_open(place, &p, e) < 0)
         return err_wrap(e, "the image's mount point: ");
-    char *parent = fs_fd_path(p.dfd), *canon = canonical_image(image);
+    char *parent = fs_fd_path(p.dfd), *canon = image ? canonical_image(image) : NULL;
     struct stale s = {.parent = parent, .base = p.base, .image = image, .canon = canon};
     int rc = parent ? 0 : err_sys(e, EXIT_RUNTIME, "cannot tell where %s is", p.parent);
     /* Each undone is gone from mountinfo: look again from the start. */
@@ -288,4 +297,75 @@ int image_mount(const char *image, const char *dir, enum image_mounter how, char
     *point = canon;
     *seconds = now_seconds() - t0;
     return 0;
+}
+
+/* PID's command line is squashfuse's, mounting at POINT (its last word). */
+static int serves(const char *pid, const char *point)
+{
+    char path[64], *cmd;
+    size_t len = 0;
+    struct err ignored = {0};
+    snprintf(path, sizeof path, "/proc/%s/cmdline", pid);
+    if (!(cmd = slurp("a command line", path, 2 * PATH_MAX + 8192, &len, EXIT_RUNTIME, &ignored)))
+        return 0;
+    const char *last = cmd, *base = strrchr(cmd, '/') ? strrchr(cmd, '/') + 1 : cmd;
+    for (size_t i = 0; i + 1 < len; i++)
+        if (cmd[i] == '\0')
+            last = cmd + i + 1;
+    int yes = strcmp(base, "squashfuse") == 0 && strcmp(last, point) == 0;
+    free(cmd);
+    return yes;
+}
+
+/* "KEY: N" of /proc/PID/io (or a field of a sysfs stat line), -1 if unknown. */
+static long long field_of(const char *path, const char *key, int word)
+{
+    char *text;
+    size_t len = 0;
+    struct err ignored = {0};
+    long long v = -1;
+    if (!(text = slurp("a counter", path, 4096, &len, EXIT_RUNTIME, &ignored)))
+        return -1;
+    const char *at = key ? strstr(text, key) : text;
+    for (int i = 0; at && !key && i < word; i++) {
+        at += strspn(at, " ");
+        at += strcspn(at, " ");
+    }
+    if (at)
+        v = strtoll(at + (key ? strlen(key) : 0), NULL, 10);
+    free(text);
+    return v;
+}
+
+static long long squashfuse_read(const char *point)
+{
+    DIR *d = opendir("/proc");
+    struct dirent *de;
+    long long v = -1;
+    while (d && v < 0 && (de = readdir(d))) {
+        char io[64];
+        if (strspn(de->d_name, "0123456789") != strlen(de->d_name) || !serves(de->d_name, point))
+            continue;
+        snprintf(io, sizeof io, "/proc/%s/io", de->d_name);
+        v = field_of(io, "rchar:", 0);
+    }
+    if (d)
+        closedir(d);
+    return v;
+}
+
+long long image_mount_bytes_read(const char *point)
+{
+    struct mount_entry m;
+    char sys[128];
+    if (!mount_at(point, &m))
+        return -1;
+    if (strcmp(m.type, "fuse.squashfuse") == 0)
+        return squashfuse_read(point);
+    if (strncmp(m.source, "/dev/loop", 9) != 0 || strchr(m.source + 5, '/'))
+        return -1;
+    /* /sys/block/loopN/stat: the third field is the sectors read, of 512 bytes. */
+    snprintf(sys, sizeof sys, "/sys/block/%s/stat", m.source + 5);
+    long long sectors = field_of(sys, NULL, 2);
+    return sectors < 0 ? -1 : sectors * 512;
 }

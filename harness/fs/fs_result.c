@@ -15,6 +15,16 @@ void fs_result_text_copies(const struct staging_result *st, FILE *out)
             st->waited_for_lock ? ", after waiting for another stage's lock" : "");
 }
 
+void fs_result_text_crossed(const struct staging_result *st, FILE *out)
+{
+    if (!st->crossed)
+        return;
+    fprintf(out, "  crossed       %lld bytes read from the shared filesystem, %lld file%s opened there; %lld bytes "
+                 "between nodes\n",
+            st->shared_bytes_read, st->shared_files_opened, st->shared_files_opened == 1 ? "" : "s",
+            st->bytes_between_nodes);
+}
+
 void fs_result_text(const struct staging_result *st, FILE *out)
 {
     if (st->kind && st->kind->render_text)
@@ -37,6 +47,16 @@ json_object *fs_result_json(const struct staging_result *st)
     json_object_object_add(o, "kind", json_object_new_string(st->kind ? st->kind->name : ""));
     for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++)
         json_object_object_add(o, counts[i].key, json_object_new_int64(counts[i].v));
+    const struct {
+        const char *key;
+        long long v;
+    } crossed[] = {
+        {"shared_bytes_read", st->shared_bytes_read},
+        {"shared_files_opened", st->shared_files_opened},
+        {"bytes_between_nodes", st->bytes_between_nodes},
+    };
+    for (size_t i = 0; i < sizeof crossed / sizeof crossed[0]; i++)
+        json_object_object_add(o, crossed[i].key, st->crossed ? json_object_new_int64(crossed[i].v) : NULL);
     json_object_object_add(o, "seconds", json_object_new_double(st->seconds));
     json_object_object_add(o, "waited_for_lock", json_object_new_boolean(st->waited_for_lock));
     json_object_object_add(o, "lock_wait_s", json_object_new_double(st->lock_wait_s));

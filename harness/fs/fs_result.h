@@ -25,6 +25,11 @@ struct staging_result {
     long long matched_bytes; /* reused from the copies' old versions */
     long long bytes_sent;    /* staged: literal bytes written; bcast: what crossed between nodes */
     int leaders;             /* ranks that wrote a copy (or mounted an image): 1 when staged */
+    /* What crossed, where the kind counts it (CROSSED 1; else null in
+     * the JSON): bytes the run read from the shared filesystem and files
+     * it opened there (all ranks, summed), bytes carried between nodes. */
+    int crossed;
+    long long shared_bytes_read, shared_files_opened, bytes_between_nodes;
     int waited_for_lock;     /* another stage of the target held it first */
     double lock_wait_s;
     union {
@@ -37,6 +42,8 @@ struct staging_result {
 void fs_result_text(const struct staging_result *st, FILE *out);
 /* The line of copy counts every copying kind shares. */
 void fs_result_text_copies(const struct staging_result *st, FILE *out);
+/* The line of what crossed (when the kind counts it). */
+void fs_result_text_crossed(const struct staging_result *st, FILE *out);
 /* ST as the result's "staging" object: the shared keys, and the kind's
  * own figures as an object named for the kind. */
 json_object *fs_result_json(const struct staging_result *st);

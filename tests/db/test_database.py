@@ -316,6 +316,11 @@ def test_bcast_figures_reach_the_row(pgdb, tmp_path):
     # The kind's own figures are in the stored JSON, not in columns of their own.
     assert pgdb.psql("SELECT result #>> '{staging,bcast,bytes_compressed}' FROM results") == [
         [str(r["staging"]["bcast"]["bytes_compressed"])]]
+    # So is what crossed: no column either.
+    crossed = ("shared_bytes_read", "shared_files_opened", "bytes_between_nodes")
+    assert pgdb.psql("SELECT " + ", ".join(f"result #>> '{{staging,{k}}}'" for k in crossed) + " FROM results") == [
+        [str(r["staging"][k]) for k in crossed]]
+    assert r["staging"]["shared_bytes_read"] > 10_000_000 and r["staging"]["bytes_between_nodes"] > 10_000_000
     assert len(got) == 1
     status, kind, nodes, skind, sent, first, secs = got[0]
     assert (status, kind, nodes, skind) == ("ok", "bcast", "2", "bcast")

@@ -5,6 +5,7 @@ every rank."""
 import json
 import os
 import shutil
+import stat
 import subprocess
 from pathlib import Path
 
@@ -72,6 +73,13 @@ def test_real_venv_two_nodes_then_nothing_then_one_delta(tmp_path, venv_copy):
     assert own["bytes_uncompressed"] == own["bytes_compressed"] == size and own["compress_level"] == 0
     assert size < st["bytes_sent"] < size * 1.01
     assert f"whole files {size} bytes, {size} as sent (zstd level 0)" in proc.stdout
+    # What crossed: rank 0 read every file once and opened each directory
+    # (its walk) and file; the other node received what was sent.
+    kinds = [v[0] for v in expected(venv_copy).values()]
+    files, dirs = kinds.count(stat.S_IFREG), kinds.count(stat.S_IFDIR)
+    assert st["shared_bytes_read"] == size and st["shared_files_opened"] == 1 + dirs + files, (st, dirs, files)
+    assert st["bytes_between_nodes"] == st["bytes_sent"]
+    assert f"crossed       {size} bytes read from the shared filesystem" in proc.stdout
     assert r["time_to_first_import_s"] == pytest.approx(st["seconds"] + r["elapsed_s"])
     assert f"staging       bcast, {st['entries']} entries to 2 copies: 0 up to date" in proc.stdout
     assert "first import" in proc.stdout
@@ -82,6 +90,7 @@ def test_real_venv_two_nodes_then_nothing_then_one_delta(tmp_path, venv_copy):
     st = r["staging"]
     assert st["up_to_date"] == st["entries"] and st["copied"] == st["delta_updated"] == 0
     assert st["bytes_sent"] < size / 100 and st["bcast"]["signature_bytes"] == 0
+    assert st["shared_bytes_read"] == 0 and st["shared_files_opened"] == 1 + dirs, st
 
     # One big module changed in the middle: one delta per node, little sent.
     py = biggest_py(venv_copy)

@@ -53,8 +53,10 @@ def test_build_mount_import_unmount_reuse_rebuild(tmp_path, source):
     assert sorted(p.name for p in img.image.parent.iterdir()) == ["venv.sqfs", "venv.sqfs.lock", "venv.sqfs.manifest"]
 
 
-def test_a_killed_runs_mount_is_cleaned_by_the_next(tmp_path, source):
-    img = Image(tmp_path, source)
+@pytest.mark.parametrize("extra", ["", 'deliver = "bcast";'], ids=["shared", "bcast"])
+def test_a_killed_runs_mount_is_cleaned_by_the_next(tmp_path, source, extra):
+    """Of the image on the shared filesystem, or of a node's own copy."""
+    img = Image(tmp_path, source, extra=extra)
     cmd = ["mpirun", "--oversubscribe", "-n", "2", str(HARNESS),
            *map(str, img.args("--import", "import time; time.sleep(20)", "--skip-checks"))]
     p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
@@ -115,6 +117,7 @@ def test_a_full_disk_fails_the_build_in_one_line_and_keeps_the_old_image(tmp_pat
     assert stage().returncode == 0
     before = img.image.stat()
     manifest = Path(f"{img.image}.manifest").read_bytes()
+    stamp = Path(f"{img.image}.stamp").read_bytes()
     Path(f"{img.image}.tmp.1").write_bytes(b"a build killed half-way")
     # 40 MB that do not compress: the new image cannot fit beside the old.
     (venv / "lib/python3.11/site-packages/incompressible.bin").write_bytes(os.urandom(40 << 20))
@@ -123,10 +126,12 @@ def test_a_full_disk_fails_the_build_in_one_line_and_keeps_the_old_image(tmp_pat
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("harness: ") and "building the image: mksquashfs failed" \
         in lines[0], proc.stderr
-    assert sorted(os.listdir(img.image.parent)) == ["venv.sqfs", "venv.sqfs.lock", "venv.sqfs.manifest"]
+    assert sorted(os.listdir(img.image.parent)) == ["venv.sqfs", "venv.sqfs.lock", "venv.sqfs.manifest",
+                                                    "venv.sqfs.stamp"]
     after = img.image.stat()
     assert (after.st_ino, after.st_size, after.st_mtime_ns) == (before.st_ino, before.st_size, before.st_mtime_ns)
     assert Path(f"{img.image}.manifest").read_bytes() == manifest
+    assert Path(f"{img.image}.stamp").read_bytes() == stamp, "the stamp still names the old image"
     # With the venv back to its size, the next stage builds it.
     (venv / "lib/python3.11/site-packages/incompressible.bin").unlink()
     (venv / "lib/python3.11/site-packages/image_test_marker.py").write_text("X = 1\n")

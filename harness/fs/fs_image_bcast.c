@@ -1,0 +1,258 @@
+/* fs_image_bcast.c: deliver = "bcast": rank 0 reads the image once and MPI
+ * carries it in pipelined chunks to one leader per node, into its own copy. */
+#include "fs/fs_image.h"
+
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/clock.h"
+#include "base/collective.h"
+
+/* Small enough that a 26 MB image makes several chunks to overlap, large
+ * enough that each costs MPI one message per leader. */
+#define CHUNK ((size_t)4 << 20)
+/* Reads and writes go in slices of this much, testing the broadcast in
+ * flight between them so that MPI moves it meanwhile. */
+#define SLICE ((size_t)1 << 20)
+/* Each chunk starts with rank 0's word on the source: 1 when a read
+ * failed and the broadcast stops there for everyone. */
+#define HEADER sizeof(int64_t)
+
+/* The transfer, on rank 0 and the leaders whose node lacks the image. */
+struct xfer {
+    MPI_Comm comm;           /* rank 0 of the job is its rank 0 */
+    int node;                /* this leader's node number, for messages */
+    long long size;
+    int src;                 /* rank 0: the image on the shared filesystem; -1: could not open */
+    struct image_local *local; /* this node's copy; NULL: rank 0's node holds it already */
+    char *buf[2];
+    MPI_Request req;
+    int failed;              /* this node's copy failed: it only receives */
+    long long bytes_read;
+    const char *image;
+    struct err *e;
+};
+
+static int node_failed(struct xfer *x)
+{
+    char host[256] = "";
+    gethostname(host, sizeof host - 1);
+    x->failed = 1;
+    return err_wrap(x->e, "image: node %d (host %s): ", x->node, host);
+}
+
+static void progress(struct xfer *x)
+{
+    int done;
+    if (x->req != MPI_REQUEST_NULL)
+        MPI_Test(&x->req, &done, MPI_STATUS_IGNORE);
+}
+
+static size_t chunk_len(const struct xfer *x, long long k)
+{
+    long long left = x->size - k * (long long)CHUNK;
+    return left < (long long)CHUNK ? (size_t)left : CHUNK;
+}
+
+static void write_slice(struct xfer *x, const char *data, size_t n, long long off)
+{
+    if (x->local && !x->failed && image_local_write(x->local, data, n, off, x->e) < 0)
+        node_failed(x);
+}
+
+/* Rank 0: chunk K read into BUF (and written to its own node's copy);
+ * a failed read marks the chunk, which then stops every leader. */
+static void produce(struct xfer *x, long long k, char *buf)
+{
+    int64_t failed = x->src < 0;
+    size_t len = chunk_len(x, k);
+    long long off = k * (long long)CHUNK;
+    for (size_t at = 0; !failed && at < len; at += SLICE) {
+        size_t n = len - at < SLICE ? len - at : SLICE;
+        ssize_t got = pread(x->src, buf + HEADER + at, n, (off_t)(off + (long long)at));
+        if (got != (ssize_t)n) {
+            err_sys(x->e, EXIT_RUNTIME, "cannot read the image %s", x->image);
+            failed = 1;
+            break;
+        }
+        x->bytes_read += got;
+        write_slice(x, buf + HEADER + at, n, off + (long long)at);
+        progress(x);
+    }
+    memcpy(buf, &failed, HEADER);
+}
+
+/* A leader: chunk K from BUF into its copy, slice by slice. */
+static void consume(struct xfer *x, long long k, const char *buf)
+{
+    size_t len = chunk_len(x, k);
+    for (size_t at = 0; at < len && !x->failed; at += SLICE) {
+        size_t n = len - at < SLICE ? len - at : SLICE;
+        write_slice(x, buf + HEADER + at, n, k * (long long)CHUNK + (long long)at);
+        progress(x);
+    }
+}
+
+static int stopped(const char *buf)
+{
+    int64_t failed;
+    memcpy(&failed, buf, HEADER);
+    return failed != 0;
+}
+
+/* Rank 0 reads chunk k+1 while chunk k is in flight; a leader writes
+ * chunk k-1 while chunk k arrives. Returns 1 when every chunk came. */
+static int pipeline(struct xfer *x)
+{
+    long long n = (x->size + (long long)CHUNK - 1) / (long long)CHUNK;
+    int root = x->node == 0;   /* the leaders' split keeps the job's rank 0 first */
+    if (root)
+        produce(x, 0, x->buf[0]);
+    for (long long k = 0; k < n; k++) {
+        char *now = x->buf[k & 1], *other = x->buf[(k + 1) & 1];
+        MPI_Ibcast(now, (int)(HEADER + chunk_len(x, k)), MPI_BYTE, 0, x->comm, &x->req);
+        if (root && k + 1 < n)
+            produce(x, k + 1, other);
+        else if (!root && k > 0)
+            consume(x, k - 1, other);
+        MPI_Wait(&x->req, MPI_STATUS_IGNORE);
+        if (stopped(now))
+            return 0;
+    }
+    if (!root)
+        consume(x, n - 1, x->buf[(n - 1) & 1]);
+    return 1;
+}
+
+/* Over X->comm (its buffers agreed on): a copy begun, the chunks, the
+ * copy put in place. */
+static void transfer(struct xfer *x, const struct image_ident *src)
+{
+    x->req = MPI_REQUEST_NULL;
+    if (x->local && image_local_begin(x->local, x->e) < 0)
+        node_failed(x);
+    if (pipeline(x) && x->local && !x->failed && image_local_commit(x->local, src, x->e) < 0)
+        node_failed(x);
+}
+
+/* Every rank of X->comm must take part in every chunk: one that cannot
+ * hold two says so before the first. */
+static int take_buffers(struct xfer *x)
+{
+    x->buf[0] = malloc(HEADER + CHUNK);
+    x->buf[1] = malloc(HEADER + CHUNK);
+    if (!x->buf[0] || !x->buf[1]) {
+        err_set(x->e, EXIT_RUNTIME, "out of memory for the image's broadcast (2 x %zu bytes)", HEADER + CHUNK);
+        node_failed(x);
+    }
+    return coll_agree(x->comm, x->e);
+}
+
+/* Rank 0: the image opened (never through a link), still the one whose
+ * identity every leader compared with; -1 with E otherwise. */
+static int open_image(const char *image, const struct image_ident *want, struct err *e)
+{
+    struct stat s;
+    struct image_ident id;
+    int fd = open(image, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return err_sys(e, EXIT_RUNTIME, "cannot open the image %s", image);
+    if (fstat(fd, &s) < 0 || (image_ident_of(&s, &id), !image_ident_same(&id, want))) {
+        close(fd);
+        return err_set(e, EXIT_RUNTIME, "the image %s changed while the run was sending it", image);
+    }
+    return fd;
+}
+
+/* Over X->comm, some leader lacking the image: rank 0 opens it (one
+ * read of the shared filesystem per job) and the chunks go. */
+static void send(struct xfer *x, const struct image_ident *src, struct image_io *io)
+{
+    if (take_buffers(x) == 0) {
+        /* A failed open still sends the first chunk: marked, it stops everyone. */
+        if (x->node == 0 && (x->src = open_image(x->image, src, x->e)) >= 0)
+            io->files_opened++;
+        transfer(x, src);
+    }
+    free(x->buf[0]);
+    free(x->buf[1]);
+    if (x->src >= 0)
+        close(x->src);
+    io->bytes_read += x->bytes_read;
+}
+
+/* Rank 0's word to the leaders: the image's identity, or that it failed. */
+static int share_ident(MPI_Comm leaders, int node, const char *image, struct image_ident *id, struct err *e)
+{
+    struct stat s;
+    int64_t msg[6] = {0};
+    if (node == 0 && lstat(image, &s) < 0)
+        err_sys(e, EXIT_RUNTIME, "cannot stat the image %s", image);
+    else if (node == 0 && !S_ISREG(s.st_mode))
+        err_set(e, EXIT_RUNTIME, "the image %s is not a regular file", image);
+    else if (node == 0) {
+        image_ident_of(&s, id);
+        int64_t v[6] = {1, id->size, (int64_t)id->ino, (int64_t)id->dev, id->mtime_ns, id->ctime_ns};
+        memcpy(msg, v, sizeof msg);
+    }
+    MPI_Bcast(msg, 6, MPI_INT64_T, 0, leaders);
+    *id = (struct image_ident){msg[1], (unsigned long long)msg[2], (unsigned long long)msg[3], msg[4], msg[5]};
+    return msg[0] ? 0 : -1;
+}
+
+/* Every leader: its copy checked; the ones lacking the image, and rank 0,
+ * take part in the transfer. */
+static void lead(MPI_Comm leaders, const struct fs_run *f, const char *point, char **copy, struct image_figures *fig,
+                 long long *between, struct image_io *io, struct err *e)
+{
+    struct image_local l;
+    struct image_ident src;
+    struct xfer x = {.comm = MPI_COMM_NULL, .src = -1, .image = f->fs->path, .e = e};
+    int nleaders, need = 0, needing = 0;
+    MPI_Comm_rank(leaders, &x.node);
+    MPI_Comm_size(leaders, &nleaders);
+    if (share_ident(leaders, x.node, f->fs->path, &src, e) < 0)
+        return;
+    if (image_local_open(&l, point, e) < 0)
+        node_failed(&x);
+    else
+        need = !image_local_holds(&l, &src);
+    if (coll_agree(leaders, e) == 0) {
+        MPI_Allreduce(&need, &needing, 1, MPI_INT, MPI_SUM, leaders);
+        x.size = src.size;
+        x.local = need ? &l : NULL;
+        MPI_Comm_split(leaders, need || x.node == 0 ? 0 : MPI_UNDEFINED, x.node, &x.comm);
+    }
+    if (needing > 0 && x.comm != MPI_COMM_NULL)
+        send(&x, &src, io);
+    if (x.comm != MPI_COMM_NULL)
+        MPI_Comm_free(&x.comm);
+    if (x.node == 0) {
+        fig->nodes_warm = nleaders - needing;
+        *between = src.size * (long long)(needing - need);
+    }
+    *copy = l.path ? strdup(l.path) : NULL;
+    image_local_close(&l);
+}
+
+int image_bcast(const struct fs_run *f, const char *point, char **copy, struct image_figures *fig,
+                long long *between, struct image_io *io, struct err *e)
+{
+    int rank;
+    MPI_Comm leaders;
+    MPI_Comm_rank(f->comm, &rank);
+    *copy = NULL;
+    MPI_Comm_split(f->comm, fs_node_leader(f) ? 0 : MPI_UNDEFINED, rank, &leaders);
+    double t0 = now_seconds();
+    if (leaders != MPI_COMM_NULL) {
+        lead(leaders, f, point, copy, fig, between, io, e);
+        coll_agree(leaders, e);
+        MPI_Comm_free(&leaders);
+    }
+    fig->bcast_s = now_seconds() - t0;
+    return e->status ? -1 : 0;
+}

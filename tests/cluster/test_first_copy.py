@@ -1,0 +1,128 @@
+"""The image read once per job on the virtual cluster's 4 nodes (deliver =
+"bcast"): the prep step stamps the image on the shared server, rank 0
+reads it once and broadcasts it to each node's leader, which mounts its
+own copy in node memory; the import, the unmount, nothing left mounted
+or half-written; warm nodes get nothing; a node that runs out of space
+mid-broadcast fails the run in one line naming it. Root and cluster
+(tests/conftest.py marks every test here)."""
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from helpers.harness import ROOT
+from helpers.vcluster import VC_CFG, VCluster
+
+NODES = 4
+PER_NODE = 2
+SHM = "/dev/shm/mpi4py-import"
+MOUNT = f"{SHM}/fc-mnt"
+OLD_MOUNT = 'mount = "/dev/shm/mpi4py-import/image-mnt"; }'
+
+
+@pytest.fixture(scope="module")
+def vc(tmp_path_factory):
+    cluster = VCluster(tmp_path_factory.mktemp("vc"), NODES, PER_NODE)
+    try:
+        cluster.up()
+        # The venv on the shared server (conf/vcluster.cfg's /shared/venv).
+        shutil.copytree((ROOT / "build/venv").resolve(), cluster.export / "venv", symlinks=True)
+        yield cluster
+    finally:
+        cluster.down()
+
+
+@pytest.fixture
+def config(tmp_path):
+    """conf/vcluster.cfg with its image filesystem delivered by broadcast."""
+    text = VC_CFG.read_text()
+    assert OLD_MOUNT in text, "conf/vcluster.cfg no longer holds the image's mount"
+    cfg = tmp_path / "first-copy.cfg"
+    cfg.write_text(text.replace(OLD_MOUNT, f'mount = "{MOUNT}"; deliver = "bcast"; }}'))
+    return cfg
+
+
+def stage(vc, config, tmp_path):
+    """The jobs' stage step, one rank on one node: the image built and stamped."""
+    _, st = vc.srun("image", "--stage-only", nodes=1, per_node=1, config=config, json_out=tmp_path / "stage.json")
+    assert st["kind"] == "image" and st["image"]["check"] == "walk", st
+    return st
+
+
+def node_mounts(vc, node, prefix):
+    """What NODE has mounted at PREFIX or below, as {point: (type, source)}."""
+    info = Path(f"/proc/{vc.state['holders'][node]}/mountinfo").read_text().splitlines()
+    return {line.split()[4]: tuple(line.split(" - ")[1].split()[:2]) for line in info
+            if line.split()[4].startswith(prefix)}
+
+
+def shm_entries(vc, node):
+    return sorted(p.name for p in (vc.node_root(node) / SHM.lstrip("/")).iterdir() if p.name.startswith("fc-mnt"))
+
+
+def test_image_broadcast_to_four_nodes_mounted_imported_unmounted_nothing_left(vc, config, tmp_path):
+    stage(vc, config, tmp_path)
+    image = vc.export / "image/venv.sqfs"
+    size, stamp = image.stat().st_size, Path(f"{image}.stamp").stat().st_size
+    seen = tmp_path / "seen"
+    seen.mkdir()
+    stmt = (f"import numpy, shutil, socket; shutil.copy('/proc/self/mountinfo', '{seen}/' + socket.gethostname())")
+    _, r = vc.srun("image", "--no-startup", "--import", stmt, config=config, json_out=tmp_path / "cold.json")
+    st, im = r["staging"], r["staging"]["image"]
+    assert r["ok"] == NODES * PER_NODE and st["leaders"] == NODES, st
+    assert im["deliver"] == "bcast" and im["check"] == "stamp" and im["entries_walked"] == 0, im
+    assert im["nodes_warm"] == 0 and im["mount_with"] == "squashfuse", im
+    # The shared server served one read of the image (and the stamp); the
+    # image crossed to the 3 other nodes.
+    assert st["shared_bytes_read"] == size + stamp and st["shared_files_opened"] == 2, st
+    assert st["bytes_between_nodes"] == 3 * size, st
+    for k in range(1, NODES + 1):
+        node = f"node{k}"
+        # Each node's ranks imported from its own copy, mounted in its memory...
+        lines = (seen / node).read_text().splitlines()
+        mounts = {line.split()[4]: tuple(line.split(" - ")[1].split()[:2]) for line in lines}
+        assert mounts.get(MOUNT) == ("fuse.squashfuse", f"{MOUNT}-image/venv.sqfs"), (node, mounts)
+        # ...unmounted at the end; the whole copy stays for the next run, no temporary file.
+        assert node_mounts(vc, node, SHM) == {}, node
+        copy = vc.node_root(node) / f"{MOUNT}-image/venv.sqfs".lstrip("/")
+        assert copy.stat().st_size == size and copy.read_bytes() == image.read_bytes(), node
+        assert sorted(p.name for p in copy.parent.iterdir()) == ["venv.sqfs", "venv.sqfs.from"], node
+        assert shm_entries(vc, node) == ["fc-mnt", "fc-mnt-image", "fc-mnt-pycache", "fc-mnt.lock"], node
+    # Warm nodes: the same image everywhere, only the stamp is read.
+    _, r = vc.srun("image", "--no-startup", config=config, json_out=tmp_path / "warm.json")
+    st = r["staging"]
+    assert r["ok"] == NODES * PER_NODE and st["image"]["nodes_warm"] == NODES, st
+    assert st["bytes_between_nodes"] == 0 and st["shared_bytes_read"] == stamp and st["shared_files_opened"] == 1
+    for k in range(1, NODES + 1):
+        assert node_mounts(vc, f"node{k}", SHM) == {}
+
+
+@pytest.fixture
+def full_node(vc):
+    """node3's copy directory on a tmpfs of 1 MB (of root's, 0755), in node3's own mount namespace."""
+    holder = vc.state["holders"]["node3"]
+    path = f"{MOUNT}-image"
+    subprocess.run(["nsenter", "-t", str(holder), "-m", "sh", "-c",
+                    f"rm -rf '{path}' && mkdir -p -m 0755 '{path}' && "
+                    f"mount -t tmpfs -o size=1m,mode=0755 first-copy-small '{path}'"], check=True)
+    yield path
+    subprocess.run(["nsenter", "-t", str(holder), "-m", "umount", path], check=True)
+
+
+def test_a_node_out_of_space_mid_broadcast_fails_in_one_line_naming_it(vc, config, tmp_path, full_node):
+    stage(vc, config, tmp_path)
+    # Every node cold: the copies of the test before are gone.
+    for k in (1, 2, 4):
+        subprocess.run(["rm", "-rf", str(vc.node_root(f"node{k}") / f"{MOUNT}-image".lstrip("/"))], check=True)
+    proc, _ = vc.srun("image", "--no-startup", "--child", "/bin/true", "--skip-checks", config=config,
+                      json_out=tmp_path / "full.json", expect=4)
+    lines = [line for line in proc.stderr.splitlines() if line.startswith("harness: ")]
+    assert len(lines) == 1, proc.stderr
+    assert re.search(r"harness: filesystem 'image': image: node \d \(host node3\): cannot write "
+                     rf"{re.escape(full_node)}/\.venv\.sqfs\.tmp-\w+: No space left on device", lines[0]), lines[0]
+    # Nothing half-written on node3, nothing mounted anywhere.
+    assert list((vc.node_root("node3") / full_node.lstrip("/")).iterdir()) == []
+    for k in range(1, NODES + 1):
+        assert node_mounts(vc, f"node{k}", MOUNT) == {}, k
