@@ -59,8 +59,10 @@ fi
 need_build first_copy_bench
 pmb=
 if [ -n "$pmb_dir" ]; then
-    [ -f "$pmb_dir/bcast.c" ] && [ -f "$pmb_dir/bcast-tar.c" ] \
-        || { echo "first_copy_bench: --pmb $pmb_dir: no bcast.c and bcast-tar.c there" >&2; exit 2; }
+    if [ ! -f "$pmb_dir/bcast.c" ] || [ ! -f "$pmb_dir/bcast-tar.c" ]; then
+        echo "first_copy_bench: --pmb $pmb_dir: no bcast.c and bcast-tar.c there" >&2
+        exit 2
+    fi
     mkdir -p build/pmb
     mpicc -O2 -w -o build/pmb/bcast "$pmb_dir/bcast.c" "$pmb_dir/bcast-tar.c" -larchive \
         || { echo "first_copy_bench: building python-mpi-bcast failed (libarchive-dev?)" >&2; exit 2; }

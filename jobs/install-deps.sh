@@ -9,7 +9,8 @@ build_pkgs=(make gcc pkg-config openmpi-bin libopenmpi-dev mpich libmpich-dev li
             squashfs-tools squashfuse fuse3
             libjson-c-dev libgsl-dev python3 python3-dev python3-venv strace rsync gnuplot-nox)
 # tcsh and fish: the tests source the staged activate.csh and activate.fish.
-test_pkgs=(postgresql postgresql-client slurm-wlm munge procps shellcheck chromium tcsh fish)
+# libarchive-dev: python-mpi-bcast, built by bench/first_copy_bench.sh --pmb.
+test_pkgs=(postgresql postgresql-client slurm-wlm munge procps shellcheck chromium tcsh fish libarchive-dev)
 # tools/vcluster/vcluster: namespaces and a bridge, MooseFS (a master, chunk
 # servers, the FUSE client and mfscli) or its own sshd and sshfs.
 cluster_pkgs=(slurm-wlm munge iproute2 util-linux openssh-server openssh-client sshfs fuse3
