@@ -98,10 +98,11 @@ empty() {
         "$vc" exec --dir "$dir/cluster" "node$k" sh -c 'rm -rf /dev/shm/mpi4py-import /dev/shm/pmb'
     done
 }
-# harness CFG FS N NAME: one run, its JSON in $dir/NAME.json. Once: a crash
-# fails the bench with the rank's message.
+# harness CFG FS N NAME: one run on node1..nodeN (the nodes whose memory
+# the figure is about), its JSON in $dir/NAME.json. Once: a crash fails the
+# bench with the rank's message.
 harness() {
-    srun --kill-on-bad-exit=1 -N "$3" --ntasks-per-node 1 build/harness --config "$1" --machine vcluster \
+    srun --kill-on-bad-exit=1 -N "$3" -w "node[1-$3]" --ntasks-per-node 1 build/harness --config "$1" --machine vcluster \
         --filesystem "$2" --skip-checks --no-startup --quiet --json "$dir/$4.json" >/dev/null 2>"$dir/$4.err" \
         && return 0
     cat "$dir/$4.err" >&2
@@ -110,7 +111,7 @@ harness() {
 # pmb_run WHEN N K: pmb's broadcast and untar, then the import from its copy.
 pmb_run() {
     [ -n "$pmb" ] || return 0
-    srun --kill-on-bad-exit=1 -N "$2" --ntasks-per-node 1 "$pmb" -t -p /dev/shm/pmb \
+    srun --kill-on-bad-exit=1 -N "$2" -w "node[1-$2]" --ntasks-per-node 1 "$pmb" -t -p /dev/shm/pmb \
         /shared/pmb/venv.tar.gz >"$dir/pmb-$1-$2-$3.out" 2>"$dir/pmb-$1-$2-$3.err" \
         || { cat "$dir/pmb-$1-$2-$3.err" >&2; return 1; }
     harness "$dir/pmb.cfg" common "$2" "pmb-import-$1-$2-$3"
