@@ -43,10 +43,17 @@ static int settle(int dirfd, const struct tree_manifest *m, const char *shown, s
         const struct tree_entry *x = &m->v[i];
         struct timespec ts[2] = {x->mtime, x->mtime};
         if (x->type == TREE_DIR)
-            continue;   /* the finish sets the directories', deepest first */
+            continue;
         if (geteuid() == 0 && fchownat(dirfd, x->rel, 0, 0, AT_SYMLINK_NOFOLLOW) < 0)
             return err_sys(e, EXIT_RUNTIME, "cannot own %s/%s", shown, x->rel);
         if (utimensat(dirfd, x->rel, ts, AT_SYMLINK_NOFOLLOW) < 0)
+            return err_sys(e, EXIT_RUNTIME, "cannot set the mtime of %s/%s", shown, x->rel);
+    }
+    /* The directories last, deepest first: nothing writes in them after. */
+    for (size_t i = m->n; i-- > 0;) {
+        const struct tree_entry *x = &m->v[i];
+        struct timespec ts[2] = {x->mtime, x->mtime};
+        if (x->type == TREE_DIR && utimensat(dirfd, x->rel, ts, AT_SYMLINK_NOFOLLOW) < 0)
             return err_sys(e, EXIT_RUNTIME, "cannot set the mtime of %s/%s", shown, x->rel);
     }
     return 0;
