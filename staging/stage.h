@@ -63,6 +63,9 @@ int stage_trusted_parent(const char *path, const char *place, struct err *e);
  * have written it: 1, else 0. What a cleanup asks before it removes a
  * copy: a directory without it is not one the stager made. */
 int stage_is_marked(int fd);
+/* The marker written into the directory FD (a new one of ours, not yet
+ * filled, O_EXCL): 0, or -1 with errno (EEXIST: marked already). */
+int stage_mark(int fd);
 
 /* stage_lock.c: NAME in the directory DFD as a lock file of ours (SHOWN:
  * its path, for messages), made 0600 if missing; another user's file, a

@@ -282,6 +282,19 @@ static int has_marker(struct stage_ctx *c, int fd)
     return refuse(c, p, "is not a file only its owner can write");
 }
 
+int stage_mark(int fd)
+{
+    int m = openat(fd, STAGE_MARKER_NAME, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (m < 0)
+        return -1;
+    ssize_t w = write(m, marker_text, sizeof marker_text - 1);
+    int saved = errno;
+    if (close(m) == 0 && w == (ssize_t)(sizeof marker_text - 1))
+        return 0;
+    errno = w < 0 ? saved : EIO;
+    return -1;
+}
+
 int stage_check_marker(struct stage_ctx *c, int fd, int fresh)
 {
     for (int tries = 0; tries < 2; tries++) {
@@ -294,11 +307,10 @@ int stage_check_marker(struct stage_ctx *c, int fd, int fresh)
                           ": it is not a tree the stager made (remove it, or name a new or empty directory)");
         if (have != 0)
             return have < 0 ? -1 : 0;
-        int m = openat(fd, STAGE_MARKER_NAME, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+        int m = stage_mark(fd);
         if (m < 0 && errno == EEXIST)
             continue;   /* another stage marked it meanwhile: check its marker */
-        ssize_t w = m < 0 ? -1 : write(m, marker_text, sizeof marker_text - 1);
-        if (m >= 0 && close(m) == 0 && w == (ssize_t)(sizeof marker_text - 1))
+        if (m == 0)
             return 0;
         return err_sys(c->e, EXIT_RUNTIME, "cannot write the marker %s/%s", c->target, STAGE_MARKER_NAME);
     }

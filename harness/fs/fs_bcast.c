@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "fs/fs_bcast.h"
+#include "fs/fs_image.h"
 #include "base/clock.h"
 #include "base/collective.h"
 #include "base/nodes.h"
@@ -30,6 +31,7 @@ static int share_manifest(struct bcast_run *b, const char *source)
 {
     long long len = -1;
     char *buf = NULL;
+    b->st.walked = 1;
     if (b->rank == 0 && tree_manifest_walk(source, &b->man, b->e) == 0 &&
         bcast_source_open(&b->src, &b->man, b->e) == 0) {
         size_t n;
@@ -64,7 +66,9 @@ static void decide(struct bcast_run *b)
                          : merged[i] & BCAST_MISSING ? BCAST_FULL
                          : merged[i] & BCAST_CHANGED ? BCAST_DELTA
                                                      : BCAST_NONE;
-        b->st.up_to_date += merged[i] == BCAST_HAVE;
+        /* With the image unpacked, an entry every node holds came in it. */
+        b->st.up_to_date += merged[i] == BCAST_HAVE && !b->packed;
+        b->st.unpacked += merged[i] == BCAST_HAVE && b->packed;
         b->st.full_files += b->decision[i] == BCAST_FULL;
         b->st.delta_files += b->decision[i] == BCAST_DELTA;
         b->st.remade += !file && merged[i] != BCAST_HAVE;
@@ -76,9 +80,36 @@ static void decide(struct bcast_run *b)
     b->st.bytes_sent += (long long)n;
 }
 
-static int lead(struct bcast_run *b, const char *source, const char *dir, double lock_timeout, FILE *log)
+/* Rank 0, after the image's manifest spared the walk: the source opened
+ * only if some node needs a file from it (whole or as a delta). */
+static int open_source_if_needed(struct bcast_run *b)
 {
-    if (share_manifest(b, source) < 0 || bcast_agree(b) < 0)
+    if (b->rank == 0 && !b->src.m && b->st.full_files + b->st.delta_files > 0 &&
+        bcast_source_open(&b->src, &b->man, b->e) == 0)
+        b->st.shared_opened++;
+    return bcast_agree(b);
+}
+
+/* Which nodes have no copy at all: with a packed image, theirs is
+ * unpacked from it; otherwise the first copy goes entry by entry. */
+static int survey_nodes(struct bcast_run *b, const char *source, const char *packed, const char *dir)
+{
+    b->missing = bcast_copy_missing(dir);
+    MPI_Allreduce(&b->missing, &b->nodes_missing, 1, MPI_INT, MPI_SUM, b->leaders);
+    if (packed && bcast_packed(b, source, packed, dir) < 0)
+        return -1;
+    b->st.first_copy = !b->nodes_missing ? NULL : b->packed ? "packed" : "entries";
+    if (b->packed)
+        return 0;
+    return share_manifest(b, source) < 0 ? -1 : bcast_agree(b);
+}
+
+static int lead(struct bcast_run *b, const struct fs_run *f, const char *dir)
+{
+    const char *source = f->source;
+    double lock_timeout = f->fs->lock_timeout;
+    FILE *log = f->log;
+    if (survey_nodes(b, source, ((const struct bcast_opts *)f->fs->opts)->packed, dir) < 0)
         return -1;
     if (b->man.n > INT_MAX)
         return err_set(b->e, EXIT_RUNTIME, "%s has too many entries to broadcast (%zu)", source, b->man.n);
@@ -89,7 +120,7 @@ static int lead(struct bcast_run *b, const char *source, const char *dir, double
     if (bcast_agree(b) < 0)
         return -1;
     decide(b);
-    if (bcast_full_files(b) < 0 || bcast_delta_files(b) < 0)
+    if (open_source_if_needed(b) < 0 || bcast_full_files(b) < 0 || bcast_delta_files(b) < 0)
         return -1;
     if (bcast_local_finish(b->local) < 0)
         bcast_node_failed(b);
@@ -106,25 +137,26 @@ static void to_result(const struct bcast_stats *bs, double seconds, struct stagi
         .seconds = seconds,
         .entries = bs->entries,
         .up_to_date = bs->up_to_date,
-        .copied = bs->full_files + bs->remade,
+        .copied = bs->full_files + bs->remade + bs->unpacked,
         .delta_updated = bs->delta_files,
         .literal_bytes = bs->literal_bytes,
         .matched_bytes = bs->matched_bytes,
         /* What crossed between nodes: each other leader received it. */
-        .bytes_sent = bs->bytes_sent * (bs->leaders - 1),
+        .bytes_sent = bs->bytes_sent * (bs->leaders - 1) + bs->packed_between,
         .leaders = bs->leaders,
         /* Rank 0 alone reads the source: its walk opens each directory
          * (and the top), a file sent whole or as a delta is read whole. */
         .crossed = 1,
-        .shared_bytes_read = bs->bytes_uncompressed + bs->literal_bytes + bs->matched_bytes,
-        .shared_files_opened = 1 + bs->dirs + bs->full_files + bs->delta_files,
-        .bytes_between_nodes = bs->bytes_sent * (bs->leaders - 1),
+        .shared_bytes_read = bs->bytes_uncompressed + bs->literal_bytes + bs->matched_bytes + bs->shared_read,
+        .shared_files_opened = (bs->walked ? 1 + bs->dirs : 0) + bs->full_files + bs->delta_files + bs->shared_opened,
+        .bytes_between_nodes = bs->bytes_sent * (bs->leaders - 1) + bs->packed_between,
     };
     *bcast_figures(st) = (struct bcast_figures){
         .signature_bytes = bs->signature_bytes,
         .bytes_uncompressed = bs->bytes_uncompressed,
         .bytes_compressed = bs->bytes_compressed,
         .compress_level = bs->level,
+        .first_copy = bs->first_copy,
     };
 }
 
@@ -158,7 +190,7 @@ static int prepare(const struct fs_run *f, char **venv, struct staging_result *s
         MPI_Comm_rank(b.leaders, &b.rank);
         MPI_Comm_size(b.leaders, &b.st.leaders);
         b.level = b.st.level = ((const struct bcast_opts *)f->fs->opts)->compress_level;
-        lead(&b, f->source, *venv, f->fs->lock_timeout, f->log);
+        lead(&b, f, *venv);
         opened = b.local != NULL;
         release(&b);
     }
@@ -176,6 +208,28 @@ static int prepare(const struct fs_run *f, char **venv, struct staging_result *s
     return err_wrap(e, "filesystem '%s': ", f->fs->name);
 }
 
+/* --stage-only and the jobs' stage step: the packed image built (or
+ * found current) and stamped, by the image kind's own code. */
+static int stage(const struct fs_run *f, struct staging_result *st, struct err *e)
+{
+    const char *packed = ((const struct bcast_opts *)f->fs->opts)->packed;
+    struct image_figures fig = {0};
+    struct image_io io = {0};
+    int rank = 0;
+    memset(st, 0, sizeof *st);
+    if (f->comm != MPI_COMM_NULL)
+        MPI_Comm_rank(f->comm, &rank);
+    if (!packed || rank != 0)
+        return 0;
+    if (f->log)
+        fprintf(f->log, "harness: the packed image %s of %s\n", packed, f->source);
+    if (image_build(f->source, packed, f->fs->lock_timeout, f->log, 1, &fig, &io, e) < 0)
+        return err_wrap(e, "filesystem '%s': packed: ", f->fs->name);
+    *st = (struct staging_result){.done = 1, .kind = &fs_kind_bcast, .seconds = fig.build_s, .crossed = 1,
+                                  .shared_bytes_read = io.bytes_read, .shared_files_opened = io.files_opened};
+    return 0;
+}
+
 static void render_text(const struct staging_result *st, FILE *out)
 {
     const struct bcast_figures *b = bcast_figures((struct staging_result *)st);
@@ -183,6 +237,8 @@ static void render_text(const struct staging_result *st, FILE *out)
     fs_result_text_crossed(st, out);
     fprintf(out, "  bcast         %lld signature bytes back; whole files %lld bytes, %lld as sent (zstd level %d)\n",
             b->signature_bytes, b->bytes_uncompressed, b->bytes_compressed, b->compress_level);
+    if (b->first_copy)
+        fprintf(out, "  first copy    %s\n", b->first_copy);
     if (b->cleanup)
         fprintf(out, "  cleanup       %s: %d cop%s removed at the end\n", b->cleanup, b->copies_removed,
                 b->copies_removed == 1 ? "y" : "ies");
@@ -198,6 +254,7 @@ static json_object *render_json(const struct staging_result *st)
     json_object_object_add(o, "compress_level", json_object_new_int(b->compress_level));
     json_object_object_add(o, "cleanup", b->cleanup ? json_object_new_string(b->cleanup) : NULL);
     json_object_object_add(o, "copies_removed", b->cleanup ? json_object_new_int(b->copies_removed) : NULL);
+    json_object_object_add(o, "first_copy", b->first_copy ? json_object_new_string(b->first_copy) : NULL);
     return o;
 }
 
@@ -211,6 +268,8 @@ static const struct opt_spec options[] = {
      .dflt = BCAST_CLEANUP_NEVER, .words = bcast_cleanup_words},
     {.key = "compress_level", .type = OPT_INT, .offset = offsetof(struct bcast_opts, compress_level),
      .dflt = 0, .min = 0, .max = 19},
+    {.key = "packed", .type = OPT_PATH, .offset = offsetof(struct bcast_opts, packed),
+     .what = "the venv's squashfs image (its prep step's stamp beside it)"},
     {0},
 };
 
@@ -223,5 +282,5 @@ const struct fs_kind fs_kind_bcast = {
     .opts_size = sizeof(struct bcast_opts),
     .render_text = render_text,
     .render_json = render_json,
-    .ops = {.prepare = prepare, .warm = fs_warm_each_node, .finish = fs_bcast_finish},
+    .ops = {.prepare = prepare, .warm = fs_warm_each_node, .finish = fs_bcast_finish, .stage = stage},
 };

@@ -3,6 +3,7 @@
 #ifndef FS_BCAST_H
 #define FS_BCAST_H
 
+#include <limits.h>
 #include <mpi.h>
 
 #include "../staging/bcast_tree.h"
@@ -18,6 +19,7 @@ enum bcast_cleanup {
 struct bcast_opts {
     int cleanup;               /* enum bcast_cleanup */
     int compress_level;        /* zstd level of the whole files; 0: raw */
+    char *packed;              /* the venv's squashfs image with its stamp; NULL: none */
 };
 
 /* The kind's own figures (staging_result.figures). */
@@ -27,6 +29,7 @@ struct bcast_figures {
     int compress_level;        /* 0: sent raw */
     const char *cleanup;       /* the policy applied; NULL: the run made no copies */
     int copies_removed;        /* by the cleanup at the end of the run */
+    const char *first_copy;    /* "packed", "entries"; NULL: every node held a copy */
 };
 _Static_assert(sizeof(struct bcast_figures) <= FS_FIGURES_MAX, "bcast's figures fit the result");
 
@@ -53,8 +56,14 @@ struct bcast_stats {
     long long signature_bytes; /* from the leaders to rank 0 */
     long long literal_bytes, matched_bytes; /* of the deltas */
     long long bytes_uncompressed, bytes_compressed; /* of the whole files, once */
+    long long shared_read, shared_opened; /* of the shared filesystem, besides the files sent */
+    long long packed_between;  /* the image times the nodes that received it */
+    long long unpacked;        /* entries every node held, made by unpacking the image */
+    int walked;                /* rank 0 walked the source */
     int leaders;
     int level;                 /* zstd level; 0: raw */
+    int packed_nodes;          /* nodes whose copy came unpacked from the image */
+    const char *first_copy;
 };
 
 /* Only on leader ranks: everything below is collective over LEADERS. */
@@ -67,6 +76,9 @@ struct bcast_run {
     struct bcast_local *local; /* this node's copy */
     struct bcast_source src;   /* rank 0: the source */
     int read_failed;           /* rank 0: the source failed mid-broadcast */
+    int missing;               /* this node had no copy at all */
+    int nodes_missing;         /* the nodes that had none */
+    int packed;                /* the manifest came with a current packed image */
     int level;                 /* zstd level of the whole files; 0: sent raw */
     struct bcast_stats st;     /* rank 0 */
     struct err *e;
@@ -100,5 +112,32 @@ int bcast_full_zstd(struct bcast_run *b);
 /* fs_bcast_delta.c: the files nodes hold another version of: signatures in,
  * deltas out, patched in place. */
 int bcast_delta_files(struct bcast_run *b);
+
+/* fs_bcast_packed.c: the first copy from the packed image. Collective over
+ * the leaders: when some node has no copy and the image's stamp is current
+ * for SOURCE, B->man is the image's manifest (no walk of the source) and
+ * each node without a copy unpacks the image rank 0 read once; else
+ * nothing is done and B->packed stays 0. */
+int bcast_packed(struct bcast_run *b, const char *source, const char *image, const char *dir);
+
+/* fs_bcast_unpack.c: a node's copy made from the image. */
+/* 1: nothing at all is at DIR, the node's copy's place. */
+int bcast_copy_missing(const char *dir);
+struct bcast_unpack {
+    struct fs_place place;     /* the copy's directory (a stage target's ancestor's checks) */
+    char *canon;               /* its path, as the kernel names it */
+    int fd;                    /* the image being received; -1: none */
+    char img[NAME_MAX + 1];    /* its temporary name; "": none */
+    char dir[NAME_MAX + 1];    /* the temporary directory unpacked into; "": none */
+    char shown[PATH_MAX];      /* the image's temporary path, for messages */
+};
+/* A new temporary file beside DIR for the image (a killed run's swept). */
+int bcast_unpack(struct bcast_unpack *u, const char *dir, struct err *e);
+/* The image unpacked (unsquashfs) into a new marked directory beside
+ * the copy, mtimes as M has them, the image removed, the directory
+ * renamed to the copy's name (never over anything). */
+int bcast_unpack_finish(struct bcast_unpack *u, const struct tree_manifest *m, struct err *e);
+/* What was not put in place removed. */
+void bcast_unpack_close(struct bcast_unpack *u);
 
 #endif

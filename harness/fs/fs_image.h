@@ -61,6 +61,10 @@ struct image_io {
 int image_build(const char *venv, const char *image, double lock_timeout, FILE *log, int prep,
                 struct image_figures *fig, struct image_io *io, struct err *e);
 
+/* IMAGE's directory opened as ours alone (stage_trusted_dir: made if
+ * missing, another user's refused), *BASE IMAGE's last component. */
+int image_dir_open(const char *image, const char **base, struct err *e);
+
 /* fs_image_stamp.c: a file's identity; the stamp beside the image. */
 struct image_ident {
     long long size;
@@ -77,6 +81,12 @@ int image_stamp_write(int dfd, const char *base, const char *shown, const char *
  * now (*ID); 0 otherwise (no stamp, another venv, the image replaced).
  * *BYTES_READ grows by the stamp's size. */
 int image_stamp_current(int dfd, const char *base, const char *venv, struct image_ident *id, long long *bytes_read);
+/* The same, and BASE.manifest (ours, never through a link) is the one
+ * the stamp names (its length and hash): 1 with *MANIFEST (a new
+ * buffer, *LEN bytes), the image's tree as the stager sees it; 0 when
+ * either is not current. IO counts the files opened and bytes read. */
+int image_stamp_manifest(int dfd, const char *base, const char *venv, struct image_ident *id, char **manifest,
+                         size_t *len, struct image_io *io);
 
 
 /* fs_image_local.c: a node's own copy of the image, in POINT-image/
@@ -98,9 +108,8 @@ int image_local_open(struct image_local *l, const char *point, struct err *e);
 /* 1: the copy is whole and of the image SRC (a warm node). */
 int image_local_holds(const struct image_local *l, const struct image_ident *src);
 /* A new temporary file (O_EXCL, never a name someone planted), written
- * at offsets, then renamed over the copy once SRC->size bytes are there. */
+ * at offsets (L->fd), then renamed over the copy once SRC->size bytes are there. */
 int image_local_begin(struct image_local *l, struct err *e);
-int image_local_write(struct image_local *l, const char *data, size_t n, long long off, struct err *e);
 int image_local_commit(struct image_local *l, const struct image_ident *src, struct err *e);
 /* A temporary file not put in place is removed. */
 void image_local_close(struct image_local *l);
@@ -111,6 +120,22 @@ void image_local_close(struct image_local *l);
  * not of this image writes it there. A leader's *COPY (a new string) is
  * what it mounts. Figures on rank 0: FIG's nodes_warm and bcast_s, *BETWEEN
  * the bytes that crossed between nodes; IO what this rank read. Collective. */
+/* Where one rank of image_send's communicator writes the image: FD (-1:
+ * nowhere, its node holds it) named SHOWN; WHO and NODE name the node in
+ * its error ("WHO: node NODE (host H): ..."). */
+struct image_sink {
+    int fd;
+    int node;                /* its number in the leaders' communicator; 0: the reader */
+    const char *who, *shown;
+};
+/* Over COMM, whose rank 0 is the job's rank 0: IMAGE (identity SRC,
+ * checked again as it is opened) read once by rank 0 in chunks, each
+ * broadcast while the next is read (MPI_Ibcast), and written by each
+ * rank into TO at its offsets; a rank whose writes fail goes on
+ * receiving. 0: every chunk came and went into TO; -1, E set on the
+ * ranks that failed (the caller agrees). IO: what rank 0 read. */
+int image_send(MPI_Comm comm, const struct image_sink *to, const char *image, const struct image_ident *src,
+               struct image_io *io, struct err *e);
 int image_bcast(const struct fs_run *f, const char *point, char **copy, struct image_figures *fig,
                 long long *between, struct image_io *io, struct err *e);
 

@@ -28,7 +28,9 @@ struct xfer {
     int node;                /* this leader's node number, for messages */
     long long size;
     int src;                 /* rank 0: the image on the shared filesystem; -1: could not open */
-    struct image_local *local; /* this node's copy; NULL: rank 0's node holds it already */
+    int out;                 /* where this node writes it; -1: nowhere (rank 0's node holds it) */
+    const char *out_shown;   /* OUT's path, for messages */
+    const char *who;         /* the kind, for messages: "image", "bcast" */
     char *buf[2];
     MPI_Request req;
     int failed;              /* this node's copy failed: it only receives */
@@ -37,12 +39,20 @@ struct xfer {
     struct err *e;
 };
 
+static const char *host_name(char *buf, size_t n)
+{
+    buf[0] = '\0';
+    gethostname(buf, n - 1);
+    buf[n - 1] = '\0';
+    return buf;
+}
+
 static int node_failed(struct xfer *x)
 {
-    char host[256] = "";
-    gethostname(host, sizeof host - 1);
+    char host[256];
+    host_name(host, sizeof host);
     x->failed = 1;
-    return err_wrap(x->e, "image: node %d (host %s): ", x->node, host);
+    return err_wrap(x->e, "%s: node %d (host %s): ", x->who, x->node, host);
 }
 
 static void progress(struct xfer *x)
@@ -58,9 +68,22 @@ static size_t chunk_len(const struct xfer *x, long long k)
     return left < (long long)CHUNK ? (size_t)left : CHUNK;
 }
 
+static int write_at(struct xfer *x, const char *data, size_t n, long long off)
+{
+    while (n > 0) {
+        ssize_t w = pwrite(x->out, data, n, (off_t)off);
+        if (w <= 0)
+            return err_sys(x->e, EXIT_RUNTIME, "cannot write %s", x->out_shown);
+        data += w;
+        n -= (size_t)w;
+        off += w;
+    }
+    return 0;
+}
+
 static void write_slice(struct xfer *x, const char *data, size_t n, long long off)
 {
-    if (x->local && !x->failed && image_local_write(x->local, data, n, off, x->e) < 0)
+    if (x->out >= 0 && !x->failed && write_at(x, data, n, off) < 0)
         node_failed(x);
 }
 
@@ -128,17 +151,6 @@ static int pipeline(struct xfer *x)
     return 1;
 }
 
-/* Over X->comm (its buffers agreed on): a copy begun, the chunks, the
- * copy put in place. */
-static void transfer(struct xfer *x, const struct image_ident *src)
-{
-    x->req = MPI_REQUEST_NULL;
-    if (x->local && image_local_begin(x->local, x->e) < 0)
-        node_failed(x);
-    if (pipeline(x) && x->local && !x->failed && image_local_commit(x->local, src, x->e) < 0)
-        node_failed(x);
-}
-
 /* Every rank of X->comm must take part in every chunk: one that cannot
  * hold two says so before the first. */
 static int take_buffers(struct xfer *x)
@@ -168,21 +180,39 @@ static int open_image(const char *image, const struct image_ident *want, struct 
     return fd;
 }
 
-/* Over X->comm, some leader lacking the image: rank 0 opens it (one
- * read of the shared filesystem per job) and the chunks go. */
-static void send(struct xfer *x, const struct image_ident *src, struct image_io *io)
+int image_send(MPI_Comm comm, const struct image_sink *to, const char *image, const struct image_ident *src,
+               struct image_io *io, struct err *e)
 {
-    if (take_buffers(x) == 0) {
+    struct xfer x = {.comm = comm, .node = to->node, .size = src->size, .src = -1, .out = to->fd,
+                     .out_shown = to->shown, .who = to->who, .req = MPI_REQUEST_NULL, .image = image, .e = e};
+    int whole = 0;
+    if (take_buffers(&x) == 0) {
         /* A failed open still sends the first chunk: marked, it stops everyone. */
-        if (x->node == 0 && (x->src = open_image(x->image, src, x->e)) >= 0)
+        if (x.node == 0 && (x.src = open_image(image, src, e)) >= 0)
             io->files_opened++;
-        transfer(x, src);
+        whole = pipeline(&x);
     }
-    free(x->buf[0]);
-    free(x->buf[1]);
-    if (x->src >= 0)
-        close(x->src);
-    io->bytes_read += x->bytes_read;
+    free(x.buf[0]);
+    free(x.buf[1]);
+    if (x.src >= 0)
+        close(x.src);
+    io->bytes_read += x.bytes_read;
+    return whole && !x.failed && !e->status ? 0 : -1;
+}
+
+/* Over COMM: this node's copy L (NULL: it holds the image) begun, the
+ * chunks written into it, the copy put in place. */
+static void send_to_copy(MPI_Comm comm, int node, struct image_local *l, const char *image,
+                         const struct image_ident *src, struct image_io *io, struct err *e)
+{
+    char shown[4200] = "";
+    struct image_sink to = {.fd = -1, .node = node, .who = "image", .shown = shown};
+    if (l && image_local_begin(l, e) < 0)
+        err_wrap(e, "image: node %d (host %s): ", node, host_name(shown, sizeof shown));
+    else if (l)
+        snprintf(shown, sizeof shown, "%s/%s", l->dir, l->tmp), to.fd = l->fd;
+    if (image_send(comm, &to, image, src, io, e) == 0 && l && image_local_commit(l, src, e) < 0)
+        err_wrap(e, "image: node %d (host %s): ", node, host_name(shown, sizeof shown));
 }
 
 /* Rank 0's word to the leaders: the image's identity, or that it failed. */
@@ -211,7 +241,7 @@ static void lead(MPI_Comm leaders, const struct fs_run *f, const char *point, ch
 {
     struct image_local l;
     struct image_ident src;
-    struct xfer x = {.comm = MPI_COMM_NULL, .src = -1, .image = f->fs->path, .e = e};
+    struct xfer x = {.comm = MPI_COMM_NULL, .src = -1, .out = -1, .who = "image", .image = f->fs->path, .e = e};
     int nleaders, need = 0, needing = 0;
     MPI_Comm_rank(leaders, &x.node);
     MPI_Comm_size(leaders, &nleaders);
@@ -223,12 +253,10 @@ static void lead(MPI_Comm leaders, const struct fs_run *f, const char *point, ch
         need = !image_local_holds(&l, &src);
     if (coll_agree(leaders, e) == 0) {
         MPI_Allreduce(&need, &needing, 1, MPI_INT, MPI_SUM, leaders);
-        x.size = src.size;
-        x.local = need ? &l : NULL;
         MPI_Comm_split(leaders, need || x.node == 0 ? 0 : MPI_UNDEFINED, x.node, &x.comm);
     }
     if (needing > 0 && x.comm != MPI_COMM_NULL)
-        send(&x, &src, io);
+        send_to_copy(x.comm, x.node, need ? &l : NULL, f->fs->path, &src, io, e);
     if (x.comm != MPI_COMM_NULL)
         MPI_Comm_free(&x.comm);
     if (x.node == 0) {

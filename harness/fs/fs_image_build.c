@@ -119,24 +119,37 @@ static int walk_and_build(const char *venv, const char *image, int dfd, const ch
     return rc;
 }
 
-int image_build(const char *venv, const char *image, double lock_timeout, FILE *log, int prep,
-                struct image_figures *fig, struct image_io *io, struct err *e)
+int image_dir_open(const char *image, const char **base, struct err *e)
 {
     char parent[4200];
-    double t0 = now_seconds();
     snprintf(parent, sizeof parent, "%s", image);
     char *slash = strrchr(parent, '/');
-    const char *base = slash ? slash + 1 : image;
+    *base = slash ? image + (slash - parent) + 1 : image;
     if (slash == parent)
         parent[1] = '\0';
     else if (slash)
         *slash = '\0';
+    else
+        snprintf(parent, sizeof parent, ".");
     /* The image runs as the venv: its directory must be ours alone, or a
      * neighbour could swap the image, its manifest or its stamp under
      * the next run. */
     int dfd = stage_trusted_dir(parent, e);
     if (dfd < 0)
         return err_wrap(e, "the image's directory: ");
+    return dfd;
+}
+
+int image_build(const char *venv, const char *image, double lock_timeout, FILE *log, int prep,
+                struct image_figures *fig, struct image_io *io, struct err *e)
+{
+    char parent[4200];
+    const char *base;
+    double t0 = now_seconds();
+    int dfd = image_dir_open(image, &base, e);
+    if (dfd < 0)
+        return -1;
+    snprintf(parent, sizeof parent, "%.*s", (int)(base - image > 1 ? base - image - 1 : base - image), image);
     int lock = lock_and_sweep(dfd, image, base, lock_timeout, log, e);
     if (lock < 0) {
         close(dfd);

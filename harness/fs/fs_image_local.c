@@ -86,19 +86,6 @@ int image_local_begin(struct image_local *l, struct err *e)
     return 0;
 }
 
-int image_local_write(struct image_local *l, const char *data, size_t n, long long off, struct err *e)
-{
-    while (n > 0) {
-        ssize_t w = pwrite(l->fd, data, n, (off_t)off);
-        if (w <= 0)
-            return err_sys(e, EXIT_RUNTIME, "cannot write %s/%s", l->dir, l->tmp);
-        data += w;
-        n -= (size_t)w;
-        off += w;
-    }
-    return 0;
-}
-
 /* Node memory (tmpfs) has nothing to sync to; a disk does. */
 static int sync_unless_memory(int fd)
 {

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -117,4 +118,59 @@ int image_stamp_current(int dfd, const char *base, const char *venv, struct imag
         return 0;
     image_line(want, sizeof want, id);
     return has_line(text, want);
+}
+
+/* NAME in DFD read whole as a file of ours (as read_stamp judges it):
+ * a new buffer, *LEN its length; NULL when it is not one. */
+static char *read_ours(int dfd, const char *name, size_t *len)
+{
+    struct stat s;
+    int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    char *buf = NULL;
+    if (fstat(fd, &s) == 0 && S_ISREG(s.st_mode) && s.st_uid == geteuid() && !(s.st_mode & 022))
+        buf = malloc((size_t)s.st_size + 1);
+    size_t got = 0;
+    while (buf && got < (size_t)s.st_size) {
+        ssize_t n = read(fd, buf + got, (size_t)s.st_size - got);
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    close(fd);
+    if (buf && got != (size_t)s.st_size) {
+        free(buf);
+        return NULL;
+    }
+    *len = got;
+    return buf;
+}
+
+int image_stamp_manifest(int dfd, const char *base, const char *venv, struct image_ident *id, char **manifest,
+                         size_t *len, struct image_io *io)
+{
+    char name[512], text[STAMP_MAX], want[160];
+    *manifest = NULL;
+    io->files_opened++;
+    if (!image_stamp_current(dfd, base, venv, id, &io->bytes_read))
+        return 0;
+    snprintf(name, sizeof name, "%s.stamp", base);
+    if (read_stamp(dfd, name, text, sizeof text) < 0)
+        return 0;
+    snprintf(name, sizeof name, "%s.manifest", base);
+    io->files_opened++;
+    char *m = read_ours(dfd, name, len);
+    if (!m)
+        return 0;
+    io->bytes_read += (long long)*len;
+    /* The manifest the stamp names, not one written since by a build
+     * that has not stamped its image. */
+    snprintf(want, sizeof want, "manifest %zu %016" PRIx64 "\n", *len, fnv1a(m, *len));
+    if (!has_line(text, want)) {
+        free(m);
+        return 0;
+    }
+    *manifest = m;
+    return 1;
 }

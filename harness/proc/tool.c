@@ -1,5 +1,5 @@
 /* tool.c: running another program as a tool of the harness's (mksquashfs,
- * squashfuse, gnuplot, strace): found on PATH, its failure one line. */
+ * unsquashfs, squashfuse, gnuplot, strace): found on PATH, its failure one line. */
 #include "proc/tool.h"
 
 #include <stdio.h>
@@ -34,7 +34,8 @@ char *find_on_path(const char *name)
 const char *tool_package(const char *tool)
 {
     static const char *const packages[][2] = {
-        {"mksquashfs", "squashfs-tools"}, {"squashfuse", "squashfuse"}, {"fusermount", "fuse3"},
+        {"mksquashfs", "squashfs-tools"}, {"unsquashfs", "squashfs-tools"}, {"squashfuse", "squashfuse"},
+        {"fusermount", "fuse3"},
         {"fusermount3", "fuse3"},         {"gnuplot", "gnuplot-nox"},   {"strace", "strace"},
     };
     for (size_t i = 0; i < sizeof packages / sizeof packages[0]; i++)

@@ -126,3 +126,36 @@ def test_a_node_out_of_space_mid_broadcast_fails_in_one_line_naming_it(vc, confi
     assert list((vc.node_root("node3") / full_node.lstrip("/")).iterdir()) == []
     for k in range(1, NODES + 1):
         assert node_mounts(vc, f"node{k}", MOUNT) == {}, k
+
+
+BCAST_OLD = 'kind = "bcast";  path = "/dev/shm/mpi4py-import/bcast";'
+
+
+def test_bcast_first_copy_from_the_packed_image_on_four_empty_nodes_then_a_delta(vc, tmp_path):
+    """bcast with packed = the image the prep step stamped: empty node
+    memory everywhere, the copies unpacked from one read of the image,
+    trees right on every node; then one changed file crosses as a delta."""
+    text = VC_CFG.read_text()
+    assert BCAST_OLD in text, "conf/vcluster.cfg no longer holds the bcast filesystem"
+    cfg = tmp_path / "bcast-packed.cfg"
+    cfg.write_text(text.replace(BCAST_OLD, BCAST_OLD + ' packed = "/shared/image/bcast-venv.sqfs";'))
+    for k in range(1, NODES + 1):
+        subprocess.run(["rm", "-rf", str(vc.node_root(f"node{k}") / "dev/shm/mpi4py-import/bcast")], check=True)
+    _, st = vc.srun("bcast", "--stage-only", nodes=1, per_node=1, config=cfg, json_out=tmp_path / "stage.json")
+    image = vc.export / "image/bcast-venv.sqfs"
+    assert image.exists() and Path(f"{image}.stamp").exists(), st
+    _, r = vc.srun("bcast", "--no-startup", config=cfg, json_out=tmp_path / "cold.json")
+    st = r["staging"]
+    assert r["ok"] == NODES * PER_NODE and st["bcast"]["first_copy"] == "packed", st
+    assert st["shared_files_opened"] == 3 and st["shared_bytes_read"] < image.stat().st_size + 2_000_000, st
+    for k in range(1, NODES + 1):
+        copy = vc.node_root(f"node{k}") / "dev/shm/mpi4py-import/bcast"
+        # Fixed up for its own place, marked as the stager's.
+        assert (copy / "bin/activate").read_text().count("/dev/shm/mpi4py-import/bcast") >= 1, k
+        assert (copy / ".mpi4py-import-stage.marker").exists(), k
+    f = max((vc.export / "venv").rglob("*.py"), key=lambda p: p.stat().st_size)
+    f.write_text(f.read_text() + "\n# changed\n")
+    vc.srun("bcast", "--stage-only", nodes=1, per_node=1, config=cfg, json_out=tmp_path / "stage2.json")
+    _, r = vc.srun("bcast", "--no-startup", config=cfg, json_out=tmp_path / "warm.json")
+    st = r["staging"]
+    assert st["bcast"]["first_copy"] is None and st["delta_updated"] == 1 and st["copied"] == 0, st

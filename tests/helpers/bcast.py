@@ -3,7 +3,7 @@
 import json
 from pathlib import Path
 
-from helpers.harness import mpirun, sanitizer_clean
+from helpers.harness import harness, mpirun, sanitizer_clean
 
 
 def bcast_config(path, source, local):
@@ -27,6 +27,21 @@ class Bcast:
         """The filesystem's `cleanup` setting in its config."""
         text = self.config.read_text().replace('kind = "bcast";', f'kind = "bcast"; cleanup = "{cleanup}";')
         self.config.write_text(text)
+
+    def set_packed(self, image):
+        """The filesystem's `packed` setting: the venv's squashfs image IMAGE."""
+        self.packed = Path(image)
+        text = self.config.read_text().replace('kind = "bcast";', f'kind = "bcast"; packed = "{image}";')
+        self.config.write_text(text)
+
+    def stage(self, expect=0):
+        """The prep step (--stage-only, one process): (proc, its staging JSON)."""
+        out = self.json.with_suffix(".stage.json")
+        proc = harness("--stage-only", "--config", self.config, "--machine", "local", "--filesystem", "b",
+                       "--json", out, timeout=600)
+        sanitizer_clean(proc)
+        assert proc.returncode == expect, proc.stdout + proc.stderr
+        return proc, json.loads(out.read_text()) if expect == 0 else None
 
     def node(self, k):
         return Path(f"{self.local}-node{k}")
