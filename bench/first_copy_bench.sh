@@ -84,9 +84,12 @@ sed 's|^\( *\)\({ name = "image"; .*\)$|\1{ name = "imagebc"; kind = "image"; pa
     conf/vcluster.cfg >"$cfg"
 grep -q imagebc "$cfg" || { echo "first_copy_bench: conf/vcluster.cfg no longer has the image line" >&2; exit 2; }
 sed 's|venv = "/shared/venv";|venv = "/dev/shm/pmb/venv";|' conf/vcluster.cfg >"$dir/pmb.cfg"
-# The prep steps, untimed: our image and its stamp; pmb's tarball.
-srun --kill-on-bad-exit=1 -N 1 -n 1 build/harness --config "$cfg" --machine vcluster --filesystem image \
-    --stage-only --quiet >/dev/null
+# The prep steps, untimed, as the jobs' stage step: our image, its stamp
+# and manifest (bcast's packed source is the same file); pmb's tarball.
+for fs in image bcast; do
+    srun --kill-on-bad-exit=1 -N 1 -n 1 build/harness --config "$cfg" --machine vcluster --filesystem "$fs" \
+        --stage-only --quiet >/dev/null
+done
 if [ -n "$pmb" ]; then
     mkdir -p "$VCLUSTER_EXPORT/pmb"
     tar -czf "$VCLUSTER_EXPORT/pmb/venv.tar.gz" -C "$VCLUSTER_EXPORT" venv

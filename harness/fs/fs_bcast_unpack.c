@@ -39,6 +39,14 @@ static void tmp_prefix(char *buf, size_t n, const char *base, const char *what)
  * the image's owners): the next survey then finds it up to date. */
 static int settle(int dirfd, const struct tree_manifest *m, const char *shown, struct err *e)
 {
+    /* The image leaves out __pycache__ directories, which the copy keeps
+     * (empty, as the entries' path makes them): made first, in walk
+     * order, a parent before what it holds. */
+    for (size_t i = 0; i < m->n; i++) {
+        const struct tree_entry *x = &m->v[i];
+        if (x->type == TREE_DIR && mkdirat(dirfd, x->rel, x->mode) < 0 && errno != EEXIST)
+            return err_sys(e, EXIT_RUNTIME, "cannot make %s/%s", shown, x->rel);
+    }
     for (size_t i = 0; i < m->n; i++) {
         const struct tree_entry *x = &m->v[i];
         struct timespec ts[2] = {x->mtime, x->mtime};

@@ -126,3 +126,18 @@ def test_a_copy_directory_another_user_owns_is_refused(tmp_path, source, shm):
     proc, _ = b.cheap(expect=3)
     assert "owned by nobody" in proc.stderr and proc.stderr.count("harness: ") == 1, proc.stderr
     assert not b.node(0).exists() and not b.node(1).exists()
+
+
+def test_a_venv_with_bytecode_directories_unpacks_whole(tmp_path, venv):
+    """A venv as pip leaves it: __pycache__ directories everywhere. The
+    image leaves them out, the copy keeps them (empty, as the entries'
+    path makes them): the packed first copy makes them too."""
+    src = tmp_path / "src" / "venv"
+    shutil.copytree(venv.resolve(), src, symlinks=True, ignore=shutil.ignore_patterns("*.pyc"))
+    assert any(src.rglob("__pycache__"))
+    b = packed(tmp_path, src)
+    b.stage()
+    _, r = b.run("--child", "/bin/true", "--skip-checks")
+    assert r["staging"]["bcast"]["first_copy"] == "packed", r["staging"]
+    for k in (0, 1):
+        same_tree(b.node(k), src)
