@@ -15,8 +15,10 @@ On the virtual cluster (tools/vcluster/vcluster, MooseFS at /shared, the
 venv there), one rank a node, medians of RUNS interleaved runs, for each
 node count: the time to first import (staging + import) into empty node
 memory (every node's /dev/shm emptied before each run) of the image
-broadcast (kind image, deliver = "bcast"), the image mounted from the
-shared mount (deliver = "shared"), bcast's first copy, and
+broadcast (kind image, deliver = "bcast", bytecode = "image": the venv's
+bytecode packed), the image mounted from the shared mount (deliver =
+"shared", bytecode compiled on each node), bcast's first copy (from its
+packed image), and
 python-mpi-bcast's documented flow (pmb: rank 0 reads a gzip tarball of
 the venv, MPI_Bcast to one rank a node, untar; its own `-t` timing without
 MPI_Init, then the import from its copy timed by the harness, as ours);
@@ -72,21 +74,27 @@ else
 fi
 
 vc=tools/vcluster/vcluster
-dir=$(mktemp -d /tmp/mpi4py-first-copy-bench.XXXXXX)
+# Every run's JSON and pmb's timing stay in build/first-copy-bench/.
+dir=$PWD/build/first-copy-bench
+rm -rf "$dir"
+mkdir -p "$dir"
 "$vc" up --nodes "$max" --cache none --dir "$dir/cluster" >/dev/null
-trap '"$vc" down --dir "$dir/cluster" >/dev/null; rm -rf "$dir"' EXIT
+trap '"$vc" down --dir "$dir/cluster" >/dev/null' EXIT
 eval "$("$vc" env --dir "$dir/cluster")"
 rsync -a "$(readlink -f build/venv)/" "$VCLUSTER_EXPORT/venv/"
-# The image broadcast beside conf/vcluster.cfg's image: the same file, a
-# mount point of its own; pmb's import from its copy as an in-place venv.
+# The two image deliveries beside conf/vcluster.cfg's filesystems, each
+# its own file: the broadcast with the venv's bytecode packed (imagebc),
+# and the image mounted from the shared mount, bytecode compiled on each
+# node (image-shared: the kind before the broadcast); pmb's import from
+# its copy as an in-place venv.
 cfg=$dir/vcluster.cfg
-sed 's|^\( *\)\({ name = "image"; .*\)$|\1{ name = "imagebc"; kind = "image"; path = "/shared/image/venv.sqfs"; mount = "/dev/shm/mpi4py-import/imagebc-mnt"; deliver = "bcast"; },\n\1\2|' \
+sed 's|^\( *\)\({ name = "image"; .*\)$|\1{ name = "imagebc"; kind = "image"; path = "/shared/image/bench-bc.sqfs"; mount = "/dev/shm/mpi4py-import/imagebc-mnt"; deliver = "bcast"; bytecode = "image"; },\n\1{ name = "imagesh"; kind = "image"; path = "/shared/image/bench-sh.sqfs"; mount = "/dev/shm/mpi4py-import/imagesh-mnt"; },\n\1\2|' \
     conf/vcluster.cfg >"$cfg"
 grep -q imagebc "$cfg" || { echo "first_copy_bench: conf/vcluster.cfg no longer has the image line" >&2; exit 2; }
 sed 's|venv = "/shared/venv";|venv = "/dev/shm/pmb/venv";|' conf/vcluster.cfg >"$dir/pmb.cfg"
 # The prep steps, untimed, as the jobs' stage step: our image, its stamp
 # and manifest (bcast's packed source is the same file); pmb's tarball.
-for fs in image bcast; do
+for fs in imagebc imagesh bcast; do
     srun --kill-on-bad-exit=1 -N 1 -n 1 build/harness --config "$cfg" --machine vcluster --filesystem "$fs" \
         --stage-only --quiet >/dev/null
 done
@@ -123,15 +131,15 @@ pmb_run() {
 for k in $(seq 1 "$runs"); do
     for n in $nodes_list; do
         echo "first_copy_bench: run $k of $runs on $n nodes"
-        empty; pmb_run cold "$n" "$k"
-        empty; harness "$cfg" imagebc "$n" "imagebc-cold-$n-$k"
-        empty; harness "$cfg" image "$n" "image-cold-$n-$k"
-        empty; harness "$cfg" bcast "$n" "bcast-cold-$n-$k"
-        # Warm: what the cold runs left on the nodes.
-        harness "$cfg" imagebc "$n" "imagebc-warm-$n-$k"
-        pmb_run warm "$n" "$k"
+        # Each method cold (every node's memory emptied), then warm: again
+        # on what its cold run left.
+        empty; pmb_run cold "$n" "$k"; pmb_run warm "$n" "$k"
+        empty; harness "$cfg" imagebc "$n" "imagebc-cold-$n-$k"; harness "$cfg" imagebc "$n" "imagebc-warm-$n-$k"
+        empty; harness "$cfg" imagesh "$n" "image-cold-$n-$k"
+        empty; harness "$cfg" bcast "$n" "bcast-cold-$n-$k"; harness "$cfg" bcast "$n" "bcast-warm-$n-$k"
     done
 done
 echo "first_copy_bench: the virtual cluster, MooseFS (caches off), venv on /shared"
 python3 bench/first_copy_compare.py "$dir" "$nodes_list" "$runs" || BENCH_FAILED=$((BENCH_FAILED + 1))
+echo "first_copy_bench: every run's JSON in $dir"
 exit $(( BENCH_FAILED > 0 ))

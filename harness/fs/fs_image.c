@@ -18,6 +18,7 @@ extern const struct fs_kind fs_kind_image;
 
 static const char *const mounters[] = {"squashfuse", "loop", NULL};
 static const char *const deliveries[] = {"shared", "bcast", NULL};
+static const char *const bytecodes[] = {"node", "image", NULL};
 
 static char *pycache_prefix(const struct fs_conf *fs, const char *venv);
 
@@ -43,6 +44,8 @@ static int mount_here(const struct fs_run *f, const char *dir, double *seconds, 
 {
     if (image_mount(f->hold->image, dir, opts_of(f->fs)->mount_with, &f->hold->point, seconds, e) < 0)
         return -1;
+    if (opts_of(f->fs)->bytecode == IMAGE_BYTECODE_IMAGE)
+        return 0;
     return own_pycache(f->fs, dir, e);
 }
 
@@ -161,7 +164,11 @@ static int finish(const struct fs_run *f, const char *venv, struct staging_resul
  * the mount, in node-local memory when the mount point is. */
 static char *pycache_prefix(const struct fs_conf *fs, const char *venv)
 {
-    (void)fs;
+    /* The image's own bytecode: python reads __pycache__ beside each
+     * module (a prefix would hide it) and, the mount being read-only,
+     * compiles in memory what is missing or stale. */
+    if (opts_of(fs)->bytecode == IMAGE_BYTECODE_IMAGE)
+        return NULL;
     size_t n = strlen(venv) + 16;
     char *dir = malloc(n);
     snprintf(dir, n, "%s-pycache", venv);
@@ -182,7 +189,8 @@ static int check_image(const struct fs_run *f, struct staging_result *st, int pr
         return 0;
     if (f->log)
         fprintf(f->log, "harness: the image %s of %s\n", fs->path, f->source);
-    if (image_build(f->source, fs->path, fs->lock_timeout, f->log, prep, image_figures(st), io, e) < 0)
+    if (image_build(f->source, fs->path, fs->lock_timeout, f->log, prep,
+                    opts_of(fs)->bytecode == IMAGE_BYTECODE_IMAGE, image_figures(st), io, e) < 0)
         return -1;
     st->done = 1;
     st->kind = &fs_kind_image;
@@ -247,6 +255,9 @@ static const struct opt_spec options[] = {
     /* "shared" by default: what the kind did before the broadcast existed. */
     {.key = "deliver", .type = OPT_WORD, .offset = offsetof(struct image_opts, deliver),
      .dflt = IMAGE_DELIVER_SHARED, .words = deliveries},
+    /* "node" by default: what the kind did before bytecode was packed. */
+    {.key = "bytecode", .type = OPT_WORD, .offset = offsetof(struct image_opts, bytecode),
+     .dflt = IMAGE_BYTECODE_NODE, .words = bytecodes},
     {0},
 };
 

@@ -26,7 +26,13 @@ struct image_opts {
     char *mount;             /* the node-local mount point */
     int mount_with;          /* enum image_mounter */
     int deliver;             /* enum image_delivery */
+    int bytecode;            /* enum image_bytecode */
 };
+
+/* Where the children's bytecode comes from: compiled on each node into
+ * node-local memory (PYTHONPYCACHEPREFIX), or the venv's own __pycache__
+ * packed into the image (compiled once, before the job). */
+enum image_bytecode { IMAGE_BYTECODE_NODE = 0, IMAGE_BYTECODE_IMAGE = 1 };
 
 /* The kind's own figures (staging_result.figures): the squashfs file,
  * its check (the stamp, or a walk of the venv) and build (0 s when
@@ -57,8 +63,10 @@ struct image_io {
  * still matches, waiting at most LOCK_TIMEOUT s for another build (LOG:
  * a line naming it); FIG gets its size, whether it was built, how it was
  * checked and the time. PREP (the prep step): the venv is walked and a
- * stamp written; else a current stamp spares the walk. */
-int image_build(const char *venv, const char *image, double lock_timeout, FILE *log, int prep,
+ * stamp written; else a current stamp spares the walk. BYTECODE: the
+ * venv's __pycache__ packed too (IMAGE.bytecode marks such an image; an
+ * image of the other sort is rebuilt). */
+int image_build(const char *venv, const char *image, double lock_timeout, FILE *log, int prep, int bytecode,
                 struct image_figures *fig, struct image_io *io, struct err *e);
 
 /* IMAGE's directory opened as ours alone (stage_trusted_dir: made if

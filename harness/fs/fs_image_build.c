@@ -2,6 +2,7 @@
  * when the venv's manifest changed; a run trusts the prep step's stamp. */
 #include "fs/fs_image.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,9 +20,19 @@
 #include "proc/tool.h"
 #include "../staging/stage.h"
 
-static int up_to_date(const char *image, const char *manifest_path, const char *want, size_t len)
+/* IMAGE.bytecode: present when the image holds the venv's bytecode. */
+static void marker_path(char *buf, size_t n, const char *image)
+{
+    snprintf(buf, n, "%s.bytecode", image);
+}
+
+static int up_to_date(const char *image, const char *manifest_path, const char *want, size_t len, int bytecode)
 {
     struct stat st;
+    char marker[4200];
+    marker_path(marker, sizeof marker, image);
+    if ((lstat(marker, &st) == 0) != bytecode)
+        return 0;
     struct err ignored = {0};
     size_t have_len = 0;
     if (stat(image, &st) < 0 || !S_ISREG(st.st_mode))
@@ -32,14 +43,16 @@ static int up_to_date(const char *image, const char *manifest_path, const char *
     return same;
 }
 
-static int squash(const char *venv, const char *tmp, struct err *e)
+static int squash(const char *venv, const char *tmp, int bytecode, struct err *e)
 {
-    /* Bytecode stays out: it goes to PYTHONPYCACHEPREFIX on node-local
-     * memory (README, "The image kind"). Level 3: the build is quick and
-     * the image near what level 15 makes. */
+    /* Without BYTECODE it stays out: it goes to PYTHONPYCACHEPREFIX on
+     * node-local memory (README, "The image kind"). Level 3: the build is
+     * quick and the image near what level 15 makes. */
     char *argv[] = {"mksquashfs", (char *)venv, (char *)tmp, "-comp", "zstd", "-Xcompression-level", "3",
                     "-noappend", "-quiet", "-no-progress", "-no-xattrs", "-wildcards", "-e", "... *.pyc",
                     "-e", "... __pycache__", NULL};
+    if (bytecode)
+        argv[11] = NULL;   /* ends before -wildcards and the exclusions */
     return tool_run(argv, 1800, "building the image", 0, e);
 }
 
@@ -66,14 +79,19 @@ static int lock_and_sweep(int dfd, const char *image, const char *base, double t
     return fd;
 }
 
-static int build(const char *venv, const char *image, const char *want, size_t len, struct err *e)
+static int build(const char *venv, const char *image, const char *want, size_t len, int bytecode, struct err *e)
 {
-    char manifest_path[4200], tmp[4200];
+    char manifest_path[4200], tmp[4200], marker[4200];
     snprintf(manifest_path, sizeof manifest_path, "%s.manifest", image);
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", image, (long)getpid());
-    int rc = squash(venv, tmp, e);
+    marker_path(marker, sizeof marker, image);
+    int rc = squash(venv, tmp, bytecode, e);
     if (rc == 0 && rename(tmp, image) < 0)
         rc = err_sys(e, EXIT_RUNTIME, "cannot rename %s to %s", tmp, image);
+    if (rc == 0 && bytecode)
+        rc = atomic_write(marker, "", 0, 0644, e);
+    if (rc == 0 && !bytecode && unlink(marker) < 0 && errno != ENOENT)
+        rc = err_sys(e, EXIT_RUNTIME, "cannot remove %s", marker);
     /* The manifest last: an image without it is rebuilt next time. */
     if (rc == 0)
         rc = atomic_write(manifest_path, want, len, 0644, e);
@@ -97,7 +115,7 @@ static void walk_io(const struct tree_manifest *m, int built, size_t manifest_le
 /* Under the build lock: the venv walked and compared with the manifest
  * the image was built from, the image rebuilt if they differ; the prep
  * step then stamps it. */
-static int walk_and_build(const char *venv, const char *image, int dfd, const char *base, int prep,
+static int walk_and_build(const char *venv, const char *image, int dfd, const char *base, int prep, int bytecode,
                           struct image_figures *fig, struct image_io *io, struct err *e)
 {
     char manifest_path[4200];
@@ -109,10 +127,10 @@ static int walk_and_build(const char *venv, const char *image, int dfd, const ch
     char *want = tree_manifest_pack(&m, &len);
     fig->check = "walk";
     fig->entries_walked = (long long)m.n;
-    fig->built = !up_to_date(image, manifest_path, want, len);
+    fig->built = !up_to_date(image, manifest_path, want, len, bytecode);
     walk_io(&m, fig->built, len, io);
     tree_manifest_free(&m);
-    int rc = fig->built ? build(venv, image, want, len, e) : 0;
+    int rc = fig->built ? build(venv, image, want, len, bytecode, e) : 0;
     if (rc == 0 && prep)
         rc = image_stamp_write(dfd, base, image, venv, want, len, e);
     free(want);
@@ -140,7 +158,7 @@ int image_dir_open(const char *image, const char **base, struct err *e)
     return dfd;
 }
 
-int image_build(const char *venv, const char *image, double lock_timeout, FILE *log, int prep,
+int image_build(const char *venv, const char *image, double lock_timeout, FILE *log, int prep, int bytecode,
                 struct image_figures *fig, struct image_io *io, struct err *e)
 {
     char parent[4200];
@@ -165,7 +183,7 @@ int image_build(const char *venv, const char *image, double lock_timeout, FILE *
         fig->built = 0;
         fig->bytes = id.size;
     } else {
-        rc = walk_and_build(venv, image, dfd, base, prep, fig, io, e);
+        rc = walk_and_build(venv, image, dfd, base, prep, bytecode, fig, io, e);
     }
     close(lock);
     close(dfd);

@@ -207,3 +207,38 @@ def test_image_directory_another_user_made_is_refused(tmp_path, source, shm):
     img, err = hostile(tmp_path, source, shm, lambda img: as_nobody("mkdir", img.image.parent))
     assert f"the image's directory: refusing the target {shm}-img: it is owned by nobody" in err
     assert not img.image.exists()
+
+
+def image_listing(image):
+    proc = subprocess.run(["unsquashfs", "-l", str(image)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def test_bytecode_packed_in_the_image_is_what_the_children_read(tmp_path, venv):
+    """bytecode = "image": the venv's __pycache__ goes into the image, the
+    children run without PYTHONPYCACHEPREFIX and numpy's bytecode is the
+    image's (nothing compiled on a cold node). Back to the default, the
+    image is rebuilt without it."""
+    img = Image(tmp_path, venv.resolve(), extra='bytecode = "image";')
+    _, st = img.stage()
+    assert st["image"]["built"] and Path(f"{img.image}.bytecode").exists()
+    assert ".cpython-311.pyc" in image_listing(img.image)
+    seen = tmp_path / "seen"
+    stmt = (f"import numpy, os, sys; open('{seen}', 'w').write(repr(sys.pycache_prefix) + ' ' "
+            "+ str(os.path.exists(numpy.__cached__)) + ' ' + numpy.__cached__)")
+    _, r = img.run("--import", stmt, "--skip-checks")
+    assert r["ok"] == 4 and r["staging"]["image"]["check"] == "stamp", r["staging"]
+    prefix, cached_exists, cached = seen.read_text().split(" ", 2)
+    assert (prefix, cached_exists) == ("None", "True") and cached.startswith(f"{tmp_path}/mnt-node"), cached
+    assert not list(tmp_path.glob("mnt-node*-pycache"))
+    node = Image(tmp_path, venv.resolve(), image=img.image, mount=tmp_path / "mnt2", name="node.cfg")
+    _, st = node.stage()
+    assert st["image"]["built"] and not Path(f"{img.image}.bytecode").exists()
+    assert ".pyc" not in image_listing(img.image)
+
+
+def test_a_bytecode_setting_not_known_is_refused_by_line(tmp_path, source):
+    img = Image(tmp_path, source, extra='bytecode = "disk";')
+    proc = harness("--checks-only", "--config", img.config, "--machine", "local", "--filesystem", "img")
+    assert proc.returncode == 2 and f"{img.config}:2:" in proc.stderr and "disk" in proc.stderr, proc.stderr
