@@ -61,7 +61,8 @@ def test_cori_scripts_carry_the_seeds_directives(tmp_path):
     common = (out / "cori-mpi4py-import-3-common.sh").read_text()
     assert "stage=0" in common and "checks=1" in common
     tmpfs = (out / "cori-mpi4py-import-150-tmpfs.sh").read_text()
-    assert "stage=0" in tmpfs and "checks=0" in tmpfs   # bcast: the run copies and checks
+    # bcast: the stage step packs its image (packed); the run copies and checks.
+    assert "stage=1" in tmpfs and "checks=0" in tmpfs
     assert not any(p.name.startswith(".") for p in out.iterdir())
 
 
