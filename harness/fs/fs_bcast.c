@@ -99,7 +99,8 @@ static int survey_nodes(struct bcast_run *b, const char *source, const char *pac
     if (packed && bcast_packed(b, source, packed, dir) < 0)
         return -1;
     b->st.first_copy = !b->nodes_missing ? NULL : b->packed ? "packed" : "entries";
-    if (b->packed)
+    b->st.check = b->packed || b->from_stamp ? "stamp" : "walk";
+    if (b->packed || b->from_stamp)
         return 0;
     return share_manifest(b, source) < 0 ? -1 : bcast_agree(b);
 }
@@ -157,6 +158,7 @@ static void to_result(const struct bcast_stats *bs, double seconds, struct stagi
         .bytes_compressed = bs->bytes_compressed,
         .compress_level = bs->level,
         .first_copy = bs->first_copy,
+        .check = bs->check,
     };
 }
 
@@ -239,6 +241,8 @@ static void render_text(const struct staging_result *st, FILE *out)
             b->signature_bytes, b->bytes_uncompressed, b->bytes_compressed, b->compress_level);
     if (b->first_copy)
         fprintf(out, "  first copy    %s\n", b->first_copy);
+    if (b->check)
+        fprintf(out, "  source        its manifest by %s\n", b->check);
     if (b->cleanup)
         fprintf(out, "  cleanup       %s: %d cop%s removed at the end\n", b->cleanup, b->copies_removed,
                 b->copies_removed == 1 ? "y" : "ies");
@@ -255,6 +259,7 @@ static json_object *render_json(const struct staging_result *st)
     json_object_object_add(o, "cleanup", b->cleanup ? json_object_new_string(b->cleanup) : NULL);
     json_object_object_add(o, "copies_removed", b->cleanup ? json_object_new_int(b->copies_removed) : NULL);
     json_object_object_add(o, "first_copy", b->first_copy ? json_object_new_string(b->first_copy) : NULL);
+    json_object_object_add(o, "check", b->check ? json_object_new_string(b->check) : NULL);
     return o;
 }
 

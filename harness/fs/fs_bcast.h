@@ -30,6 +30,7 @@ struct bcast_figures {
     const char *cleanup;       /* the policy applied; NULL: the run made no copies */
     int copies_removed;        /* by the cleanup at the end of the run */
     const char *first_copy;    /* "packed", "entries"; NULL: every node held a copy */
+    const char *check;         /* the source's manifest: "stamp" (the packed image's), "walk" */
 };
 _Static_assert(sizeof(struct bcast_figures) <= FS_FIGURES_MAX, "bcast's figures fit the result");
 
@@ -64,6 +65,7 @@ struct bcast_stats {
     int level;                 /* zstd level; 0: raw */
     int packed_nodes;          /* nodes whose copy came unpacked from the image */
     const char *first_copy;
+    const char *check;
 };
 
 /* Only on leader ranks: everything below is collective over LEADERS. */
@@ -79,6 +81,7 @@ struct bcast_run {
     int missing;               /* this node had no copy at all */
     int nodes_missing;         /* the nodes that had none */
     int packed;                /* the manifest came with a current packed image */
+    int from_stamp;            /* every node held a copy; the manifest is the current packed image's */
     int level;                 /* zstd level of the whole files; 0: sent raw */
     struct bcast_stats st;     /* rank 0 */
     struct err *e;
@@ -114,10 +117,11 @@ int bcast_full_zstd(struct bcast_run *b);
 int bcast_delta_files(struct bcast_run *b);
 
 /* fs_bcast_packed.c: the first copy from the packed image. Collective over
- * the leaders: when some node has no copy and the image's stamp is current
- * for SOURCE, B->man is the image's manifest (no walk of the source) and
- * each node without a copy unpacks the image rank 0 read once; else
- * nothing is done and B->packed stays 0. */
+ * the leaders: when the image's stamp is current for SOURCE, B->man is the
+ * image's manifest (no walk of the source), and each node without a copy
+ * unpacks the image rank 0 read once (B->packed), or, every node holding
+ * one, the deltas go on from that manifest (B->from_stamp); else nothing
+ * is done and both stay 0. */
 int bcast_packed(struct bcast_run *b, const char *source, const char *image, const char *dir);
 
 /* fs_bcast_unpack.c: a node's copy made from the image. */

@@ -80,8 +80,6 @@ int bcast_packed(struct bcast_run *b, const char *source, const char *image, con
     char *blob = NULL;
     size_t len = 0;
     int current = 0;
-    if (b->nodes_missing == 0)
-        return 0;
     if (b->rank == 0)
         current = current_image(image, source, &id, &blob, &len, &io, b->e);
     b->st.shared_read += io.bytes_read;
@@ -93,6 +91,12 @@ int bcast_packed(struct bcast_run *b, const char *source, const char *image, con
     }
     if (share_manifest(b, blob, len) < 0)
         return -1;
+    /* Every node holds a copy: the image's manifest spares rank 0 the
+     * walk of the source, and the deltas go on from it. */
+    if (b->nodes_missing == 0) {
+        b->from_stamp = 1;
+        return 0;
+    }
     b->packed = 1;
     b->st.packed_nodes = b->nodes_missing;
     return send_and_unpack(b, image, &id, dir);

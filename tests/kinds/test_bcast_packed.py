@@ -65,6 +65,8 @@ def test_first_copy_unpacked_from_the_image_then_a_repack_sends_one_delta(tmp_pa
     # A rerun: every node holds its copy (mtimes to the nanosecond), nothing sent.
     _, r = b.cheap()
     assert r["staging"]["bcast"]["first_copy"] is None and r["staging"]["up_to_date"] == r["staging"]["entries"]
+    # ... and the source's manifest is the image's, not a walk.
+    assert r["staging"]["bcast"]["check"] == "stamp" and r["staging"]["shared_files_opened"] == 2, r["staging"]
     # One file changed, the prep step repacks, the rerun sends one delta.
     f = biggest_py(source)
     f.write_text(f.read_text() + "\n# changed\n")
@@ -82,6 +84,9 @@ def test_a_run_from_the_image_touches_nothing_in_the_venv(tmp_path, source):
     calls = traced_venv_calls(b, source, tmp_path)
     assert calls == [], calls[:20]
     same_tree(b.node(1), source)
+    # The next run, every node holding its copy: still nothing in the venv.
+    calls = traced_venv_calls(b, source, tmp_path)
+    assert calls == [], calls[:20]
 
 
 def test_a_stale_or_missing_image_falls_back_to_the_entries(tmp_path, source):
