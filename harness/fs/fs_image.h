@@ -82,9 +82,10 @@ struct image_ident {
 void image_ident_of(const struct stat *s, struct image_ident *id);
 int image_ident_same(const struct image_ident *a, const struct image_ident *b);
 /* BASE.stamp in DFD (SHOWN: the image's path) written atomically: VENV,
- * the MANIFEST (LEN bytes) the image BASE was built from, and its identity. */
+ * the MANIFEST (LEN bytes) the image BASE was built from, and its identity:
+ * BUILT, taken from the new file itself, or (NULL) BASE's now. */
 int image_stamp_write(int dfd, const char *base, const char *shown, const char *venv, const char *manifest,
-                      size_t len, struct err *e);
+                      size_t len, const struct image_ident *built, struct err *e);
 /* 1 when BASE.stamp in DFD is ours, names VENV and the image BASE as it is
  * now (*ID); 0 otherwise (no stamp, another venv, the image replaced).
  * *BYTES_READ grows by the stamp's size. */

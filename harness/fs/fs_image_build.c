@@ -79,13 +79,33 @@ static int lock_and_sweep(int dfd, const char *image, const char *base, double t
     return fd;
 }
 
-static int build(const char *venv, const char *image, const char *want, size_t len, int bytecode, struct err *e)
+/* The new file's identity from the file itself, before its rename: by
+ * name, a shared filesystem's client may still show the image it
+ * replaced for a while (MooseFS keeps the old inode in its trash). */
+static int built_ident(const char *tmp, struct image_ident *id, struct err *e)
+{
+    struct stat s;
+    int fd = open(tmp, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 || fstat(fd, &s) < 0) {
+        if (fd >= 0)
+            close(fd);
+        return err_sys(e, EXIT_RUNTIME, "cannot open the new image %s", tmp);
+    }
+    close(fd);
+    image_ident_of(&s, id);
+    return 0;
+}
+
+static int build(const char *venv, const char *image, const char *want, size_t len, int bytecode,
+                 struct image_ident *id, struct err *e)
 {
     char manifest_path[4200], tmp[4200], marker[4200];
     snprintf(manifest_path, sizeof manifest_path, "%s.manifest", image);
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", image, (long)getpid());
     marker_path(marker, sizeof marker, image);
     int rc = squash(venv, tmp, bytecode, e);
+    if (rc == 0)
+        rc = built_ident(tmp, id, e);
     if (rc == 0 && rename(tmp, image) < 0)
         rc = err_sys(e, EXIT_RUNTIME, "cannot rename %s to %s", tmp, image);
     if (rc == 0 && bytecode)
@@ -130,9 +150,10 @@ static int walk_and_build(const char *venv, const char *image, int dfd, const ch
     fig->built = !up_to_date(image, manifest_path, want, len, bytecode);
     walk_io(&m, fig->built, len, io);
     tree_manifest_free(&m);
-    int rc = fig->built ? build(venv, image, want, len, bytecode, e) : 0;
+    struct image_ident id;
+    int rc = fig->built ? build(venv, image, want, len, bytecode, &id, e) : 0;
     if (rc == 0 && prep)
-        rc = image_stamp_write(dfd, base, image, venv, want, len, e);
+        rc = image_stamp_write(dfd, base, image, venv, want, len, fig->built ? &id : NULL, e);
     free(want);
     return rc;
 }

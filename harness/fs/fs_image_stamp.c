@@ -25,10 +25,12 @@ void image_ident_of(const struct stat *s, struct image_ident *id)
     };
 }
 
+/* Not the device, nor the ctime: each client of a shared filesystem
+ * numbers its mount's device its own way (MooseFS: one per node), and a
+ * rename sets the ctime a moment after the builder saw the file. */
 int image_ident_same(const struct image_ident *a, const struct image_ident *b)
 {
-    return a->size == b->size && a->ino == b->ino && a->dev == b->dev && a->mtime_ns == b->mtime_ns &&
-           a->ctime_ns == b->ctime_ns;
+    return a->size == b->size && a->ino == b->ino && a->mtime_ns == b->mtime_ns;
 }
 
 /* FNV-1a: names the manifest in the stamp; no adversary chooses it (the
@@ -41,10 +43,10 @@ static uint64_t fnv1a(const char *p, size_t n)
     return h;
 }
 
+/* What image_ident_same compares, and nothing else. */
 static int image_line(char *buf, size_t n, const struct image_ident *id)
 {
-    return snprintf(buf, n, "image %lld %llu %llu %lld %lld\n", id->size, id->ino, id->dev, id->mtime_ns,
-                    id->ctime_ns);
+    return snprintf(buf, n, "image %lld %llu %lld\n", id->size, id->ino, id->mtime_ns);
 }
 
 /* The image BASE in DFD now: a regular file, never through a link. */
@@ -58,14 +60,16 @@ static int ident_at(int dfd, const char *base, struct image_ident *id)
 }
 
 int image_stamp_write(int dfd, const char *base, const char *shown, const char *venv, const char *manifest,
-                      size_t len, struct err *e)
+                      size_t len, const struct image_ident *built, struct err *e)
 {
     char name[512], text[STAMP_MAX], line[160];
     struct image_ident id;
-    if (ident_at(dfd, base, &id) < 0)
+    if (built)
+        id = *built;
+    else if (ident_at(dfd, base, &id) < 0)
         return err_sys(e, EXIT_RUNTIME, "the image %s is gone before its stamp was written", shown);
     image_line(line, sizeof line, &id);
-    int n = snprintf(text, sizeof text, "mpi4py-import image stamp 1\nvenv %s\nmanifest %zu %016" PRIx64 "\n%s",
+    int n = snprintf(text, sizeof text, "mpi4py-import image stamp 2\nvenv %s\nmanifest %zu %016" PRIx64 "\n%s",
                      venv, len, fnv1a(manifest, len), line);
     if (n < 0 || (size_t)n >= sizeof text)
         return err_set(e, EXIT_RUNTIME, "the image stamp of %s: the venv's path is too long", shown);
@@ -111,7 +115,7 @@ int image_stamp_current(int dfd, const char *base, const char *venv, struct imag
     if (got < 0)
         return 0;
     *bytes_read += got;
-    if (!has_line(text, "mpi4py-import image stamp 1\n") || ident_at(dfd, base, id) < 0)
+    if (!has_line(text, "mpi4py-import image stamp 2\n") || ident_at(dfd, base, id) < 0)
         return 0;
     int n = snprintf(want, sizeof want, "venv %s\n", venv);
     if (n < 0 || (size_t)n >= sizeof want || !has_line(text, want))

@@ -23,7 +23,7 @@ int main(void)
                          *bcast = fs_kind_find("bcast"), *image = fs_kind_find("image");
     CHECK(staged->ops.stage && staged->path_required && staged->checks_step);
     CHECK(!inplace->ops.stage && !inplace->path_required && inplace->checks_step);
-    CHECK(!bcast->checks_step && !bcast->ops.stage && bcast->ops.finish);
+    CHECK(!bcast->checks_step && bcast->ops.stage && bcast->ops.finish);   /* stage: packs its image */
     CHECK(image->ops.stage && image->ops.pycache_prefix && !image->checks_step);
     /* Settings: each where its kind is, named for the others' messages. */
     CHECK(fs_kind_option(bcast, "cleanup") && fs_kind_option(bcast, "compress_level"));

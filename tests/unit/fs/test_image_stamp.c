@@ -32,14 +32,14 @@ static void stamp_cases(int dfd)
     struct err e = {0};
     put(dfd, "venv.sqfs", "0123456789");
     CHECK(!current(dfd, "/v"));   /* no stamp: the run walks */
-    CHECK(image_stamp_write(dfd, "venv.sqfs", "IMG", "/v", "manifest", 8, &e) == 0);
+    CHECK(image_stamp_write(dfd, "venv.sqfs", "IMG", "/v", "manifest", 8, NULL, &e) == 0);
     CHECK(current(dfd, "/v"));
     CHECK(!current(dfd, "/other"));   /* another venv's image */
     /* The image replaced behind the stamp (a new inode), then back. */
     put(dfd, "new", "0123456789");
     CHECK(renameat(dfd, "new", dfd, "venv.sqfs") == 0);
     CHECK(!current(dfd, "/v"));
-    CHECK(image_stamp_write(dfd, "venv.sqfs", "IMG", "/v", "manifest", 8, &e) == 0 && current(dfd, "/v"));
+    CHECK(image_stamp_write(dfd, "venv.sqfs", "IMG", "/v", "manifest", 8, NULL, &e) == 0 && current(dfd, "/v"));
     /* A stamp others may write, or a link at its name, is not trusted. */
     CHECK(fchmodat(dfd, "venv.sqfs.stamp", 0666, 0) == 0 && !current(dfd, "/v"));
     CHECK(fchmodat(dfd, "venv.sqfs.stamp", 0644, 0) == 0 && current(dfd, "/v"));
