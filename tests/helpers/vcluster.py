@@ -119,6 +119,5 @@ def leftovers():
     left += [f"link {link.name}" for link in Path("/sys/class/net").iterdir()
              if link.name == "vcbr0" or re.fullmatch(r"vch\d+", link.name)]
     left += [f"/etc/hosts: {line}" for line in Path("/etc/hosts").read_text().splitlines() if line.endswith("# vcluster")]
-    if Path("/run/vcluster.dir").exists():
-        left.append("/run/vcluster.dir")
+    left += [path for path in ("/run/vcluster.dir", "/run/vcluster-spool") if Path(path).exists()]
     return left
