@@ -3,7 +3,7 @@
 import json
 from pathlib import Path
 
-from helpers.harness import harness, mpirun, sanitizer_clean
+from helpers.harness import mpirun, sanitizer_clean, stage_only
 
 
 def bcast_config(path, source, local):
@@ -36,12 +36,7 @@ class Bcast:
 
     def stage(self, expect=0):
         """The prep step (--stage-only, one process): (proc, its staging JSON)."""
-        out = self.json.with_suffix(".stage.json")
-        proc = harness("--stage-only", "--config", self.config, "--machine", "local", "--filesystem", "b",
-                       "--json", out, timeout=600)
-        sanitizer_clean(proc)
-        assert proc.returncode == expect, proc.stdout + proc.stderr
-        return proc, json.loads(out.read_text()) if expect == 0 else None
+        return stage_only(self.config, "b", self.json.with_suffix(".stage.json"), expect)
 
     def node(self, k):
         return Path(f"{self.local}-node{k}")

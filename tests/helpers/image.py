@@ -6,7 +6,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from helpers.harness import HARNESS, harness, mpirun, sanitizer_clean
+from helpers.harness import HARNESS, mpirun, sanitizer_clean, stage_only
 
 
 def mounts():
@@ -58,9 +58,4 @@ class Image:
 
     def stage(self, expect=0):
         """The prep step (--stage-only, one process): (proc, its staging JSON)."""
-        out = self.json.with_suffix(".stage.json")
-        proc = harness("--stage-only", "--config", self.config, "--machine", "local", "--filesystem", "img",
-                       "--json", out, timeout=600)
-        sanitizer_clean(proc)
-        assert proc.returncode == expect, proc.stdout + proc.stderr
-        return proc, json.loads(out.read_text()) if expect == 0 else None
+        return stage_only(self.config, "img", self.json.with_suffix(".stage.json"), expect)

@@ -6,13 +6,12 @@ no partial copy."""
 import os
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from helpers.bcast import Bcast
-from helpers.harness import RELEASE_HARNESS, sanitizer_clean
+from helpers.harness import traced_calls_inside, venv_without_bytecode
 from helpers.hostile import as_nobody
 from kinds.test_bcast import biggest_py, same_tree
 
@@ -22,9 +21,7 @@ pytestmark = pytest.mark.usefixtures("venv")
 @pytest.fixture(scope="module")
 def source(tmp_path_factory, venv):
     """A private copy of the real venv (no bytecode): tests change it."""
-    dst = tmp_path_factory.mktemp("bcast-packed") / "venv"
-    shutil.copytree(venv.resolve(), dst, symlinks=True, ignore=shutil.ignore_patterns("*.pyc", "__pycache__"))
-    return dst
+    return venv_without_bytecode(venv, tmp_path_factory.mktemp("bcast-packed") / "venv")
 
 
 def packed(tmp_path, source):
@@ -34,16 +31,10 @@ def packed(tmp_path, source):
 
 
 def traced_venv_calls(b, source, tmp_path):
-    """A run under strace -f: the file calls of every process naming a
-    path inside SOURCE (release build: LeakSanitizer does not run under ptrace)."""
-    log = tmp_path / "strace.log"
-    cmd = ["strace", "-f", "-qq", "-e", "trace=%file", "-o", log, "mpirun", "--oversubscribe", "-n", "4",
-           RELEASE_HARNESS, "--config", b.config, "--machine", "local", "--filesystem", "b", "--ranks-per-node", "2",
-           "--no-startup", "--json", b.json, "--child", "/bin/true", "--skip-checks"]
-    proc = subprocess.run(list(map(str, cmd)), capture_output=True, text=True, timeout=600)
-    sanitizer_clean(proc)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    return [line for line in log.read_text().splitlines() if f'"{source}/' in line]
+    """A run under strace: its file calls inside SOURCE."""
+    return traced_calls_inside(source, tmp_path / "strace.log", "--config", b.config, "--machine", "local",
+                               "--filesystem", "b", "--ranks-per-node", "2", "--no-startup", "--json", b.json,
+                               "--child", "/bin/true", "--skip-checks")
 
 
 def test_first_copy_unpacked_from_the_image_then_a_repack_sends_one_delta(tmp_path, source):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers.harness import HARNESS, harness, sanitizer_clean
+from helpers.harness import HARNESS, harness, sanitizer_clean, venv_without_bytecode
 from helpers.hostile import as_nobody
 from helpers.image import Image, mounted
 from helpers.tmpfs import small_tmpfs
@@ -23,9 +23,7 @@ pytestmark = pytest.mark.usefixtures("venv")
 @pytest.fixture(scope="module")
 def source(tmp_path_factory, venv):
     """A private copy of the real venv: one test changes it."""
-    dst = tmp_path_factory.mktemp("image-source") / "venv"
-    shutil.copytree(venv.resolve(), dst, symlinks=True, ignore=shutil.ignore_patterns("*.pyc", "__pycache__"))
-    return dst
+    return venv_without_bytecode(venv, tmp_path_factory.mktemp("image-source") / "venv")
 
 
 def test_build_mount_import_unmount_reuse_rebuild(tmp_path, source):

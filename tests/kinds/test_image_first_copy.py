@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers.harness import HARNESS, RELEASE_HARNESS, sanitizer_clean
+from helpers.harness import HARNESS, sanitizer_clean, traced_calls_inside, venv_without_bytecode
 from helpers.hostile import as_nobody
 from helpers.image import Image, mounted
 
@@ -25,23 +25,12 @@ CHEAP = ("--child", "/bin/true", "--skip-checks")
 @pytest.fixture(scope="module")
 def source(tmp_path_factory, venv):
     """A private copy of the real venv: tests change it."""
-    dst = tmp_path_factory.mktemp("image-first-copy") / "venv"
-    shutil.copytree(venv.resolve(), dst, symlinks=True, ignore=shutil.ignore_patterns("*.pyc", "__pycache__"))
-    return dst
+    return venv_without_bytecode(venv, tmp_path_factory.mktemp("image-first-copy") / "venv")
 
 
 def traced_venv_calls(img, source, tmp_path):
-    """A run under strace -f: the file system calls (open, stat, ...) of
-    every process that name a path inside SOURCE (the config's realpath
-    names its top on each rank, never what it holds). The release build:
-    LeakSanitizer does not run under ptrace."""
-    log = tmp_path / "strace.log"
-    cmd = ["strace", "-f", "-qq", "-e", "trace=%file", "-o", log, "mpirun", "--oversubscribe", "-n", "4",
-           RELEASE_HARNESS, *img.args(*CHEAP)]
-    proc = subprocess.run(list(map(str, cmd)), capture_output=True, text=True, timeout=600)
-    sanitizer_clean(proc)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    return [line for line in log.read_text().splitlines() if f'"{source}/' in line]
+    """A run under strace: its file calls inside SOURCE."""
+    return traced_calls_inside(source, tmp_path / "strace.log", *img.args(*CHEAP))
 
 
 def test_the_stamp_spares_the_walk_a_changed_venv_repacks_at_the_prep_step(tmp_path, source):
