@@ -49,6 +49,8 @@ def test_fifty_launches_in_a_row_none_crashes(vc, tmp_path):
     rank dies inside MPI_Init; with the default tree fence about 1 launch
     in 13 did (README, "The launch: a crash inside MPI_Init")."""
     assert "PMIxCollFence=ring" in (vc.dir / "slurm/mpi.conf").read_text()
+    # Every srun of the cluster's users has a time limit.
+    assert vc.env["SLURM_TIMELIMIT"] == "10"
     crashed = []
     for i in range(50):
         proc = vc.run("srun", "--kill-on-bad-exit=1", "-N", NODES, "--ntasks-per-node", PER_NODE, RELEASE_HARNESS,
