@@ -16,7 +16,8 @@ venv there), one rank a node, medians of RUNS interleaved runs, for each
 node count: the time to first import (staging + import) into empty node
 memory (every node's /dev/shm emptied before each run) of the image
 broadcast (kind image, deliver = "bcast", bytecode = "image": the venv's
-bytecode packed), the image mounted from the shared mount (deliver =
+bytecode packed; mount_with = "loop", compression = "lz4", as
+conf/vcluster.cfg's image), the image mounted from the shared mount (deliver =
 "shared", bytecode compiled on each node), bcast's first copy (from its
 packed image), and
 python-mpi-bcast's documented flow (pmb: rank 0 reads a gzip tarball of
@@ -88,7 +89,7 @@ rsync -a "$(readlink -f build/venv)/" "$VCLUSTER_EXPORT/venv/"
 # node (image-shared: the kind before the broadcast); pmb's import from
 # its copy as an in-place venv.
 cfg=$dir/vcluster.cfg
-sed 's|^\( *\)\({ name = "image"; .*\)$|\1{ name = "imagebc"; kind = "image"; path = "/shared/image/bench-bc.sqfs"; mount = "/dev/shm/mpi4py-import/imagebc-mnt"; deliver = "bcast"; bytecode = "image"; },\n\1{ name = "imagesh"; kind = "image"; path = "/shared/image/bench-sh.sqfs"; mount = "/dev/shm/mpi4py-import/imagesh-mnt"; },\n\1\2|' \
+sed 's|^\( *\)\({ name = "image"; .*\)$|\1{ name = "imagebc"; kind = "image"; path = "/shared/image/bench-bc.sqfs"; mount = "/dev/shm/mpi4py-import/imagebc-mnt"; deliver = "bcast"; bytecode = "image"; mount_with = "loop"; compression = "lz4"; },\n\1{ name = "imagesh"; kind = "image"; path = "/shared/image/bench-sh.sqfs"; mount = "/dev/shm/mpi4py-import/imagesh-mnt"; },\n\1\2|' \
     conf/vcluster.cfg >"$cfg"
 grep -q imagebc "$cfg" || { echo "first_copy_bench: conf/vcluster.cfg no longer has the image line" >&2; exit 2; }
 sed 's|venv = "/shared/venv";|venv = "/dev/shm/pmb/venv";|' conf/vcluster.cfg >"$dir/pmb.cfg"

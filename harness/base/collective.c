@@ -18,13 +18,23 @@ int coll_agree(MPI_Comm comm, struct err *e)
     return -1;
 }
 
+void coll_quiet_wait(MPI_Request *req, long max_nap_us)
+{
+    int done = 0;
+    long nap = 20 < max_nap_us ? 20 : max_nap_us;
+    /* Naps from 20 us up: a request that completes soon costs little
+     * delay, a long wait little CPU. */
+    while (MPI_Test(req, &done, MPI_STATUS_IGNORE), !done) {
+        nanosleep(&(struct timespec){.tv_nsec = nap * 1000}, NULL);
+        nap = nap * 2 < max_nap_us ? nap * 2 : max_nap_us;
+    }
+}
+
 void coll_quiet_barrier(MPI_Comm comm)
 {
     MPI_Request req;
-    int done = 0;
     MPI_Ibarrier(comm, &req);
-    while (MPI_Test(&req, &done, MPI_STATUS_IGNORE), !done)
-        nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
+    coll_quiet_wait(&req, 1000);
 }
 
 long long coll_bcast_blob(MPI_Comm comm, int root, char **buf, long long len)

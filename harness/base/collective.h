@@ -12,6 +12,12 @@
  * it, all ranks hold the same status and message. Returns 0 when no rank
  * failed, else -1. Collective. */
 int coll_agree(MPI_Comm comm, struct err *e);
+/* MPI_Wait without the spin: MPI_Test between naps of at most MAX_NAP_US,
+ * so that a rank waiting leaves its core to the node's other work (on a
+ * node whose ranks outnumber its cores, a spinning rank slows the very
+ * copy or import it waits for). Progress is made only at each test: the
+ * nap bounds the delay a forwarding rank adds. */
+void coll_quiet_wait(MPI_Request *req, long max_nap_us);
 /* A barrier the waiting ranks do not spin in: on a node's few cores they
  * would take the CPU from the ranks that are copying. Collective. */
 void coll_quiet_barrier(MPI_Comm comm);

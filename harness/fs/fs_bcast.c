@@ -225,7 +225,7 @@ static int stage(const struct fs_run *f, struct staging_result *st, struct err *
         return 0;
     if (f->log)
         fprintf(f->log, "harness: the packed image %s of %s\n", packed, f->source);
-    if (image_build(f->source, packed, f->fs->lock_timeout, f->log, 1, 0, &fig, &io, e) < 0)
+    if (image_build(f->source, packed, f->fs->lock_timeout, f->log, 1, BCAST_PACKED_RECIPE, &fig, &io, e) < 0)
         return err_wrap(e, "filesystem '%s': packed: ", f->fs->name);
     *st = (struct staging_result){.done = 1, .kind = &fs_kind_bcast, .seconds = fig.build_s, .crossed = 1,
                                   .shared_bytes_read = io.bytes_read, .shared_files_opened = io.files_opened};

@@ -19,7 +19,7 @@ static int current_image(const char *image, const char *source, struct image_ide
     int dfd = image_dir_open(image, &base, e);
     if (dfd < 0)
         return err_wrap(e, "packed: ");
-    int ok = image_stamp_manifest(dfd, base, source, id, blob, len, io);
+    int ok = image_stamp_manifest(dfd, base, source, BCAST_PACKED_RECIPE, id, blob, len, io);
     close(dfd);
     return ok;
 }

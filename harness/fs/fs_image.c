@@ -19,6 +19,8 @@ extern const struct fs_kind fs_kind_image;
 static const char *const mounters[] = {"squashfuse", "loop", NULL};
 static const char *const deliveries[] = {"shared", "bcast", NULL};
 static const char *const bytecodes[] = {"node", "image", NULL};
+/* In enum image_compression's order, as image_compression_name says them. */
+static const char *const compressions[] = {"zstd", "lz4", NULL};
 
 static char *pycache_prefix(const struct fs_conf *fs, const char *venv);
 
@@ -189,8 +191,9 @@ static int check_image(const struct fs_run *f, struct staging_result *st, int pr
         return 0;
     if (f->log)
         fprintf(f->log, "harness: the image %s of %s\n", fs->path, f->source);
-    if (image_build(f->source, fs->path, fs->lock_timeout, f->log, prep,
-                    opts_of(fs)->bytecode == IMAGE_BYTECODE_IMAGE, image_figures(st), io, e) < 0)
+    struct image_recipe how = {.bytecode = opts_of(fs)->bytecode == IMAGE_BYTECODE_IMAGE,
+                               .compression = opts_of(fs)->compression};
+    if (image_build(f->source, fs->path, fs->lock_timeout, f->log, prep, &how, image_figures(st), io, e) < 0)
         return -1;
     st->done = 1;
     st->kind = &fs_kind_image;
@@ -242,6 +245,7 @@ static json_object *render_json(const struct staging_result *st)
     json_object_object_add(o, "mount_s", json_object_new_double(g->mount_s));
     json_object_object_add(o, "mount_with", g->mount_with ? json_object_new_string(g->mount_with) : NULL);
     json_object_object_add(o, "deliver", g->deliver ? json_object_new_string(g->deliver) : NULL);
+    json_object_object_add(o, "compression", g->compression ? json_object_new_string(g->compression) : NULL);
     json_object_object_add(o, "bcast_s", bcast ? json_object_new_double(g->bcast_s) : NULL);
     json_object_object_add(o, "nodes_warm", bcast ? json_object_new_int(g->nodes_warm) : NULL);
     return o;
@@ -258,6 +262,9 @@ static const struct opt_spec options[] = {
     /* "node" by default: what the kind did before bytecode was packed. */
     {.key = "bytecode", .type = OPT_WORD, .offset = offsetof(struct image_opts, bytecode),
      .dflt = IMAGE_BYTECODE_NODE, .words = bytecodes},
+    /* zstd by default: the smaller image, what the kind built before. */
+    {.key = "compression", .type = OPT_WORD, .offset = offsetof(struct image_opts, compression),
+     .dflt = IMAGE_ZSTD, .words = compressions},
     {0},
 };
 

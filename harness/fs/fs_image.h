@@ -21,13 +21,32 @@ enum image_delivery {
     IMAGE_DELIVER_BCAST,     /* rank 0 reads it once, MPI carries it into each node's memory */
 };
 
+/* The image's compressor (`compression`): what each node pays at every
+ * first read of a block against the bytes every node receives. */
+enum image_compression {
+    IMAGE_ZSTD,              /* level 3: the smaller image (default) */
+    IMAGE_LZ4,               /* lz4 -Xhc: 15% larger, half the CPU to read a block cold */
+};
+
 /* The kind's settings (fs_conf.opts). */
 struct image_opts {
     char *mount;             /* the node-local mount point */
     int mount_with;          /* enum image_mounter */
     int deliver;             /* enum image_delivery */
     int bytecode;            /* enum image_bytecode */
+    int compression;         /* enum image_compression */
 };
+
+/* What an image is built with, the build checks an old image against. */
+struct image_recipe {
+    int bytecode;            /* the venv's __pycache__ packed */
+    int compression;         /* enum image_compression */
+};
+/* bcast's packed source: unpacked on each node, whose copy compiles and
+ * keeps its own bytecode. */
+#define BCAST_PACKED_RECIPE (&(const struct image_recipe){.bytecode = 0, .compression = IMAGE_ZSTD})
+/* "zstd", "lz4" */
+const char *image_compression_name(int compression);
 
 /* Where the children's bytecode comes from: compiled on each node into
  * node-local memory (PYTHONPYCACHEPREFIX), or the venv's own __pycache__
@@ -46,6 +65,7 @@ struct image_figures {
     const char *mount_with;  /* "squashfuse", "loop"; NULL: not mounted */
     const char *check;       /* "stamp", "walk" */
     const char *deliver;     /* "shared", "bcast"; NULL: not delivered (--stage-only) */
+    const char *compression; /* "zstd", "lz4": the image's own, read from its superblock */
 };
 _Static_assert(sizeof(struct image_figures) <= FS_FIGURES_MAX, "image's figures fit the result");
 
@@ -63,11 +83,12 @@ struct image_io {
  * still matches, waiting at most LOCK_TIMEOUT s for another build (LOG:
  * a line naming it); FIG gets its size, whether it was built, how it was
  * checked and the time. PREP (the prep step): the venv is walked and a
- * stamp written; else a current stamp spares the walk. BYTECODE: the
- * venv's __pycache__ packed too (IMAGE.bytecode marks such an image; an
- * image of the other sort is rebuilt). */
-int image_build(const char *venv, const char *image, double lock_timeout, FILE *log, int prep, int bytecode,
-                struct image_figures *fig, struct image_io *io, struct err *e);
+ * stamp written; else a current stamp spares the walk. HOW: the venv's
+ * __pycache__ packed too (IMAGE.bytecode marks such an image) and the
+ * compressor (the image's superblock names it); an image made otherwise
+ * is rebuilt. */
+int image_build(const char *venv, const char *image, double lock_timeout, FILE *log, int prep,
+                const struct image_recipe *how, struct image_figures *fig, struct image_io *io, struct err *e);
 
 /* IMAGE's directory opened as ours alone (stage_trusted_dir: made if
  * missing, another user's refused), *BASE IMAGE's last component. */
@@ -81,21 +102,23 @@ struct image_ident {
 };
 void image_ident_of(const struct stat *s, struct image_ident *id);
 int image_ident_same(const struct image_ident *a, const struct image_ident *b);
-/* BASE.stamp in DFD (SHOWN: the image's path) written atomically: VENV,
- * the MANIFEST (LEN bytes) the image BASE was built from, and its identity:
- * BUILT, taken from the new file itself, or (NULL) BASE's now. */
-int image_stamp_write(int dfd, const char *base, const char *shown, const char *venv, const char *manifest,
-                      size_t len, const struct image_ident *built, struct err *e);
-/* 1 when BASE.stamp in DFD is ours, names VENV and the image BASE as it is
- * now (*ID); 0 otherwise (no stamp, another venv, the image replaced).
- * *BYTES_READ grows by the stamp's size. */
-int image_stamp_current(int dfd, const char *base, const char *venv, struct image_ident *id, long long *bytes_read);
+/* BASE.stamp in DFD (SHOWN: the image's path) written atomically: VENV
+ * and HOW, the MANIFEST (LEN bytes) the image BASE was built from, and its
+ * identity: BUILT, taken from the new file itself, or (NULL) BASE's now. */
+int image_stamp_write(int dfd, const char *base, const char *shown, const char *venv,
+                      const struct image_recipe *how, const char *manifest, size_t len,
+                      const struct image_ident *built, struct err *e);
+/* 1 when BASE.stamp in DFD is ours, names VENV, HOW and the image BASE as
+ * it is now (*ID); 0 otherwise (no stamp, another venv or recipe, the
+ * image replaced). *BYTES_READ grows by the stamp's size. */
+int image_stamp_current(int dfd, const char *base, const char *venv, const struct image_recipe *how,
+                        struct image_ident *id, long long *bytes_read);
 /* The same, and BASE.manifest (ours, never through a link) is the one
  * the stamp names (its length and hash): 1 with *MANIFEST (a new
  * buffer, *LEN bytes), the image's tree as the stager sees it; 0 when
  * either is not current. IO counts the files opened and bytes read. */
-int image_stamp_manifest(int dfd, const char *base, const char *venv, struct image_ident *id, char **manifest,
-                         size_t *len, struct image_io *io);
+int image_stamp_manifest(int dfd, const char *base, const char *venv, const struct image_recipe *how,
+                         struct image_ident *id, char **manifest, size_t *len, struct image_io *io);
 
 
 /* fs_image_local.c: a node's own copy of the image, in POINT-image/

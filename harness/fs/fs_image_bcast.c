@@ -142,7 +142,11 @@ static int pipeline(struct xfer *x)
             produce(x, k + 1, other);
         else if (!root && k > 0)
             consume(x, k - 1, other);
-        MPI_Wait(&x->req, MPI_STATUS_IGNORE);
+        /* Not MPI_Wait: leaders spinning here would take the cores from
+         * rank 0's read of the image and from the file server. Short naps:
+         * a leader forwards the broadcast's fragments only when it tests
+         * (8 nodes: 0.27 s against 0.30 s with naps up to 200 us). */
+        coll_quiet_wait(&x->req, 50);
         if (stopped(now))
             return 0;
     }

@@ -13,6 +13,8 @@
 #include "base/atomic_write.h"
 
 #define STAMP_MAX 8192
+/* 3: the recipe line came in (an older stamp makes the run walk once). */
+#define STAMP_HEAD "mpi4py-import image stamp 3\n"
 
 void image_ident_of(const struct stat *s, struct image_ident *id)
 {
@@ -59,18 +61,26 @@ static int ident_at(int dfd, const char *base, struct image_ident *id)
     return 0;
 }
 
-int image_stamp_write(int dfd, const char *base, const char *shown, const char *venv, const char *manifest,
-                      size_t len, const struct image_ident *built, struct err *e)
+/* The stamp's line for HOW. */
+static void recipe_line(char *buf, size_t n, const struct image_recipe *how)
 {
-    char name[512], text[STAMP_MAX], line[160];
+    snprintf(buf, n, "recipe bytecode %d compression %s\n", how->bytecode, image_compression_name(how->compression));
+}
+
+int image_stamp_write(int dfd, const char *base, const char *shown, const char *venv,
+                      const struct image_recipe *how, const char *manifest, size_t len,
+                      const struct image_ident *built, struct err *e)
+{
+    char name[512], text[STAMP_MAX], line[160], recipe[160];
     struct image_ident id;
     if (built)
         id = *built;
     else if (ident_at(dfd, base, &id) < 0)
         return err_sys(e, EXIT_RUNTIME, "the image %s is gone before its stamp was written", shown);
     image_line(line, sizeof line, &id);
-    int n = snprintf(text, sizeof text, "mpi4py-import image stamp 2\nvenv %s\nmanifest %zu %016" PRIx64 "\n%s",
-                     venv, len, fnv1a(manifest, len), line);
+    recipe_line(recipe, sizeof recipe, how);
+    int n = snprintf(text, sizeof text, STAMP_HEAD "venv %s\n%smanifest %zu %016" PRIx64 "\n%s", venv, recipe, len,
+                     fnv1a(manifest, len), line);
     if (n < 0 || (size_t)n >= sizeof text)
         return err_set(e, EXIT_RUNTIME, "the image stamp of %s: the venv's path is too long", shown);
     snprintf(name, sizeof name, "%s.stamp", base);
@@ -107,7 +117,8 @@ static int has_line(const char *text, const char *line)
     return 0;
 }
 
-int image_stamp_current(int dfd, const char *base, const char *venv, struct image_ident *id, long long *bytes_read)
+int image_stamp_current(int dfd, const char *base, const char *venv, const struct image_recipe *how,
+                        struct image_ident *id, long long *bytes_read)
 {
     char name[512], text[STAMP_MAX], want[STAMP_MAX];
     snprintf(name, sizeof name, "%s.stamp", base);
@@ -115,10 +126,13 @@ int image_stamp_current(int dfd, const char *base, const char *venv, struct imag
     if (got < 0)
         return 0;
     *bytes_read += got;
-    if (!has_line(text, "mpi4py-import image stamp 2\n") || ident_at(dfd, base, id) < 0)
+    if (!has_line(text, STAMP_HEAD) || ident_at(dfd, base, id) < 0)
         return 0;
     int n = snprintf(want, sizeof want, "venv %s\n", venv);
     if (n < 0 || (size_t)n >= sizeof want || !has_line(text, want))
+        return 0;
+    recipe_line(want, sizeof want, how);
+    if (!has_line(text, want))
         return 0;
     image_line(want, sizeof want, id);
     return has_line(text, want);
@@ -151,13 +165,13 @@ static char *read_ours(int dfd, const char *name, size_t *len)
     return buf;
 }
 
-int image_stamp_manifest(int dfd, const char *base, const char *venv, struct image_ident *id, char **manifest,
-                         size_t *len, struct image_io *io)
+int image_stamp_manifest(int dfd, const char *base, const char *venv, const struct image_recipe *how,
+                         struct image_ident *id, char **manifest, size_t *len, struct image_io *io)
 {
     char name[512], text[STAMP_MAX], want[160];
     *manifest = NULL;
     io->files_opened++;
-    if (!image_stamp_current(dfd, base, venv, id, &io->bytes_read))
+    if (!image_stamp_current(dfd, base, venv, how, id, &io->bytes_read))
         return 0;
     snprintf(name, sizeof name, "%s.stamp", base);
     if (read_stamp(dfd, name, text, sizeof text) < 0)

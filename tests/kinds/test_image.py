@@ -4,6 +4,7 @@ node, imported from on every rank, unmounted at the end; a killed run's
 mount is cleaned by the next run; a corrupt image is a clear error."""
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -77,16 +78,23 @@ def test_a_killed_runs_mount_is_cleaned_by_the_next(tmp_path, source, extra):
 def test_a_corrupt_image_is_a_clear_error(tmp_path, source):
     img = Image(tmp_path, source)
     img.run("--child", "/bin/true", "--skip-checks")
-    # Damaged in place, its manifest still matching: mounting fails fast.
+    # Damaged in place past the magic and the compressor the check reads,
+    # its manifest still matching: mounting fails fast.
     with open(img.image, "r+b") as f:
-        f.write(b"\0" * 4096)
+        f.seek(24)
+        f.write(b"\0" * 4072)
     start = time.monotonic()
     proc, _ = img.run("--child", "/bin/true", "--skip-checks", "--quiet", expect=3)
     assert time.monotonic() - start < 120
     assert f"harness: filesystem 'img': mounting the image {img.image} at {img.mount}-node" in proc.stderr
-    assert "squashfuse failed (This doesn't look like a squashfs image.)" in proc.stderr
+    assert "squashfuse failed (Squashfs version 0.0 detected" in proc.stderr, proc.stderr
     assert proc.stderr.count("harness: ") == 1, proc.stderr
     assert not mounted(img.node(0)) and not mounted(img.node(1))
+    # No squashfs magic at all: not an image this kind made, rebuilt.
+    with open(img.image, "r+b") as f:
+        f.write(b"\0" * 4)
+    _, r = img.run("--child", "/bin/true", "--skip-checks")
+    assert r["ok"] == 4 and r["staging"]["image"]["built"], r["staging"]
 
 
 @pytest.fixture
@@ -240,3 +248,34 @@ def test_a_bytecode_setting_not_known_is_refused_by_line(tmp_path, source):
     img = Image(tmp_path, source, extra='bytecode = "disk";')
     proc = harness("--checks-only", "--config", img.config, "--machine", "local", "--filesystem", "img")
     assert proc.returncode == 2 and f"{img.config}:2:" in proc.stderr and "disk" in proc.stderr, proc.stderr
+
+
+def squashfs_compressor(image):
+    """The compressor the image's superblock names (unsquashfs -s)."""
+    proc = subprocess.run(["unsquashfs", "-s", str(image)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    return re.search(r"Compression (\w+)", proc.stdout)[1]
+
+
+def test_compression_lz4_builds_an_lz4_image_a_change_of_it_rebuilds(tmp_path, source):
+    """compression = "lz4": mksquashfs's lz4, said in the result; the run
+    after the prep step trusts its stamp; the same image configured back
+    to zstd is a recipe the stamp does not name: rebuilt by the run."""
+    img = Image(tmp_path, source, extra='compression = "lz4";')
+    _, st = img.stage()
+    assert st["image"]["built"] and st["image"]["compression"] == "lz4", st
+    assert squashfs_compressor(img.image) == "lz4"
+    _, r = img.run("--skip-checks")
+    assert r["ok"] == 4 and r["staging"]["image"]["check"] == "stamp", r["staging"]
+    assert r["staging"]["image"]["compression"] == "lz4" and not r["staging"]["image"]["built"]
+    zstd = Image(tmp_path, source, image=img.image, mount=tmp_path / "mnt2", name="zstd.cfg")
+    _, r = zstd.run("--skip-checks")
+    assert r["ok"] == 4 and r["staging"]["image"]["check"] == "walk" and r["staging"]["image"]["built"], r
+    assert r["staging"]["image"]["compression"] == "zstd" and squashfs_compressor(img.image) == "zstd"
+
+
+def test_a_compression_not_known_is_refused_by_line(tmp_path, source):
+    img = Image(tmp_path, source, extra='compression = "xz";')
+    proc = harness("--checks-only", "--config", img.config, "--machine", "local", "--filesystem", "img")
+    assert proc.returncode == 2 and f"{img.config}:2:" in proc.stderr and "xz" in proc.stderr, proc.stderr
+    assert "zstd, lz4" in proc.stderr, proc.stderr

@@ -18,11 +18,13 @@ static void put(int dfd, const char *name, const char *text)
     close(fd);
 }
 
+static const struct image_recipe zstd = {.bytecode = 1, .compression = IMAGE_ZSTD};
+
 static int current(int dfd, const char *venv)
 {
     struct image_ident id;
     long long read = 0;
-    int yes = image_stamp_current(dfd, "venv.sqfs", venv, &id, &read);
+    int yes = image_stamp_current(dfd, "venv.sqfs", venv, &zstd, &id, &read);
     CHECK(!yes || (read > 0 && id.size == 10));
     return yes;
 }
@@ -32,14 +34,20 @@ static void stamp_cases(int dfd)
     struct err e = {0};
     put(dfd, "venv.sqfs", "0123456789");
     CHECK(!current(dfd, "/v"));   /* no stamp: the run walks */
-    CHECK(image_stamp_write(dfd, "venv.sqfs", "IMG", "/v", "manifest", 8, NULL, &e) == 0);
+    CHECK(image_stamp_write(dfd, "venv.sqfs", "IMG", "/v", &zstd, "manifest", 8, NULL, &e) == 0);
     CHECK(current(dfd, "/v"));
     CHECK(!current(dfd, "/other"));   /* another venv's image */
+    /* Another recipe than the stamp's: the run walks and rebuilds. */
+    struct image_ident id;
+    long long read = 0;
+    const struct image_recipe lz4 = {.bytecode = 1, .compression = IMAGE_LZ4}, plain = {.compression = IMAGE_ZSTD};
+    CHECK(!image_stamp_current(dfd, "venv.sqfs", "/v", &lz4, &id, &read));
+    CHECK(!image_stamp_current(dfd, "venv.sqfs", "/v", &plain, &id, &read));
     /* The image replaced behind the stamp (a new inode), then back. */
     put(dfd, "new", "0123456789");
     CHECK(renameat(dfd, "new", dfd, "venv.sqfs") == 0);
     CHECK(!current(dfd, "/v"));
-    CHECK(image_stamp_write(dfd, "venv.sqfs", "IMG", "/v", "manifest", 8, NULL, &e) == 0 && current(dfd, "/v"));
+    CHECK(image_stamp_write(dfd, "venv.sqfs", "IMG", "/v", &zstd, "manifest", 8, NULL, &e) == 0 && current(dfd, "/v"));
     /* A stamp others may write, or a link at its name, is not trusted. */
     CHECK(fchmodat(dfd, "venv.sqfs.stamp", 0666, 0) == 0 && !current(dfd, "/v"));
     CHECK(fchmodat(dfd, "venv.sqfs.stamp", 0644, 0) == 0 && current(dfd, "/v"));
