@@ -217,14 +217,15 @@ def test_image_on_four_nodes_by_squashfuse_then_by_loop(vc, tmp_path):
     its node's mount, which is gone from every node at the end."""
     text = VC_CFG.read_text()
     old = 'mount = "/dev/shm/mpi4py-import/image-mnt";'
-    assert old in text, "conf/vcluster.cfg no longer holds the image's mount"
+    assert old in text and 'mount_with = "loop";' in text, "conf/vcluster.cfg's image line changed"
     seen = tmp_path / "seen"
     seen.mkdir()
     stmt = (f"import numpy, shutil, socket; shutil.copy('/proc/self/mountinfo', '{seen}/' + socket.gethostname()); "
             "print(numpy.__file__)")
     for how, fstype in (("squashfuse", "fuse.squashfuse"), ("loop", "squashfs")):
         cfg = tmp_path / f"{how}.cfg"
-        cfg.write_text(text.replace(old, f'mount = "/dev/shm/mpi4py-import/{how}-mnt"; mount_with = "{how}";'))
+        cfg.write_text(text.replace(old, f'mount = "/dev/shm/mpi4py-import/{how}-mnt";')
+                       .replace('mount_with = "loop";', f'mount_with = "{how}";'))
         _, r = vc.srun("image", "--no-startup", "--import", stmt, config=cfg, json_out=tmp_path / f"{how}.json")
         st = r["staging"]
         assert r["ok"] == NODES * PER_NODE and st["leaders"] == NODES and st["image"]["mount_with"] == how, st
