@@ -20,8 +20,9 @@ a node, one run per figure (the targets: medians of 3, interleaved):
   benchmark run from cron sees: the broadcast's check plus the import)
   against the in-place import from the shared mount (filesystem common),
   target <= 0.4, and the same into empty node copies, reported; the
-  image kind (squashfs on the shared mount, squashfuse on each node) up
-  to date against common, target <= 0.4, and its first build, reported;
+  image kind (conf/vcluster.cfg's: one squashfs on the shared mount,
+  broadcast to each node's memory and loop-mounted there) up to date
+  against common, target <= 0.4, and its first build, reported;
   the MooseFS master's operations per rank and import during the import
   phase (server_ops, from every node's /shared/.stats): common's
   reported, bcast's and image's against common's, target <= 0.05 each;
