@@ -5,20 +5,13 @@
 #include <stdlib.h>
 #include <time.h>
 
-/* Naps of at most this long in the collectives below: one rank of the
- * communicator is usually still working (reading, walking, writing) while
- * the others wait, and a node's spinning ranks would slow it. */
-#define AGREE_NAP_US 200
-
 int coll_agree(MPI_Comm comm, struct err *e)
 {
     int rank, size;
-    MPI_Request req;
     MPI_Comm_rank(comm, &rank);
     MPI_Comm_size(comm, &size);
     int mine = e->status ? rank : size, first;
-    MPI_Iallreduce(&mine, &first, 1, MPI_INT, MPI_MIN, comm, &req);
-    coll_quiet_wait(&req, AGREE_NAP_US);
+    MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, comm);
     if (first == size)
         return 0;
     MPI_Bcast(e, (int)sizeof *e, MPI_BYTE, first, comm);
@@ -47,10 +40,8 @@ void coll_quiet_barrier(MPI_Comm comm)
 long long coll_bcast_blob(MPI_Comm comm, int root, char **buf, long long len)
 {
     int rank;
-    MPI_Request req;
     MPI_Comm_rank(comm, &rank);
-    MPI_Ibcast(&len, 1, MPI_LONG_LONG, root, comm, &req);
-    coll_quiet_wait(&req, AGREE_NAP_US);
+    MPI_Bcast(&len, 1, MPI_LONG_LONG, root, comm);
     if (len < 0)
         return len;
     if (rank != root) {

@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "base/clock.h"
-#include "base/collective.h"
 #include "proc/reap.h"
 
 int phase_run(MPI_Comm comm, struct spawn_job *job, double timeout, struct child_result *mine, char **errtext,
@@ -27,13 +26,7 @@ int phase_run_capture(MPI_Comm comm, struct spawn_job *job, double timeout, stru
     MPI_Barrier(comm);
     double t0 = now_seconds(), wall_start = wall_seconds();
     int rc = spawn_run_timed(job, timeout, mine, &spawn_err);
-    /* Not MPI_Barrier: a rank whose child is done would spin there, on a
-     * node of more ranks than cores taking the CPU from the children still
-     * importing, the very time measured. Naps of at most 200 us bound what
-     * the wait adds to the span. */
-    MPI_Request req;
-    MPI_Ibarrier(comm, &req);
-    coll_quiet_wait(&req, 200);
+    MPI_Barrier(comm);
     double span = now_seconds() - t0;
     mine->wall_start = wall_start;
     mine->wall_end = wall_seconds();
