@@ -19,8 +19,6 @@ extern const struct fs_kind fs_kind_image;
 static const char *const mounters[] = {"squashfuse", "loop", NULL};
 static const char *const deliveries[] = {"shared", "bcast", NULL};
 static const char *const bytecodes[] = {"node", "image", NULL};
-/* In enum image_compression's order, as image_compression_name says them. */
-static const char *const compressions[] = {"zstd", "lz4", NULL};
 
 static char *pycache_prefix(const struct fs_conf *fs, const char *venv);
 
@@ -264,7 +262,7 @@ static const struct opt_spec options[] = {
      .dflt = IMAGE_BYTECODE_NODE, .words = bytecodes},
     /* zstd by default: the smaller image, what the kind built before. */
     {.key = "compression", .type = OPT_WORD, .offset = offsetof(struct image_opts, compression),
-     .dflt = IMAGE_ZSTD, .words = compressions},
+     .dflt = IMAGE_ZSTD, .words = image_compressions},
     {0},
 };
 

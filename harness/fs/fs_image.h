@@ -45,8 +45,9 @@ struct image_recipe {
 /* bcast's packed source: unpacked on each node, whose copy compiles and
  * keeps its own bytecode. */
 #define BCAST_PACKED_RECIPE (&(const struct image_recipe){.bytecode = 0, .compression = IMAGE_ZSTD})
-/* "zstd", "lz4" */
-const char *image_compression_name(int compression);
+/* The compressors' names in enum image_compression's order, NULL-ended:
+ * the `compression` setting's words, the stamp's and the result's names. */
+extern const char *const image_compressions[];
 
 /* Where the children's bytecode comes from: compiled on each node into
  * node-local memory (PYTHONPYCACHEPREFIX), or the venv's own __pycache__
@@ -65,7 +66,7 @@ struct image_figures {
     const char *mount_with;  /* "squashfuse", "loop"; NULL: not mounted */
     const char *check;       /* "stamp", "walk" */
     const char *deliver;     /* "shared", "bcast"; NULL: not delivered (--stage-only) */
-    const char *compression; /* "zstd", "lz4": the image's own, read from its superblock */
+    const char *compression; /* "zstd", "lz4": the recipe's, which the image was built with or checked for */
 };
 _Static_assert(sizeof(struct image_figures) <= FS_FIGURES_MAX, "image's figures fit the result");
 

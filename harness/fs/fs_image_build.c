@@ -29,16 +29,11 @@ static void marker_path(char *buf, size_t n, const char *image)
 /* Squashfs's compressor ids (the superblock's 16 bits at byte 20). */
 enum { SQUASHFS_ZSTD = 6, SQUASHFS_LZ4 = 5 };
 static const int compressor_ids[] = {[IMAGE_ZSTD] = SQUASHFS_ZSTD, [IMAGE_LZ4] = SQUASHFS_LZ4};
-static const char *const compressor_names[] = {[IMAGE_ZSTD] = "zstd", [IMAGE_LZ4] = "lz4"};
-
-const char *image_compression_name(int compression)
-{
-    return compressor_names[compression];
-}
+const char *const image_compressions[] = {[IMAGE_ZSTD] = "zstd", [IMAGE_LZ4] = "lz4", NULL};
 
 /* The compressor IMAGE was made with, from its superblock; -1: not a
  * squashfs this build makes. */
-static int image_compression(const char *image)
+static int superblock_compression(const char *image)
 {
     unsigned char sb[22];
     int fd = open(image, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
@@ -63,7 +58,7 @@ static int up_to_date(const char *image, const char *manifest_path, const char *
     marker_path(marker, sizeof marker, image);
     if ((lstat(marker, &st) == 0) != how->bytecode)
         return 0;
-    if (image_compression(image) != how->compression)
+    if (superblock_compression(image) != how->compression)
         return 0;
     struct err ignored = {0};
     size_t have_len = 0;
@@ -251,7 +246,7 @@ int image_build(const char *venv, const char *image, double lock_timeout, FILE *
         fig->bytes = (long long)s.st_size;
     /* The recipe's: a build made it so, a walk found it so (up_to_date),
      * or the stamp says so. */
-    fig->compression = rc == 0 ? image_compression_name(how->compression) : NULL;
+    fig->compression = rc == 0 ? image_compressions[how->compression] : NULL;
     fig->build_s = now_seconds() - t0;
     return rc;
 }

@@ -64,7 +64,7 @@ static int ident_at(int dfd, const char *base, struct image_ident *id)
 /* The stamp's line for HOW. */
 static void recipe_line(char *buf, size_t n, const struct image_recipe *how)
 {
-    snprintf(buf, n, "recipe bytecode %d compression %s\n", how->bytecode, image_compression_name(how->compression));
+    snprintf(buf, n, "recipe bytecode %d compression %s\n", how->bytecode, image_compressions[how->compression]);
 }
 
 int image_stamp_write(int dfd, const char *base, const char *shown, const char *venv,
